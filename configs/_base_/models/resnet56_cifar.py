@@ -1,0 +1,4 @@
+# CIFAR ResNet56 with a CIFAR-100 head.
+_base_ = ['./resnet20_cifar.py']
+
+model = dict(backbone=dict(arch='resnet56'))

@@ -1,0 +1,199 @@
+"""Compatibility fixes for the pinned OpenMMLab stack.
+
+mmrazor 1.0.0 and mmengine 0.10.7 were written for torch 1.x, numpy 1.x and
+the pre-rename ``mmcls``. On the stack pinned in ``requirements/cpu.txt``
+(torch 2.13, torchvision 0.28, mmpretrain 1.2.0, numpy 2) importing or
+resuming breaks in the ways listed below. :func:`apply` fixes each of them
+and MUST run before anything imports mmpretrain or mmrazor; ``import
+diswot_mm`` does that. Every fix first checks whether the installed stack
+needs it and is a no-op otherwise; the names of the fixes that were applied
+are kept in :data:`APPLIED` (shown by ``tools/search.py`` in its env info).
+
+Fixes (numbers as in ``../shared/notes/mm-stack.md``):
+
+``torchvision_ops``
+    PyPI torchvision next to a CPU-only torch build: ``import torchvision``
+    dies with ``operator torchvision::nms does not exist`` because its
+    compiled ops are missing. mmpretrain imports torchvision but uses only
+    pure-Python parts, so the two op schemas that torchvision registers fake
+    kernels for at import are defined (with no kernel) and the import retried.
+``fuser_reverse``
+    torch >= 2.0 made ``reverse2``, ``reverse3`` and
+    ``reverse_sequential_wrapper2`` private; mmrazor's quantization package
+    imports them by their public names. They are re-exported.
+``quant_backend_configs``
+    mmrazor builds quantization BackendConfigs at import time with a removed
+    torch API (``BackendPatternConfig._set_overwrite_output_fake_quantize``).
+    The mapping module is pre-seeded with the value mmrazor itself uses for
+    old torch (every backend ``None``): mmrazor quantization is off, NAS,
+    pruning and distillation are untouched.
+``mmcls_alias``
+    mmrazor 1.0.0 imports ``mmcls.*`` (renamed mmpretrain) and silently
+    falls back to placeholders that crash when built. ``mmcls.X`` is aliased
+    to ``mmpretrain.X`` (plus the renamed ``ClsDataSample`` and
+    ``PackClsInputs``) through an import hook that creates proxy modules, so
+    mmpretrain's own modules are not modified.
+``checkpoint_safe_globals``
+    torch >= 2.6 ``torch.load`` defaults to ``weights_only=True``, and
+    mmengine 0.10.7 checkpoints pickle its ``HistoryBuffer`` and numpy
+    arrays/scalars in the message hub: resume and ``load_from`` fail with an
+    UnpicklingError. Exactly those classes are allow-listed with
+    ``torch.serialization.add_safe_globals`` (no process-wide switch).
+
+Not fixed here, because they are version pins or conventions, not patches:
+mmcv-lite 2.1.0 satisfies both mmrazor's and mmpretrain's mmcv ranges;
+registry scopes are set in configs (``mmpretrain.`` prefixes); numpy 2 scalar reprs
+(``np.str_('x')``) never reach mmrazor's ``Candidates`` because the search
+loop keys candidates by native Python values.
+"""
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import types
+from typing import List, Optional, Sequence
+
+APPLIED: List[str] = []
+
+# Keeps the schema definitions of ``_fix_torchvision_ops`` alive: a
+# ``torch.library.Library`` removes its definitions when garbage collected.
+_TORCHVISION_LIB = None
+
+_QUANT_MAPPING = 'mmrazor.structures.quantization.backend_config.mapping'
+
+# Renamed classes in mmpretrain: old mmcls name -> new name, per module.
+_MMCLS_RENAMES = {
+    'mmcls.structures': {'ClsDataSample': 'DataSample'},
+    'mmcls.datasets.transforms': {'PackClsInputs': 'PackInputs'},
+    'mmcls.datasets.transforms.formatting': {'PackClsInputs': 'PackInputs'},
+}
+
+
+def _fix_torchvision_ops() -> bool:
+    global _TORCHVISION_LIB
+    try:
+        import torchvision  # noqa: F401
+        return False
+    except RuntimeError as err:
+        if 'torchvision::nms' not in str(err):
+            raise
+    import torch
+    for name in [m for m in sys.modules if m.split('.')[0] == 'torchvision']:
+        del sys.modules[name]
+    _TORCHVISION_LIB = torch.library.Library('torchvision', 'DEF')
+    for op in ('nms', 'qnms'):
+        _TORCHVISION_LIB.define(
+            f'{op}(Tensor dets, Tensor scores, float iou_threshold) -> Tensor')
+    import torchvision  # noqa: F401,F811
+    return True
+
+
+def _fix_fuser_reverse() -> bool:
+    from torch.ao.quantization import fuser_method_mappings as fmm
+    if hasattr(fmm, 'reverse2'):
+        return False
+
+    def reverse_sequential_wrapper2(sequential):
+        return fmm._reverse2(fmm._sequential_wrapper2(sequential))
+
+    fmm.reverse2 = fmm._reverse2
+    fmm.reverse3 = fmm._reverse3
+    fmm.reverse_sequential_wrapper2 = reverse_sequential_wrapper2
+    return True
+
+
+def _fix_quant_backend_configs() -> bool:
+    from torch.ao.quantization.backend_config import BackendPatternConfig
+    if (hasattr(BackendPatternConfig, '_set_overwrite_output_fake_quantize')
+            or _QUANT_MAPPING in sys.modules):
+        return False
+    mapping = types.ModuleType(_QUANT_MAPPING)
+    mapping.__doc__ = 'Pre-seeded by diswot_mm.compat: quantization off.'
+    mapping.BackendConfigs = dict.fromkeys(
+        ('academic', 'native', 'tensorrt', 'openvino'))
+    sys.modules[_QUANT_MAPPING] = mapping
+    return True
+
+
+class _MmclsAliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Import ``mmcls.X`` as a proxy of ``mmpretrain.X``."""
+
+    def find_spec(self,
+                  fullname: str,
+                  path: Optional[Sequence[str]] = None,
+                  target: Optional[types.ModuleType] = None):
+        if fullname != 'mmcls' and not fullname.startswith('mmcls.'):
+            return None
+        target_name = 'mmpretrain' + fullname[len('mmcls'):]
+        if importlib.util.find_spec(target_name) is None:
+            return None
+        return importlib.machinery.ModuleSpec(
+            fullname, self, is_package=True)
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        target = importlib.import_module('mmpretrain' +
+                                         module.__name__[len('mmcls'):])
+        renames = _MMCLS_RENAMES.get(module.__name__, {})
+
+        def __getattr__(name):
+            return getattr(target, renames.get(name, name))
+
+        module.__getattr__ = __getattr__
+        module.__path__ = []
+        module.__doc__ = f'diswot_mm.compat alias of {target.__name__}'
+
+
+def _fix_mmcls_alias() -> bool:
+    if (any(isinstance(f, _MmclsAliasFinder) for f in sys.meta_path)
+            or importlib.util.find_spec('mmcls') is not None
+            or importlib.util.find_spec('mmpretrain') is None):
+        return False
+    sys.meta_path.append(_MmclsAliasFinder())
+    return True
+
+
+def checkpoint_safe_globals() -> list:
+    """What mmengine 0.10.7 pickles into a checkpoint's message hub.
+
+    ``HistoryBuffer`` (which pickles its statistics methods as
+    ``getattr(HistoryBuffer, 'mean')``, hence ``getattr``; the unpickler
+    still refuses to call anything not listed), numpy arrays and scalars.
+    """
+    import numpy as np
+    from mmengine.logging.history_buffer import HistoryBuffer
+    multiarray = (np._core if hasattr(np, '_core') else np.core).multiarray
+    scalar_types = sorted(set(np.sctypeDict.values()), key=str)
+    dtype_classes = sorted({type(np.dtype(t)) for t in scalar_types}, key=str)
+    return [
+        HistoryBuffer, getattr, np.ndarray, np.dtype, multiarray._reconstruct,
+        multiarray.scalar, *dtype_classes, *scalar_types
+    ]
+
+
+def _fix_checkpoint_safe_globals() -> bool:
+    import torch.serialization as ts
+    if not hasattr(ts, 'add_safe_globals'):
+        return False
+    ts.add_safe_globals(checkpoint_safe_globals())
+    return True
+
+
+_FIXES = (
+    ('torchvision_ops', _fix_torchvision_ops),
+    ('fuser_reverse', _fix_fuser_reverse),
+    ('quant_backend_configs', _fix_quant_backend_configs),
+    ('mmcls_alias', _fix_mmcls_alias),
+    ('checkpoint_safe_globals', _fix_checkpoint_safe_globals),
+)
+
+
+def apply() -> List[str]:
+    """Apply every fix the installed stack needs; return their names."""
+    for name, fix in _FIXES:
+        if name not in APPLIED and fix():
+            APPLIED.append(name)
+    return list(APPLIED)

@@ -1,0 +1,3 @@
+from .resnet_cifar import BasicBlock, CIFARResNet
+
+__all__ = ['BasicBlock', 'CIFARResNet']

@@ -1,0 +1,24 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+import diswot_mm  # noqa: F401  (applies the compat fixes first)
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_python(code: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh interpreter (nothing imported yet)."""
+    env = dict(os.environ, PYTHONWARNINGS='ignore')
+    env.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', None)
+    return subprocess.run([sys.executable, '-c', code], capture_output=True,
+                          text=True, timeout=timeout, cwd=REPO, env=env)
+
+
+@pytest.fixture(scope='session')
+def sample_batch():
+    """The 20 embedded CIFAR-100 images, normalised: (20, 3, 32, 32), (20,)."""
+    from diswot_mm.datasets import load_minibatch
+    return load_minibatch()

@@ -1,0 +1,90 @@
+"""Each compat fix: the breakage it prevents (shown in a fresh interpreter
+without diswot_mm) and that it is gone with ``import diswot_mm``."""
+import pytest
+import torch
+from conftest import run_python
+
+from diswot_mm import compat
+
+# compat.py alone, without the package __init__ (which applies every fix)
+ONLY = ('import importlib.util as u\n'
+        "spec = u.spec_from_file_location('compat', 'diswot_mm/compat.py')\n"
+        'compat = u.module_from_spec(spec); spec.loader.exec_module(compat)\n')
+
+
+def needed(fix: str) -> None:
+    if fix not in compat.APPLIED:
+        pytest.skip(f'the installed stack does not need {fix}')
+
+
+def test_torchvision_ops():
+    needed('torchvision_ops')
+    broken = run_python('import torchvision')
+    assert 'torchvision::nms does not exist' in broken.stderr
+    fixed = run_python('import diswot_mm, torchvision.transforms as t; '
+                       'print(t.Normalize.__name__)')
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout.strip() == 'Normalize'
+
+
+def test_fuser_reverse():
+    needed('fuser_reverse')
+    code = ('from torch.ao.quantization.fuser_method_mappings import '
+            'reverse2, reverse_sequential_wrapper2')
+    assert 'ImportError' in run_python(code).stderr
+    from torch.ao.quantization.fuser_method_mappings import reverse2
+    assert reverse2(lambda is_qat, a, b: (a, b))(False, 1, 2) == (2, 1)
+
+
+def test_quant_backend_configs():
+    needed('quant_backend_configs')
+    prelude = (ONLY + 'compat._fix_torchvision_ops(); '
+               'compat._fix_fuser_reverse(); compat._fix_mmcls_alias()\n')
+    broken = run_python(prelude + 'import mmrazor.models')
+    assert broken.returncode != 0
+    assert 'quantization/backend_config' in broken.stderr
+    from mmrazor.structures.quantization import BackendConfigs
+    assert BackendConfigs['native'] is None
+    from mmrazor.models import NasMutator, SingleTeacherDistill  # noqa: F401
+
+
+def test_mmcls_alias():
+    needed('mmcls_alias')
+    build = ('import torch\n'
+             'from mmrazor.models.architectures.ops import ShuffleBlock\n'
+             'block = ShuffleBlock(3, in_channels=16, out_channels=16)\n'
+             'print(tuple(block(torch.zeros(1, 16, 8, 8)).shape))')
+    prelude = (ONLY + 'compat._fix_torchvision_ops(); '
+               'compat._fix_fuser_reverse(); '
+               'compat._fix_quant_backend_configs()\n')
+    broken = run_python(prelude + build)
+    assert broken.returncode != 0 and 'PlaceHolder' in broken.stderr
+    fixed = run_python('import diswot_mm\n' + build)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout.strip() == '(1, 16, 8, 8)'
+    from mmcls.structures import ClsDataSample
+    from mmpretrain.structures import DataSample
+    assert ClsDataSample is DataSample
+
+
+def test_checkpoint_safe_globals(tmp_path):
+    needed('checkpoint_safe_globals')
+    code = (
+        '{prelude}import numpy as np, torch\n'
+        'from mmengine.logging.history_buffer import HistoryBuffer\n'
+        'h = HistoryBuffer(); h.update(1.5)\n'
+        "torch.save(dict(hub=h, lr=np.float64(0.1), a=np.arange(3)), "
+        "r'{path}')\n"
+        "print(torch.load(r'{path}')['hub'].mean())")
+    path = tmp_path / 'ckpt.pth'
+    broken = run_python(code.format(prelude='', path=path))
+    assert 'Weights only load failed' in broken.stderr
+    fixed = run_python(code.format(prelude='import diswot_mm\n', path=path))
+    assert fixed.returncode == 0, fixed.stderr
+    assert float(fixed.stdout) == 1.5
+
+
+def test_apply_is_idempotent():
+    before = list(compat.APPLIED)
+    assert compat.apply() == before
+    assert torch.serialization.get_safe_globals()
