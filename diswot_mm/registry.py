@@ -10,28 +10,38 @@ reason give mmpretrain classifiers their data preprocessor and loss types
 explicitly (their unscoped defaults would resolve in mmrazor).
 """
 from mmengine.registry import Registry
-from mmrazor.registry import DATASETS as MMRAZOR_DATASETS
-from mmrazor.registry import HOOKS as MMRAZOR_HOOKS
-from mmrazor.registry import LOOPS as MMRAZOR_LOOPS
-from mmrazor.registry import MODELS as MMRAZOR_MODELS
-from mmrazor.registry import TASK_UTILS as MMRAZOR_TASK_UTILS
-from mmrazor.registry import TRANSFORMS as MMRAZOR_TRANSFORMS
+from mmrazor import registry as mmrazor_registry
 
-MODELS = Registry(
-    'model', parent=MMRAZOR_MODELS, scope='diswot_mm',
-    locations=['diswot_mm.models'])
-TASK_UTILS = Registry(
-    'task util', parent=MMRAZOR_TASK_UTILS, scope='diswot_mm',
-    locations=['diswot_mm.models'])
-LOOPS = Registry(
-    'loop', parent=MMRAZOR_LOOPS, scope='diswot_mm',
-    locations=['diswot_mm.engine'])
-HOOKS = Registry(
-    'hook', parent=MMRAZOR_HOOKS, scope='diswot_mm',
-    locations=['diswot_mm.engine'])
-DATASETS = Registry(
-    'dataset', parent=MMRAZOR_DATASETS, scope='diswot_mm',
-    locations=['diswot_mm.datasets'])
-TRANSFORMS = Registry(
-    'transform', parent=MMRAZOR_TRANSFORMS, scope='diswot_mm',
-    locations=['diswot_mm.datasets'])
+
+def _child(name: str, parent: Registry, location: str = None) -> Registry:
+    return Registry(
+        name,
+        parent=parent,
+        scope='diswot_mm',
+        locations=[location] if location else [])
+
+
+RUNNERS = _child('runner', mmrazor_registry.RUNNERS)
+RUNNER_CONSTRUCTORS = _child(
+    'runner constructor', mmrazor_registry.RUNNER_CONSTRUCTORS)
+LOOPS = _child('loop', mmrazor_registry.LOOPS, 'diswot_mm.engine')
+HOOKS = _child('hook', mmrazor_registry.HOOKS, 'diswot_mm.engine')
+DATASETS = _child('dataset', mmrazor_registry.DATASETS, 'diswot_mm.datasets')
+DATA_SAMPLERS = _child('data sampler', mmrazor_registry.DATA_SAMPLERS)
+TRANSFORMS = _child(
+    'transform', mmrazor_registry.TRANSFORMS, 'diswot_mm.datasets')
+MODELS = _child('model', mmrazor_registry.MODELS, 'diswot_mm.models')
+MODEL_WRAPPERS = _child('model_wrapper', mmrazor_registry.MODEL_WRAPPERS)
+WEIGHT_INITIALIZERS = _child(
+    'weight initializer', mmrazor_registry.WEIGHT_INITIALIZERS)
+OPTIMIZERS = _child('optimizer', mmrazor_registry.OPTIMIZERS)
+OPTIM_WRAPPERS = _child('optim_wrapper', mmrazor_registry.OPTIM_WRAPPERS)
+OPTIM_WRAPPER_CONSTRUCTORS = _child(
+    'optimizer wrapper constructor', mmrazor_registry.OPTIM_WRAPPER_CONSTRUCTORS)
+PARAM_SCHEDULERS = _child(
+    'parameter scheduler', mmrazor_registry.PARAM_SCHEDULERS)
+METRICS = _child('metric', mmrazor_registry.METRICS)
+TASK_UTILS = _child(
+    'task util', mmrazor_registry.TASK_UTILS, 'diswot_mm.models')
+VISUALIZERS = _child('visualizer', mmrazor_registry.VISUALIZERS)
+VISBACKENDS = _child('vis_backend', mmrazor_registry.VISBACKENDS)

@@ -1,1 +1,2 @@
 from .backbones import *  # noqa: F401,F403
+from .task_modules import *  # noqa: F401,F403

@@ -1,0 +1,144 @@
+"""The DisWOT similarity metrics as pure tensor functions.
+
+One implementation serves the training-free estimator (random networks) and
+the distillation losses (trained teacher, student in training). Notation of
+``../shared/notes/method.md``: A is the feature map entering global average
+pooling, shape (B, C, H, W); f = GAP(A), shape (B, C); logits z = W f + b
+with W of shape (N, C) for N classes.
+
+Normalisation follows the official DisWOT code: squared Frobenius norms of
+row-L2-normalised matrices, divided by B^2 (relation), C N (semantic, grad
+variant) or N^2 averaged over samples (semantic, cam variant). The paper
+writes plain L2 norms; a single term ranks candidates identically either way.
+"""
+import torch
+import torch.nn.functional as F
+
+#: Row norms below this are treated as this (as ``F.normalize``) in the
+#: relation matrix and class gram, whose rows are never near zero.
+EPS = 1e-12
+
+
+def relation_matrix(feat: torch.Tensor) -> torch.Tensor:
+    """Sample-relation matrix of Similarity-Preserving KD.
+
+    Args:
+        feat (Tensor): Feature map A, shape (B, C, H, W) or (B, D).
+
+    Returns:
+        Tensor: G = Q Q^T with Q = A reshaped to (B, C*H*W), each row
+        L2-normalised; shape (B, B).
+    """
+    q = feat.flatten(1)
+    return F.normalize(q @ q.t(), dim=1, eps=EPS)
+
+
+def relation_distance(rel_t: torch.Tensor, rel_s: torch.Tensor) -> torch.Tensor:
+    """M_r = ||G^_T - G^_S||_F^2 / B^2 between two :func:`relation_matrix`.
+
+    Works for any widths and resolutions of teacher and student.
+
+    Args:
+        rel_t (Tensor): Teacher relation matrix, shape (B, B).
+        rel_s (Tensor): Student relation matrix, shape (B, B).
+
+    Returns:
+        Tensor: A scalar.
+    """
+    if rel_t.shape != rel_s.shape:
+        raise ValueError(f'relation matrices differ in shape: teacher '
+                         f'{tuple(rel_t.shape)}, student '
+                         f'{tuple(rel_s.shape)} (same batch needed).')
+    return (rel_t - rel_s).pow(2).sum() / rel_t.shape[0]**2
+
+
+def gradcam_weights(pooled: torch.Tensor, logits: torch.Tensor,
+                    labels: torch.Tensor) -> torch.Tensor:
+    """Grad-CAM weights: the gradient of the mean cross-entropy w.r.t. the
+    final linear weight W, in closed form (no backward pass).
+
+    d CE / d W = (softmax(z) - onehot(y))^T f / B.
+
+    Args:
+        pooled (Tensor): Pooled features f, shape (B, C).
+        logits (Tensor): Logits z = W f + b, shape (B, N).
+        labels (Tensor): Class indices y, shape (B,).
+
+    Returns:
+        Tensor: g, shape (N, C).
+    """
+    num_classes = logits.shape[1]
+    residual = logits.softmax(dim=1) - F.one_hot(labels, num_classes).to(
+        logits.dtype)
+    return residual.t() @ pooled / logits.shape[0]
+
+
+def semantic_distance(g_t: torch.Tensor, g_s: torch.Tensor) -> torch.Tensor:
+    """M_s ("grad" variant) = sum_n ||E^_n,T - E^_n,S||_F^2 / (C N).
+
+    E_n = g_n g_n^T (C x C) with rows L2-normalised, so row i of E^_n is
+    ``sign(g_n[i]) * g_n / ||g_n||`` (a zero row where g_n[i] = 0). Hence
+    ||E^_n,T - E^_n,S||^2 = nnz(a) + nnz(b) - 2 cos(a, b) sum_i sign(a_i b_i)
+    for a = g_n,T, b = g_n,S: O(C) per class instead of O(C^2), computed in
+    float64. Unlike ``F.normalize`` with its 1e-12 floor, this keeps the exact
+    scale invariance for the tiny gradients of saturated softmax classes.
+
+    Args:
+        g_t (Tensor): Teacher :func:`gradcam_weights`, shape (N, C).
+        g_s (Tensor): Student :func:`gradcam_weights`, shape (N, C).
+
+    Returns:
+        Tensor: A scalar, in the dtype of ``g_s``.
+    """
+    if g_t.shape != g_s.shape:
+        raise ValueError(
+            f'semantic "grad" variant needs equal shapes (classes N, final '
+            f'width C): teacher {tuple(g_t.shape)}, student '
+            f'{tuple(g_s.shape)}. Use the "cam" variant for unequal widths.')
+    num_classes, channels = g_s.shape
+    a, b = g_t.double(), g_s.double()
+    sign_a, sign_b = a.sign(), b.sign()
+    norms = a.norm(dim=1) * b.norm(dim=1)
+    cosine = (a * b).sum(1) / norms.where(norms > 0, torch.ones_like(norms))
+    dist = (sign_a.abs().sum(1) + sign_b.abs().sum(1) -
+            2 * cosine * (sign_a * sign_b).sum(1)).sum()
+    return (dist / (channels * num_classes)).to(g_s.dtype)
+
+
+def class_gram(feat: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Class Gram of the class activation maps (the paper's semantic term).
+
+    Args:
+        feat (Tensor): Feature map A, shape (B, C, H, W).
+        weight (Tensor): Final linear weight W, shape (N, C).
+
+    Returns:
+        Tensor: K_b = M_b M_b^T with M_b = W A_b (N x HW), rows
+        L2-normalised; shape (B, N, N).
+    """
+    if feat.shape[1] != weight.shape[1]:
+        raise ValueError(f'feature width {feat.shape[1]} does not match the '
+                         f'linear layer input width {weight.shape[1]}.')
+    cams = torch.einsum('nc,bcp->bnp', weight, feat.flatten(2))
+    return F.normalize(cams @ cams.transpose(1, 2), dim=2, eps=EPS)
+
+
+def class_gram_distance(gram_t: torch.Tensor,
+                        gram_s: torch.Tensor) -> torch.Tensor:
+    """M_s ("cam" variant) = mean_b ||K^_b,T - K^_b,S||_F^2 / N^2.
+
+    Works when teacher and student final widths differ.
+
+    Args:
+        gram_t (Tensor): Teacher :func:`class_gram`, shape (B, N, N).
+        gram_s (Tensor): Student :func:`class_gram`, shape (B, N, N).
+
+    Returns:
+        Tensor: A scalar.
+    """
+    if gram_t.shape != gram_s.shape:
+        raise ValueError(f'class grams differ in shape: teacher '
+                         f'{tuple(gram_t.shape)}, student '
+                         f'{tuple(gram_s.shape)} (same batch and classes).')
+    num_classes = gram_t.shape[1]
+    return (gram_t - gram_s).pow(2).sum((1, 2)).mean() / num_classes**2

@@ -1,0 +1,1 @@
+from .estimators import *  # noqa: F401,F403

@@ -1,0 +1,3 @@
+from .diswot_estimator import DisWOTEstimator
+
+__all__ = ['DisWOTEstimator']

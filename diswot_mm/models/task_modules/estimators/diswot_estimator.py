@@ -1,0 +1,225 @@
+"""DisWOT: score a randomly initialised student by its similarity to a
+teacher on one real minibatch, at the cost of one student forward."""
+import copy
+import math
+import os.path as osp
+import warnings
+from typing import Dict, List, Optional, Union
+
+import torch
+import torch.nn as nn
+from mmengine.registry import DefaultScope
+from mmengine.runner import load_checkpoint
+from mmrazor.models.task_modules.estimators.base_estimator import \
+    BaseEstimator
+
+from diswot_mm.datasets import load_minibatch
+from diswot_mm.models.functional import (class_gram, class_gram_distance,
+                                         gradcam_weights, relation_distance,
+                                         relation_matrix, semantic_distance)
+from diswot_mm.registry import MODELS, TASK_UTILS
+from .utils import (INIT_SCHEMES, batch_statistics, candidate_key,
+                    check_pool_linear, derive_seed, pool_linear_forward,
+                    random_init_)
+
+SEMANTIC_VARIANTS = ('grad', 'cam')
+
+
+@TASK_UTILS.register_module()
+class DisWOTEstimator(BaseEstimator):
+    """Training-free DisWOT score of a student for a given teacher.
+
+    ``score(student)`` returns ``semantic`` (M_s), ``relation`` (M_r) and
+    ``diswot = -(semantic_weight * M_s + relation_weight * M_r)`` (higher is
+    better), averaged over ``repeats`` random initialisations. The maths is
+    in :mod:`diswot_mm.models.functional.similarity`.
+
+    Teacher quantities (relation matrix, Grad-CAM weights or class grams)
+    are computed once per repeat at construction, never per candidate. The
+    student is re-initialised in place from (seed, candidate, repeat), so a
+    candidate gets the same score whatever the order, process or rank. Random
+    networks run BatchNorm on batch statistics; no running statistics are
+    updated. A non-finite score becomes ``-inf`` with a warning.
+
+    Args:
+        teacher (dict | nn.Module): The teacher: an mmpretrain
+            ImageClassifier (pool + linear head) or its config.
+        teacher_ckpt (str, optional): Checkpoint of the teacher.
+        init (str): Init of the random networks: ``'gaussian'`` (the
+            paper's: conv/linear weights N(0, 1), biases 0, norm weight 1,
+            bias 0) or ``'default'`` (PyTorch's). Defaults to ``'gaussian'``.
+        teacher_init (str, optional): ``'pretrained'`` (the teacher from
+            ``teacher_ckpt``, in eval mode) or one of the ``init`` schemes.
+            Defaults to ``'pretrained'`` when ``teacher_ckpt`` is given, else
+            to ``init``.
+        semantic (str): ``'grad'`` (official code; needs equal final widths)
+            or ``'cam'`` (the paper's class-activation-map Gram; any widths).
+            Defaults to ``'grad'``.
+        semantic_weight (float): Weight of M_s. Defaults to 1.
+        relation_weight (float): Weight of M_r. Defaults to 1.
+        dataloader (dict, optional): Dataloader config; its first batch is
+            the minibatch. Defaults to the embedded 20 CIFAR-100 images.
+        data_preprocessor (dict, optional): Preprocessor config applied to
+            the batch. Defaults to CIFAR-100 normalisation.
+        repeats (int): Random initialisations averaged. Defaults to 1.
+        seed (int): Seed of all initialisations. Defaults to 0.
+        device (str, optional): Where to run. Defaults to CUDA if available.
+    """
+
+    def __init__(self,
+                 teacher: Union[dict, nn.Module],
+                 teacher_ckpt: Optional[str] = None,
+                 init: str = 'gaussian',
+                 teacher_init: Optional[str] = None,
+                 semantic: str = 'grad',
+                 semantic_weight: float = 1.0,
+                 relation_weight: float = 1.0,
+                 dataloader: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 repeats: int = 1,
+                 seed: int = 0,
+                 device: Optional[str] = None):
+        if init not in INIT_SCHEMES:
+            raise ValueError(
+                f'init supports {INIT_SCHEMES}, but got {init!r}.')
+        teacher_init = teacher_init or ('pretrained' if teacher_ckpt else init)
+        if teacher_init not in INIT_SCHEMES + ('pretrained', ):
+            raise ValueError(f'teacher_init supports '
+                             f'{INIT_SCHEMES + ("pretrained", )}, but got '
+                             f'{teacher_init!r}.')
+        if teacher_init == 'pretrained' and not teacher_ckpt:
+            raise ValueError('teacher_init="pretrained" needs teacher_ckpt '
+                             '(the path of the trained teacher).')
+        if semantic not in SEMANTIC_VARIANTS:
+            raise ValueError(f'semantic supports {SEMANTIC_VARIANTS}, but '
+                             f'got {semantic!r}.')
+        if repeats < 1:
+            raise ValueError(f'repeats must be >= 1, but got {repeats}.')
+        self.init = init
+        self.teacher_init = teacher_init
+        self.semantic = semantic
+        self.semantic_weight = semantic_weight
+        self.relation_weight = relation_weight
+        self.repeats = repeats
+        self.seed = seed
+        self.device = torch.device(device or (
+            'cuda' if torch.cuda.is_available() else 'cpu'))
+
+        self.inputs, self.labels = (
+            t.to(self.device)
+            for t in load_minibatch(dataloader, data_preprocessor, seed))
+        super().__init__(input_shape=tuple(self.inputs.shape))
+        teacher = self._build_teacher(teacher, teacher_ckpt)
+        self.teacher_width = check_pool_linear(teacher).in_features
+        self.num_classes = check_pool_linear(teacher).out_features
+        self._check_labels(self.num_classes, 'teacher')
+        self._teacher_targets = self._teacher_quantities(teacher)
+
+    def _build_teacher(self, teacher: Union[dict, nn.Module],
+                       ckpt: Optional[str]) -> nn.Module:
+        if isinstance(teacher, dict):
+            with DefaultScope.overwrite_default_scope('diswot_mm'):
+                teacher = MODELS.build(copy.deepcopy(teacher))
+        if ckpt:
+            if not osp.isfile(ckpt):
+                raise FileNotFoundError(
+                    f'teacher_ckpt {ckpt!r} does not exist: give the path of '
+                    'a checkpoint of the teacher (e.g. work_dirs/<teacher>/'
+                    'best_*.pth) or drop teacher_ckpt for a random teacher.')
+            load_checkpoint(teacher, ckpt, map_location='cpu', strict=True)
+        return teacher.to(self.device).eval()
+
+    def _check_labels(self, num_classes: int, who: str) -> None:
+        top = int(self.labels.max())
+        if top >= num_classes:
+            raise ValueError(
+                f'the minibatch has label {top} but the {who} has only '
+                f'{num_classes} classes: use a {who} head with num_classes '
+                'matching the data set.')
+
+    @torch.no_grad()
+    def _teacher_quantities(self, teacher: nn.Module) -> List[dict]:
+        """Per repeat: the teacher's relation matrix and semantic target."""
+        targets = []
+        for repeat in range(1 if self.teacher_init == 'pretrained' else
+                            self.repeats):
+            if self.teacher_init == 'pretrained':
+                out = pool_linear_forward(teacher, self.inputs)
+            else:
+                random_init_(teacher, self.teacher_init,
+                             derive_seed(self.seed, 'teacher', repeat))
+                with batch_statistics(teacher):
+                    out = pool_linear_forward(teacher, self.inputs)
+            targets.append(
+                dict(relation=relation_matrix(out[0]),
+                     semantic=self._semantic_target(teacher, *out)))
+        return targets * (self.repeats // len(targets))
+
+    def _semantic_target(self, model: nn.Module, feat: torch.Tensor,
+                         pooled: torch.Tensor,
+                         logits: torch.Tensor) -> torch.Tensor:
+        if self.semantic == 'grad':
+            return gradcam_weights(pooled, logits, self.labels)
+        return class_gram(feat, check_pool_linear(model).weight)
+
+    def _check_student(self, student: nn.Module) -> None:
+        fc = check_pool_linear(student)
+        if fc.out_features != self.num_classes:
+            raise ValueError(
+                f'the student has {fc.out_features} classes but the teacher '
+                f'has {self.num_classes}: give both heads the same '
+                'num_classes.')
+        if self.semantic == 'grad' and fc.in_features != self.teacher_width:
+            raise ValueError(
+                f'semantic="grad" needs equal final widths, but the teacher '
+                f'has {self.teacher_width} channels and the student '
+                f'{fc.in_features}: use semantic="cam", which works for '
+                'any widths.')
+
+    @torch.no_grad()
+    def score(self,
+              student: nn.Module,
+              key: Optional[str] = None) -> Dict[str, float]:
+        """Score a student (re-initialised in place).
+
+        Args:
+            student (nn.Module): An ImageClassifier with a pool + linear head,
+                or an mmrazor algorithm with a subnet selected.
+            key (str, optional): Identity of the candidate for its random
+                init. Defaults to :func:`candidate_key` of ``student``.
+
+        Returns:
+            dict: ``semantic``, ``relation`` (distances, lower is more
+            similar) and ``diswot`` (higher is better; ``-inf`` when not
+            finite).
+        """
+        self._check_student(student)
+        key = candidate_key(student) if key is None else key
+        student.to(self.device)
+        semantic, relation = 0.0, 0.0
+        for repeat, target in enumerate(self._teacher_targets):
+            random_init_(student, self.init,
+                         derive_seed(self.seed, key, repeat))
+            with batch_statistics(student):
+                out = pool_linear_forward(student, self.inputs)
+            sem_s = self._semantic_target(student, *out)
+            sem_distance = (semantic_distance if self.semantic == 'grad' else
+                            class_gram_distance)
+            semantic += float(sem_distance(target['semantic'], sem_s))
+            relation += float(
+                relation_distance(target['relation'],
+                                  relation_matrix(out[0])))
+        semantic /= self.repeats
+        relation /= self.repeats
+        diswot = -(self.semantic_weight * semantic +
+                   self.relation_weight * relation)
+        if not math.isfinite(diswot):
+            warnings.warn(f'DisWOT score of candidate {key} is not finite '
+                          f'(semantic={semantic}, relation={relation}); '
+                          'it is recorded as infeasible (-inf).')
+            diswot = -math.inf
+        return dict(semantic=semantic, relation=relation, diswot=diswot)
+
+    def estimate(self, model: nn.Module, *args, **kwargs) -> Dict[str, float]:
+        """mmrazor's estimator interface: the same as :meth:`score`."""
+        return self.score(model)

@@ -1,0 +1,123 @@
+"""What the training-free estimators need from a classifier: its pre-pooling
+feature map and final linear layer, and a reproducible random init."""
+import contextlib
+import hashlib
+import json
+from typing import Iterator, Tuple
+
+import torch
+import torch.nn as nn
+from mmpretrain.models.heads import LinearClsHead
+from mmpretrain.models.necks import GlobalAveragePooling
+from torch.nn.modules.batchnorm import _BatchNorm
+
+INIT_SCHEMES = ('gaussian', 'default')
+
+
+def get_architecture(model: nn.Module) -> nn.Module:
+    """The classifier inside an mmrazor algorithm (SPOS, ...) or itself."""
+    return getattr(model, 'architecture', model)
+
+
+def check_pool_linear(model: nn.Module) -> nn.Linear:
+    """Check ``model`` is an ImageClassifier that pools then applies one
+    linear layer; return that layer (weight W of shape (N, C))."""
+    arch = get_architecture(model)
+    neck, head = getattr(arch, 'neck', None), getattr(arch, 'head', None)
+    if not (hasattr(arch, 'extract_feat')
+            and isinstance(neck, GlobalAveragePooling)
+            and isinstance(head, LinearClsHead)):
+        raise ValueError(
+            'DisWOT needs an mmpretrain ImageClassifier whose neck is '
+            'GlobalAveragePooling and whose head is a LinearClsHead (pool '
+            f'then one linear layer); found {type(arch).__name__} with neck '
+            f'{type(neck).__name__} and head {type(head).__name__}.')
+    return head.fc
+
+
+def pool_linear_forward(
+        model: nn.Module,
+        inputs: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor,
+                                       torch.Tensor]:
+    """Run the classifier once and return the DisWOT quantities.
+
+    Args:
+        model (nn.Module): A classifier accepted by :func:`check_pool_linear`
+            (or an mmrazor algorithm around one; only its active path runs).
+        inputs (Tensor): Images, shape (B, 3, H, W).
+
+    Returns:
+        tuple: A, the last backbone feature map (B, C, H', W'); f = GAP(A)
+        (B, C); logits z (B, N).
+    """
+    fc = check_pool_linear(model)
+    feat = get_architecture(model).extract_feat(inputs, stage='backbone')[-1]
+    pooled = feat.mean((2, 3))
+    return feat, pooled, fc(pooled)
+
+
+def derive_seed(*parts) -> int:
+    """A 63-bit seed from ``parts`` that is the same in every process
+    (Python's ``hash`` is salted per process)."""
+    text = json.dumps([str(p) for p in parts])
+    return int(hashlib.sha256(text.encode()).hexdigest()[:15], 16)
+
+
+def candidate_key(model: nn.Module) -> str:
+    """What identifies a candidate: the mutator's current choices of a
+    supernet, else the names and shapes of the parameters."""
+    mutator = getattr(model, 'mutator', None)
+    if mutator is not None:
+        choices = mutator.current_choices
+        return json.dumps({str(k): str(v) for k, v in choices.items()},
+                          sort_keys=True)
+    return json.dumps([(n, list(p.shape))
+                       for n, p in model.named_parameters()])
+
+
+@torch.no_grad()
+def random_init_(model: nn.Module, scheme: str, seed: int) -> None:
+    """Re-initialise ``model`` in place, reproducibly from ``seed``.
+
+    ``gaussian`` (the official DisWOT code): Conv2d and Linear weights
+    ~ N(0, 1), biases 0; BatchNorm/GroupNorm weight 1, bias 0. ``default``:
+    each module's own ``reset_parameters``. The global RNG is left as it was.
+    """
+    if scheme not in INIT_SCHEMES:
+        raise ValueError(f'init supports {INIT_SCHEMES}, but got {scheme!r}.')
+    devices = [p.device for p in model.parameters() if p.is_cuda][:1]
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        for module in model.modules():
+            if scheme == 'default':
+                if hasattr(module, 'reset_parameters'):
+                    module.reset_parameters()
+            elif isinstance(module, (nn.Conv2d, nn.Linear)):
+                module.weight.normal_(0, 1)
+                if module.bias is not None:
+                    module.bias.zero_()
+            elif isinstance(module, (_BatchNorm, nn.GroupNorm)):
+                if module.weight is not None:
+                    module.weight.fill_(1)
+                    module.bias.zero_()
+
+
+@contextlib.contextmanager
+def batch_statistics(model: nn.Module) -> Iterator[None]:
+    """Run BatchNorm on batch statistics without updating running ones.
+
+    Inside, every BatchNorm is in training mode with ``track_running_stats``
+    off, so it normalises by the batch and leaves its buffers untouched;
+    both are restored on exit.
+    """
+    norms = [m for m in model.modules() if isinstance(m, _BatchNorm)]
+    saved = [(m.training, m.track_running_stats) for m in norms]
+    for m in norms:
+        m.train()
+        m.track_running_stats = False
+    try:
+        yield
+    finally:
+        for m, (training, track) in zip(norms, saved):
+            m.train(training)
+            m.track_running_stats = track

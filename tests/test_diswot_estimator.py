@@ -1,0 +1,140 @@
+"""DisWOTEstimator: reproducible, teacher computed once, nothing persistent
+mutated, clear errors, never crashes on NaN."""
+
+import pytest
+import torch
+from conftest import REPO
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+from diswot_mm.registry import MODELS, TASK_UTILS
+
+
+def cifar_model(arch='resnet20', num_classes=100, **overrides):
+    cfg = Config.fromfile(f'{REPO}/configs/_base_/models/resnet20_cifar.py')
+    cfg.model.backbone.arch = arch
+    cfg.model.head.num_classes = num_classes
+    cfg.model.head.in_channels = 256 if arch.endswith('x4') else 64
+    cfg.model.update(overrides)
+    return cfg.model
+
+
+def build(cfg):
+    with DefaultScope.overwrite_default_scope('diswot_mm'):
+        return MODELS.build(cfg)
+
+
+def estimator(**kwargs):
+    kwargs.setdefault('teacher', cifar_model('resnet56'))
+    return TASK_UTILS.build(dict(type='DisWOTEstimator', **kwargs))
+
+
+@pytest.fixture(scope='module')
+def students():
+    return {a: build(cifar_model(a)) for a in ('resnet8', 'resnet20',
+                                              'resnet32')}
+
+
+def test_scores_do_not_depend_on_order_or_instance(students):
+    first = estimator()
+    forward = {a: first.score(m) for a, m in students.items()}
+    second = estimator()
+    backward = {a: second.score(m) for a, m in reversed(students.items())}
+    assert forward == backward
+    values = [s['diswot'] for s in forward.values()]
+    assert len(set(values)) == 3  # distinct students, distinct scores
+    for s in forward.values():
+        assert s['diswot'] == pytest.approx(-(s['semantic'] + s['relation']))
+        assert s['semantic'] > 0 and s['relation'] > 0
+    assert estimator(seed=1).score(students['resnet20']) != \
+        forward['resnet20']
+
+
+def test_weights_of_the_terms(students):
+    s = estimator(semantic_weight=2.0, relation_weight=0.5).score(
+        students['resnet8'])
+    assert s['diswot'] == pytest.approx(-(2 * s['semantic'] +
+                                          0.5 * s['relation']))
+
+
+def test_teacher_runs_once_per_repeat_not_per_candidate(students):
+    teacher = build(cifar_model('resnet56'))
+    calls = []
+    teacher.backbone.register_forward_hook(lambda *_: calls.append(1))
+    est = estimator(teacher=teacher, repeats=3)
+    assert len(calls) == 3
+    for model in students.values():
+        est.score(model)
+    assert len(calls) == 3
+
+
+def test_repeats_average_independent_inits(students):
+    one = estimator(repeats=1).score(students['resnet20'])
+    three = estimator(repeats=3).score(students['resnet20'])
+    assert one != three and all(
+        torch.isfinite(torch.tensor(v)) for v in three.values())
+
+
+def test_pretrained_teacher_and_students_keep_their_statistics(
+        tmp_path, students):
+    teacher = build(cifar_model('resnet20'))
+    for m in teacher.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-1, 1)
+            m.running_var.uniform_(0.5, 2)
+    ckpt = tmp_path / 'teacher.pth'
+    torch.save(dict(state_dict=teacher.state_dict()), ckpt)
+    before = {k: v.clone() for k, v in teacher.state_dict().items()}
+    est = estimator(teacher=teacher, teacher_ckpt=str(ckpt))
+    assert est.teacher_init == 'pretrained'
+    assert not teacher.training
+    for k, v in teacher.state_dict().items():
+        assert torch.equal(v, before[k]), k
+    student = students['resnet8']
+    buffers = {k: v.clone() for k, v in student.named_buffers()}
+    est.score(student)
+    for k, v in student.named_buffers():
+        assert torch.equal(v, buffers[k]), k
+
+
+def test_non_finite_score_is_minus_inf_with_warning(students):
+    student = build(cifar_model('resnet8'))
+    student.backbone.register_forward_hook(
+        lambda m, i, out: tuple(o * float('nan') for o in out))
+    with pytest.warns(UserWarning, match='not finite'):
+        score = estimator().score(student)
+    assert score['diswot'] == float('-inf')
+
+
+def test_grad_variant_with_unequal_widths_is_a_clear_error():
+    wide = build(cifar_model('resnet8x4'))
+    with pytest.raises(ValueError) as err:
+        estimator().score(wide)
+    assert '64' in str(err.value) and '256' in str(err.value)
+    assert 'cam' in str(err.value)
+    score = estimator(semantic='cam').score(wide)
+    assert score['semantic'] > 0
+
+
+def test_class_count_mismatches_are_clear_errors():
+    with pytest.raises(ValueError, match='num_classes'):
+        estimator().score(build(cifar_model('resnet8', num_classes=10)))
+    with pytest.raises(ValueError, match='label'):
+        estimator(teacher=cifar_model('resnet8', num_classes=10))
+
+
+def test_head_that_is_not_pool_linear_is_a_clear_error():
+    no_pool = build(cifar_model('resnet8', neck=None))
+    with pytest.raises(ValueError, match='neck NoneType'):
+        estimator().score(no_pool)
+
+
+def test_missing_teacher_checkpoint_and_bad_options():
+    with pytest.raises(FileNotFoundError, match='no/such.pth'):
+        estimator(teacher_ckpt='no/such.pth')
+    with pytest.raises(ValueError, match='gaussian'):
+        estimator(init='xavier')
+    with pytest.raises(ValueError, match='teacher_ckpt'):
+        estimator(teacher_init='pretrained')
+    with pytest.raises(ValueError, match='cam'):
+        estimator(semantic='gradcam')
