@@ -33,6 +33,14 @@ Fixes (numbers as in ``../shared/notes/mm-stack.md``):
     to ``mmpretrain.X`` (plus the renamed ``ClsDataSample`` and
     ``PackClsInputs``) through an import hook that creates proxy modules, so
     mmpretrain's own modules are not modified.
+``cpu_dist_launch``
+    mmengine 0.10.7 cannot run distributed on a CPU-only torch: its pytorch
+    launcher (``init_dist('pytorch')``, used by ``tools/dist_*.sh``) calls
+    ``torch.cuda.set_device`` (AttributeError), and the Runner wraps the
+    model in DDP with ``device_ids=[LOCAL_RANK]``, which DDP rejects for CPU
+    modules. Where CUDA is unavailable the launcher skips ``set_device`` and
+    ``MMDistributedDataParallel`` drops ``device_ids`` (gloo on CPU); with
+    CUDA nothing changes.
 ``checkpoint_safe_globals``
     torch >= 2.6 ``torch.load`` defaults to ``weights_only=True``, and
     mmengine 0.10.7 checkpoints pickle its ``HistoryBuffer`` and numpy
@@ -156,6 +164,33 @@ def _fix_mmcls_alias() -> bool:
     return True
 
 
+def _fix_cpu_dist_launch() -> bool:
+    import torch
+    from mmengine.dist import utils as dist_utils
+    if torch.cuda.is_available() or getattr(dist_utils._init_dist_pytorch,
+                                            '_diswot_compat', False):
+        return False
+
+    def _init_dist_pytorch(backend, init_backend='torch', **kwargs) -> None:
+        if init_backend != 'torch':
+            raise ValueError(f'init_backend={init_backend!r} needs CUDA; '
+                             'on the CPU only "torch" (gloo) works.')
+        torch.distributed.init_process_group(backend=backend, **kwargs)
+
+    _init_dist_pytorch._diswot_compat = True
+    dist_utils._init_dist_pytorch = _init_dist_pytorch
+
+    from mmengine.model import MMDistributedDataParallel
+    ddp_init = MMDistributedDataParallel.__init__
+
+    def __init__(self, module, detect_anomalous_params=False, **kwargs):
+        kwargs.pop('device_ids', None)
+        ddp_init(self, module, detect_anomalous_params, **kwargs)
+
+    MMDistributedDataParallel.__init__ = __init__
+    return True
+
+
 def checkpoint_safe_globals() -> list:
     """What mmengine 0.10.7 pickles into a checkpoint's message hub.
 
@@ -187,6 +222,7 @@ _FIXES = (
     ('fuser_reverse', _fix_fuser_reverse),
     ('quant_backend_configs', _fix_quant_backend_configs),
     ('mmcls_alias', _fix_mmcls_alias),
+    ('cpu_dist_launch', _fix_cpu_dist_launch),
     ('checkpoint_safe_globals', _fix_checkpoint_safe_globals),
 )
 

@@ -88,3 +88,20 @@ def test_apply_is_idempotent():
     before = list(compat.APPLIED)
     assert compat.apply() == before
     assert torch.serialization.get_safe_globals()
+
+
+def test_cpu_dist_launch():
+    needed('cpu_dist_launch')
+    code = ('{prelude}import os, torch\n'
+            "os.environ.update(RANK='0', WORLD_SIZE='1', LOCAL_RANK='0', "
+            "MASTER_ADDR='127.0.0.1', MASTER_PORT='29631')\n"
+            'from mmengine.dist import init_dist\n'
+            "init_dist('pytorch', backend='gloo')\n"
+            'from mmengine.model import MMDistributedDataParallel as DDP\n'
+            'ddp = DDP(torch.nn.Linear(2, 2), device_ids=[0])\n'
+            'print(ddp(torch.ones(1, 2)).shape[1])')
+    broken = run_python(code.format(prelude=''))
+    assert '_cuda_setDevice' in broken.stderr
+    fixed = run_python(code.format(prelude='import diswot_mm\n'))
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout.strip() == '2'

@@ -3,15 +3,14 @@ import copy
 from typing import Optional, Tuple
 
 import torch
+from mmengine.dataset import pseudo_collate
 from mmengine.registry import DefaultScope
-from mmengine.runner import Runner
 
-from diswot_mm.registry import MODELS
+from diswot_mm.registry import DATASETS, MODELS
 
 #: The embedded 20 CIFAR-100 test images, in one batch.
 SAMPLE_DATALOADER = dict(
     batch_size=20,
-    num_workers=0,
     dataset=dict(
         type='CIFARSamples',
         subset='cifar100',
@@ -31,25 +30,38 @@ def load_minibatch(
         dataloader: Optional[dict] = None,
         data_preprocessor: Optional[dict] = None,
         seed: int = 0) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Build ``dataloader`` and return its first batch, preprocessed.
+    """The first batch of a dataloader config, preprocessed.
+
+    The batch is drawn here, not by the config's sampler, so that every
+    process of a distributed search sees the same images (a distributed
+    sampler would give each rank its own shard).
 
     Args:
-        dataloader (dict, optional): An mmengine dataloader config. Defaults
-            to :data:`SAMPLE_DATALOADER` (no download needed).
+        dataloader (dict, optional): An mmengine dataloader config; its
+            ``dataset``, ``batch_size`` and ``sampler.shuffle`` are used.
+            Defaults to :data:`SAMPLE_DATALOADER` (no download needed).
         data_preprocessor (dict, optional): A data preprocessor config.
             Defaults to :data:`CIFAR100_PREPROCESSOR`.
-        seed (int): Seed of the sampler's shuffling, so a search always
-            sees the same batch. Defaults to 0.
+        seed (int): Seed of the shuffling when ``sampler.shuffle`` is on.
+            Defaults to 0.
 
     Returns:
         tuple: ``inputs`` of shape (B, 3, H, W), float32, normalised, and
         ``labels`` of shape (B,), int64.
     """
+    cfg = copy.deepcopy(dataloader or SAMPLE_DATALOADER)
     with DefaultScope.overwrite_default_scope('diswot_mm'):
-        loader = Runner.build_dataloader(
-            copy.deepcopy(dataloader or SAMPLE_DATALOADER), seed=seed)
+        dataset = DATASETS.build(cfg['dataset'])
         preprocessor = MODELS.build(
             copy.deepcopy(data_preprocessor or CIFAR100_PREPROCESSOR))
-    data = preprocessor(next(iter(loader)), training=False)
+    batch_size = min(cfg.get('batch_size', len(dataset)), len(dataset))
+    if cfg.get('sampler', {}).get('shuffle', False):
+        generator = torch.Generator().manual_seed(seed)
+        indices = torch.randperm(len(dataset), generator=generator)
+    else:
+        indices = torch.arange(len(dataset))
+    batch = pseudo_collate(
+        [dataset[int(i)] for i in indices[:batch_size]])
+    data = preprocessor(batch, training=False)
     labels = torch.cat([s.gt_label for s in data['data_samples']])
     return data['inputs'].float(), labels.long()

@@ -1,2 +1,3 @@
 from .backbones import *  # noqa: F401,F403
+from .search_spaces import *  # noqa: F401,F403
 from .task_modules import *  # noqa: F401,F403

@@ -8,6 +8,7 @@ from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn as nn
+from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 from mmrazor.models.task_modules.estimators.base_estimator import \
@@ -42,8 +43,9 @@ class DisWOTEstimator(BaseEstimator):
     updated. A non-finite score becomes ``-inf`` with a warning.
 
     Args:
-        teacher (dict | nn.Module): The teacher: an mmpretrain
-            ImageClassifier (pool + linear head) or its config.
+        teacher (dict | str | nn.Module): The teacher: an mmpretrain
+            ImageClassifier (pool + linear head), its model config, or the
+            path of a config file whose ``model`` it is.
         teacher_ckpt (str, optional): Checkpoint of the teacher.
         init (str): Init of the random networks: ``'gaussian'`` (the
             paper's: conv/linear weights N(0, 1), biases 0, norm weight 1,
@@ -67,7 +69,7 @@ class DisWOTEstimator(BaseEstimator):
     """
 
     def __init__(self,
-                 teacher: Union[dict, nn.Module],
+                 teacher: Union[dict, str, nn.Module],
                  teacher_ckpt: Optional[str] = None,
                  init: str = 'gaussian',
                  teacher_init: Optional[str] = None,
@@ -115,8 +117,15 @@ class DisWOTEstimator(BaseEstimator):
         self._check_labels(self.num_classes, 'teacher')
         self._teacher_targets = self._teacher_quantities(teacher)
 
-    def _build_teacher(self, teacher: Union[dict, nn.Module],
+    def _build_teacher(self, teacher: Union[dict, str, nn.Module],
                        ckpt: Optional[str]) -> nn.Module:
+        if isinstance(teacher, str):
+            if not osp.isfile(teacher):
+                raise FileNotFoundError(
+                    f'teacher config {teacher!r} does not exist (paths are '
+                    'relative to the working directory, e.g. '
+                    'configs/_base_/models/resnet110_cifar.py).')
+            teacher = Config.fromfile(teacher).model
         if isinstance(teacher, dict):
             with DefaultScope.overwrite_default_scope('diswot_mm'):
                 teacher = MODELS.build(copy.deepcopy(teacher))

@@ -1,0 +1,383 @@
+"""Training-free evolution search: mmrazor's EvolutionSearchLoop scoring each
+candidate with an estimator (DisWOT by default) instead of validation."""
+import copy
+import glob
+import json
+import math
+import os
+import os.path as osp
+import pickle
+import random
+import time
+from typing import Any, Dict, List, Optional
+
+from mmengine.dist import all_gather_object, get_rank, get_world_size
+from mmengine.model import is_model_wrapper
+from mmengine.runner.base_loop import BaseLoop
+from mmengine.utils import ProgressBar
+from mmrazor.engine.runner import EvolutionSearchLoop
+from mmrazor.engine.runner.utils import check_subnet_resources
+from mmrazor.structures import convert_fix_subnet, export_fix_subnet
+
+from diswot_mm.models.search_spaces import (alias_to_choices,
+                                            choices_to_alias)
+from diswot_mm.registry import LOOPS, TASK_UTILS
+from .search_report import write_search_report
+
+CKPT_PATTERN = 'search_epoch_{}.pkl'
+
+
+@LOOPS.register_module()
+class TrainingFreeSearchLoop(EvolutionSearchLoop):
+    """Evolution search that scores candidates without training them.
+
+    Each generation (an mmrazor "epoch") scores the candidates it has not
+    scored before with ``estimator.score(model, key=arch)[score_key]``,
+    keeps the ``top_k`` of everything scored so far, and breeds the next
+    generation from them by mutation and crossover (filled up with random
+    samples), all within ``constraints_range``. No candidate is scored twice;
+    the search stops early when no new feasible candidate can be found (the
+    space is exhausted). Scores keep full precision (mmrazor rounds to 2
+    decimals, which collapses training-free scores).
+
+    Reproducible: one seeded RNG drives sampling, its state is saved with
+    the scores after every generation (``search_epoch_N.pkl``), and the
+    estimator derives each candidate's weights from its arch, so a search
+    resumed after a kill, or run on several processes (each scoring its share
+    of a generation), ends exactly like one uninterrupted single-process run.
+
+    Args:
+        runner (Runner): The runner; ``runner.model`` is an mmrazor algorithm
+            with a ``mutator`` and an ``architecture`` (e.g. SPOS).
+        estimator (dict): Config of a training-free estimator with
+            ``score(model, key) -> dict``.
+        score_key (str): Key of the score to maximise. Defaults to
+            ``'diswot'``.
+        max_epochs (int): Generations. Defaults to 20.
+        num_candidates (int): Population of each generation. Defaults to 50.
+        top_k (int): Parents kept. Defaults to 10.
+        num_mutation (int): Children by mutation per generation. Defaults
+            to 25.
+        num_crossover (int): Children by crossover. Defaults to 25.
+        mutate_prob (float): Per-choice mutation probability. Defaults to
+            0.1.
+        crossover_prob (float): Per-choice probability of taking the second
+            parent's choice. Defaults to 0.5.
+        constraints_range (dict): Allowed ``flops`` / ``params`` (in M) as
+            ``(min, max)``. Defaults to ``dict(params=(0, 1e9))``.
+        resource_estimator (dict): Config of the resource estimator.
+            Defaults to mmrazor's ResourceEstimator on (1, 3, 32, 32).
+        max_sample_tries (int): Random draws tried per new candidate before
+            the space counts as exhausted. Defaults to 200.
+        seed (int): Seed of the search RNG. Defaults to 0.
+        max_keep_ckpts (int): Search checkpoints kept. Defaults to 3.
+        resume_from (str, optional): A ``search_epoch_N.pkl`` to resume from.
+    """
+
+    def __init__(self,
+                 runner,
+                 estimator: dict,
+                 score_key: str = 'diswot',
+                 max_epochs: int = 20,
+                 num_candidates: int = 50,
+                 top_k: int = 10,
+                 num_mutation: int = 25,
+                 num_crossover: int = 25,
+                 mutate_prob: float = 0.1,
+                 crossover_prob: float = 0.5,
+                 constraints_range: Optional[Dict[str, Any]] = None,
+                 resource_estimator: Optional[dict] = None,
+                 max_sample_tries: int = 200,
+                 seed: int = 0,
+                 max_keep_ckpts: int = 3,
+                 resume_from: Optional[str] = None) -> None:
+        # No dataloader or evaluator: skip EvolutionSearchLoop's and
+        # EpochBasedTrainLoop's constructors, which require both.
+        BaseLoop.__init__(self, runner, dataloader=[])
+        if num_mutation + num_crossover > num_candidates:
+            raise ValueError(
+                f'num_mutation + num_crossover ({num_mutation} + '
+                f'{num_crossover}) must not exceed num_candidates '
+                f'({num_candidates}).')
+        if not 0 < top_k <= num_candidates:
+            raise ValueError(f'top_k must be in [1, num_candidates='
+                             f'{num_candidates}], got {top_k}.')
+        self._max_epochs = max_epochs
+        self._epoch = 0
+        self.num_candidates = num_candidates
+        self.top_k = top_k
+        self.num_mutation = num_mutation
+        self.num_crossover = num_crossover
+        self.mutate_prob = mutate_prob
+        self.crossover_prob = crossover_prob
+        self.score_key = score_key
+        self.max_sample_tries = max_sample_tries
+        self.max_keep_ckpts = max_keep_ckpts
+        self.resume_from = resume_from
+        self.constraints_range = dict(constraints_range or dict(
+            params=(0, 1e9)))
+        for key in self.constraints_range:
+            if key not in ('flops', 'params'):
+                raise KeyError(f'constraints_range supports flops and params '
+                               f'(in M), got {key!r}.')
+        self.model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        if not (hasattr(self.model, 'mutator')
+                and hasattr(self.model, 'architecture')):
+            raise TypeError('the search needs model = an mmrazor algorithm '
+                            'with a mutator (e.g. type="mmrazor.SPOS"), got '
+                            f'{type(self.model).__name__}.')
+        self.mutator = self.model.mutator
+        self.backbone = self.model.architecture.backbone
+
+        resource_estimator = copy.deepcopy(resource_estimator or dict(
+            type='mmrazor.ResourceEstimator', input_shape=(1, 3, 32, 32)))
+        # mmrazor's ResourceEstimator ignores its own input_shape unless it
+        # is repeated in flops_params_cfg (it counts at 224x224 otherwise).
+        resource_estimator.setdefault('flops_params_cfg', dict(
+            input_shape=resource_estimator.get('input_shape',
+                                               (1, 3, 224, 224))))
+        self.estimator = TASK_UTILS.build(resource_estimator)
+        self.score_estimator = build_score_estimator(estimator)
+
+        self.rng = random.Random(seed)
+        self.records: Dict[str, dict] = {}  # arch -> scored candidate
+        self.infeasible: Dict[str, dict] = {}  # arch -> resources
+        self.exhausted = False
+
+    # ----- candidate naming -------------------------------------------
+    def arch_of(self, choices: Dict[str, Any]) -> str:
+        """The space's name of a candidate (e.g. ``'557'``)."""
+        alias_choices = choices_to_alias(self.mutator, choices)
+        if hasattr(self.backbone, 'encode'):
+            return self.backbone.encode(alias_choices)
+        return json.dumps(alias_choices, sort_keys=True)
+
+    def choices_of(self, arch: str) -> Dict[str, Any]:
+        alias_choices = (
+            self.backbone.decode(arch)
+            if hasattr(self.backbone, 'decode') else json.loads(arch))
+        return alias_to_choices(self.mutator, alias_choices)
+
+    # ----- generating candidates --------------------------------------
+    def _random_choices(self) -> Dict[str, Any]:
+        return {
+            group: self.rng.choice(list(mutables[0].choices))
+            for group, mutables in self.mutator.search_groups.items()
+        }
+
+    def _mutation(self) -> Dict[str, Any]:
+        parent = self.choices_of(self.rng.choice(self.top_k_archs))
+        return {
+            g: self.rng.choice(list(self.mutator.search_groups[g][0].choices))
+            if self.rng.random() < self.mutate_prob else c
+            for g, c in parent.items()
+        }
+
+    def _crossover(self) -> Dict[str, Any]:
+        first = self.choices_of(self.rng.choice(self.top_k_archs))
+        second = self.choices_of(self.rng.choice(self.top_k_archs))
+        return {
+            g: second[g] if self.rng.random() < self.crossover_prob else c
+            for g, c in first.items()
+        }
+
+    def _collect(self, make, count: int, archs: List[str]) -> None:
+        """Append up to ``count`` new feasible candidates drawn by ``make``."""
+        target = len(archs) + count
+        tries = 0
+        while len(archs) < target and tries < self.max_sample_tries * count:
+            tries += 1
+            choices = make()
+            arch = self.arch_of(choices)
+            if arch in self.records or arch in self.infeasible or \
+                    arch in archs:
+                continue
+            feasible, resources = check_subnet_resources(
+                self.model, choices, self.estimator, self.constraints_range)
+            resources = {k: float(resources[k]) for k in ('flops', 'params')}
+            if feasible:
+                archs.append(arch)
+                self.pending_resources[arch] = resources
+            else:
+                self.infeasible[arch] = resources
+
+    def next_generation(self) -> List[str]:
+        """New, feasible, never-scored candidates of this generation."""
+        self.pending_resources: Dict[str, dict] = {}
+        archs: List[str] = []
+        if self.top_k_archs:
+            self._collect(self._mutation, self.num_mutation, archs)
+            self._collect(self._crossover, self.num_crossover, archs)
+        self._collect(self._random_choices, self.num_candidates - len(archs),
+                      archs)
+        if not archs and not self.records:
+            raise ValueError(self._no_feasible_message())
+        return archs
+
+    def _no_feasible_message(self) -> str:
+        reach = {}
+        for kind in ('min', 'max'):
+            self.mutator.set_choices(self.mutator.sample_choices(kind=kind))
+            _, resources = check_subnet_resources(
+                self.model, self.mutator.current_choices, self.estimator,
+                self.constraints_range)
+            reach[kind] = resources
+        return (f'no candidate satisfies constraints_range='
+                f'{self.constraints_range}: the smallest subnet has '
+                f'flops={reach["min"]["flops"]:.3f} M, params='
+                f'{reach["min"]["params"]:.4f} M and the largest flops='
+                f'{reach["max"]["flops"]:.3f} M, params='
+                f'{reach["max"]["params"]:.4f} M. Widen the range.')
+
+    # ----- scoring ---------------------------------------------------------
+    def score_candidates(self, archs: List[str]) -> None:
+        """Score ``archs``; each rank scores its share, results gathered."""
+        rank, world_size = get_rank(), get_world_size()
+        mine = archs[rank::world_size]
+        bar = ProgressBar(len(mine)) if rank == 0 and mine else None
+        results = {}
+        start = time.perf_counter()
+        for arch in mine:
+            self.mutator.set_choices(self.choices_of(arch))
+            scores = self.score_estimator.score(self.model, key=arch)
+            if self.score_key not in scores:
+                raise KeyError(f'score_key {self.score_key!r} is not among '
+                               f'the estimator outputs {sorted(scores)}.')
+            results[arch] = {k: float(v) for k, v in scores.items()}
+            if bar is not None:
+                bar.update()
+        self.seconds_per_candidate = (time.perf_counter() - start) / max(
+            len(mine), 1)
+        if world_size > 1:
+            gathered = all_gather_object(results)
+            results = {k: v for part in gathered for k, v in part.items()}
+        for arch in archs:  # in generation order, whatever the rank
+            score = results[arch][self.score_key]
+            self.records[arch] = dict(
+                arch=arch,
+                **results[arch],
+                score=score if math.isfinite(score) else -math.inf,
+                **self.pending_resources[arch],
+                generation=self._epoch)
+
+    def _ranked(self) -> List[dict]:
+        """Finite-score candidates, best first (ties broken by arch)."""
+        finite = [r for r in self.records.values()
+                  if math.isfinite(r['score'])]
+        return sorted(finite, key=lambda r: (-r['score'], r['arch']))
+
+    @property
+    def top_k_archs(self) -> List[str]:
+        return [r['arch'] for r in self._ranked()[:self.top_k]]
+
+    # ----- the loop --------------------------------------------------------
+    def run(self) -> dict:
+        """Search, write the outputs, return the best candidate's record."""
+        if self.resume_from:
+            self._resume()
+        logger = self.runner.logger
+        while self._epoch < self._max_epochs and not self.exhausted:
+            self.run_epoch()
+            self._save_searcher_ckpt()
+            if self.exhausted:
+                logger.info('Search space exhausted: no new feasible '
+                            f'candidate left after {len(self.records)} '
+                            'scored; stopping early.')
+        if not self._ranked():
+            raise RuntimeError('every scored candidate had a non-finite '
+                               'score; nothing to select.')
+        best = self._ranked()[0]
+        if get_rank() == 0:
+            self._save_best_fix_subnet()
+            write_search_report(self, best)
+        return best
+
+    def run_epoch(self) -> None:
+        """Generate, score and rank one generation."""
+        archs = self.next_generation()
+        if not archs:
+            self.exhausted = True
+            return
+        self.score_candidates(archs)
+        best = self._ranked()[0] if self._ranked() else None
+        self.runner.logger.info(
+            f'Generation [{self._epoch + 1}/{self._max_epochs}] scored '
+            f'{len(archs)} new ({len(self.records)} in all, '
+            f'{len(self.infeasible)} infeasible skipped), '
+            f'{self.seconds_per_candidate * 1000:.1f} ms/candidate; best '
+            + (f'{best["arch"]} {self.score_key}={best["score"]:.6g}'
+               if best else 'none (no finite score yet)'))
+        self._epoch += 1
+
+    def _state(self) -> dict:
+        return dict(
+            _epoch=self._epoch,
+            records=self.records,
+            infeasible=self.infeasible,
+            exhausted=self.exhausted,
+            rng_state=self.rng.getstate())
+
+    def _save_searcher_ckpt(self) -> None:
+        """Atomically write ``search_epoch_N.pkl``; keep the newest few."""
+        if get_rank() != 0:
+            return
+        path = osp.join(self.runner.work_dir,
+                        CKPT_PATTERN.format(self._epoch))
+        with open(path + '.tmp', 'wb') as f:
+            pickle.dump(self._state(), f)
+        os.replace(path + '.tmp', path)
+        if self.max_keep_ckpts > 0:
+            for stale in find_search_ckpts(
+                    self.runner.work_dir)[:-self.max_keep_ckpts]:
+                os.remove(stale)
+
+    def _resume(self) -> None:
+        if not osp.isfile(self.resume_from):
+            raise FileNotFoundError(
+                f'resume_from {self.resume_from!r} does not exist: give a '
+                'search_epoch_N.pkl of an earlier search of this config.')
+        with open(self.resume_from, 'rb') as f:
+            state = pickle.load(f)
+        self._epoch = state['_epoch']
+        self.records = state['records']
+        self.infeasible = state['infeasible']
+        self.exhausted = state['exhausted']
+        self.rng.setstate(state['rng_state'])
+        self.runner.logger.info(
+            f'Resumed from {self.resume_from}: generation {self._epoch}, '
+            f'{len(self.records)} candidates scored.')
+
+    def _save_best_fix_subnet(self) -> None:
+        """``best_fix_subnet.yaml``: the mmrazor fix_subnet of the best."""
+        from mmengine import fileio
+        self.mutator.set_choices(self.choices_of(self._ranked()[0]['arch']))
+        fix_subnet, _ = export_fix_subnet(self.model)
+        fileio.dump(
+            convert_fix_subnet(fix_subnet),
+            osp.join(self.runner.work_dir, 'best_fix_subnet.yaml'))
+
+
+def find_search_ckpts(work_dir: str) -> List[str]:
+    """``search_epoch_N.pkl`` files of ``work_dir``, oldest first."""
+    paths = glob.glob(osp.join(work_dir, CKPT_PATTERN.format('*')))
+    return sorted(paths, key=lambda p: int(p.rsplit('_', 1)[1][:-4]))
+
+
+def build_score_estimator(cfg: dict):
+    """Build a training-free estimator; list the registered ones if the
+    type is unknown."""
+    try:
+        estimator = TASK_UTILS.build(copy.deepcopy(cfg))
+    except KeyError as err:
+        if str(cfg.get('type')) not in str(err):
+            raise
+        known = sorted(name for name, cls in TASK_UTILS.module_dict.items()
+                       if hasattr(cls, 'score'))
+        raise KeyError(f'unknown estimator {cfg.get("type")!r}; the '
+                       f'registered training-free estimators are {known}.'
+                       ) from err
+    if not callable(getattr(estimator, 'score', None)):
+        raise TypeError(f'{type(estimator).__name__} has no score(model) '
+                        'method: it is not a training-free estimator.')
+    return estimator

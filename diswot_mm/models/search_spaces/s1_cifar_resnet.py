@@ -1,0 +1,94 @@
+"""Search space S1 of DisWOT: CIFAR ResNets with a searchable number of
+BasicBlocks per stage."""
+from typing import Dict, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+from mmpretrain.models.backbones.base_backbone import BaseBackbone
+from mmrazor.models.architectures.dynamic_ops import DynamicSequential
+from mmrazor.models.mutables import OneShotMutableValue
+
+from diswot_mm.models.backbones.resnet_cifar import BasicBlock
+from diswot_mm.registry import MODELS
+
+
+@MODELS.register_module()
+class SearchableCIFARResNet(BaseBackbone):
+    """CIFAR ResNet supernet whose stages have a searchable depth.
+
+    Stage i holds ``max(blocks[i])`` BasicBlocks in a mmrazor
+    ``DynamicSequential`` whose depth is a ``OneShotMutableValue`` with alias
+    ``stage{i+1}_blocks``; only the first ``depth`` blocks run. The default,
+    blocks in {1, 3, 5, 7} for each of the three stages of widths 16/32/64,
+    is the paper's S1 (64 students). A candidate is named by its digits:
+    ``'557'`` = 5, 5, 7 blocks; ``'333'`` is ResNet20. A fixed subnet
+    exports to a plain ``Sequential`` per stage with the same parameter names
+    as :class:`CIFARResNet`.
+
+    Args:
+        blocks (Sequence[Sequence[int]]): Depth choices of each stage.
+            Defaults to ``((1, 3, 5, 7),) * 3``.
+        stage_channels (Sequence[int]): Width of each stage. Defaults to
+            ``(16, 32, 64)``.
+        stem_channels (int, optional): Width of the stem conv. Defaults to
+            the first stage width.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 blocks: Sequence[Sequence[int]] = ((1, 3, 5, 7), ) * 3,
+                 stage_channels: Sequence[int] = (16, 32, 64),
+                 stem_channels: int = None,
+                 init_cfg: dict = None):
+        super().__init__(init_cfg)
+        if len(blocks) != len(stage_channels):
+            raise ValueError(f'blocks has {len(blocks)} stages but '
+                             f'stage_channels {len(stage_channels)}.')
+        for choices in blocks:
+            if not choices or min(choices) < 1 or max(choices) > 9:
+                raise ValueError('each stage needs block choices in 1..9 '
+                                 f'(one digit in the arch key), got '
+                                 f'{tuple(choices)}.')
+        self.blocks = tuple(tuple(sorted(c)) for c in blocks)
+        stem_channels = stem_channels or stage_channels[0]
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, stem_channels, 3, padding=1, bias=False),
+            nn.BatchNorm2d(stem_channels), nn.ReLU(inplace=True))
+        self.stages = nn.ModuleList()
+        in_channels = stem_channels
+        for i, (choices, width) in enumerate(zip(self.blocks,
+                                                 stage_channels)):
+            stage = DynamicSequential(*[
+                BasicBlock(in_channels if j == 0 else width, width,
+                           (1 if i == 0 else 2) if j == 0 else 1)
+                for j in range(max(choices))
+            ])
+            stage.register_mutable_attr(
+                'depth',
+                OneShotMutableValue(
+                    value_list=list(choices),
+                    default_value=max(choices),
+                    alias=f'stage{i + 1}_blocks'))
+            self.stages.append(stage)
+            in_channels = width
+        self.out_channels = in_channels
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor]:
+        x = self.stem(x)
+        for stage in self.stages:
+            x = stage(x)
+        return (x, )
+
+    @staticmethod
+    def encode(choices: Dict[str, int]) -> str:
+        """``{'stage1_blocks': 5, ...}`` -> ``'557'``."""
+        return ''.join(
+            str(choices[f'stage{i + 1}_blocks']) for i in range(len(choices)))
+
+    @staticmethod
+    def decode(arch: str) -> Dict[str, int]:
+        """``'557'`` -> ``{'stage1_blocks': 5, ...}``."""
+        if not (arch.isdigit() and '0' not in arch):
+            raise ValueError(f'an S1 arch key is one digit 1-9 per stage '
+                             f'(e.g. "557"), got {arch!r}.')
+        return {f'stage{i + 1}_blocks': int(d) for i, d in enumerate(arch)}

@@ -1,0 +1,54 @@
+"""Translate between mmrazor search-group choices and space-level names.
+
+mmrazor's NasMutator names its search groups ``value_0``, ``module_3``, ...
+Our spaces give every mutable an ``alias`` (``stage1_blocks``, ``edge_2_1``)
+and each space names whole candidates (``557``, an NB201 arch string); these
+helpers convert between the three.
+"""
+from typing import Any, Dict
+
+from mmrazor.models.mutators import NasMutator
+
+
+def _native(value: Any) -> Any:
+    """numpy scalars (``np.str_``, ``np.int64``) -> Python scalars."""
+    return value.item() if hasattr(value, 'item') else value
+
+
+def group_aliases(mutator: NasMutator) -> Dict[str, str]:
+    """Search group name -> alias of its mutables."""
+    aliases = {}
+    for group, mutables in mutator.search_groups.items():
+        alias = mutables[0].alias
+        if alias is None:
+            raise ValueError(f'search group {group} has no alias: give every '
+                             'mutable of a diswot_mm search space an alias.')
+        aliases[group] = alias
+    return aliases
+
+
+def choices_to_alias(mutator: NasMutator,
+                     choices: Dict[str, Any]) -> Dict[str, Any]:
+    """``{group: choice}`` -> ``{alias: choice}`` with native values."""
+    aliases = group_aliases(mutator)
+    return {aliases[g]: _native(c) for g, c in choices.items()}
+
+
+def alias_to_choices(mutator: NasMutator,
+                     alias_choices: Dict[str, Any]) -> Dict[str, Any]:
+    """``{alias: choice}`` -> ``{group: choice}``; clear error on a mismatch."""
+    aliases = group_aliases(mutator)
+    missing = set(aliases.values()) - set(alias_choices)
+    unknown = set(alias_choices) - set(aliases.values())
+    if missing or unknown:
+        raise KeyError(f'the choices do not fit the search space: missing '
+                       f'{sorted(missing)}, unknown {sorted(unknown)}.')
+    result = {}
+    for group, alias in aliases.items():
+        choice = alias_choices[alias]
+        allowed = mutator.search_groups[group][0].choices
+        if choice not in allowed:
+            raise ValueError(f'{alias}={choice!r} is not in the space; '
+                             f'choose one of {list(allowed)}.')
+        result[group] = choice
+    return result
