@@ -138,3 +138,29 @@ def test_missing_teacher_checkpoint_and_bad_options():
         estimator(teacher_init='pretrained')
     with pytest.raises(ValueError, match='cam'):
         estimator(semantic='gradcam')
+
+
+def test_supernet_scores_only_the_active_path():
+    cfg = Config.fromfile(
+        f'{REPO}/configs/_base_/models/s1_cifar_resnet_supernet.py')
+    supernet = build(cfg.model)
+    from diswot_mm.models.search_spaces import alias_to_choices
+    backbone = supernet.architecture.backbone
+    supernet.mutator.set_choices(
+        alias_to_choices(supernet.mutator, backbone.decode('135')))
+    ran = []
+    for i, stage in enumerate(backbone.stages):
+        for j, block in enumerate(stage):
+            block.register_forward_hook(
+                lambda *_, key=(i, j): ran.append(key))
+    est = estimator()
+    first = est.score(supernet, key='135')
+    assert sorted(set(ran)) == [(0, 0), (1, 0), (1, 1), (1, 2), (2, 0),
+                                (2, 1), (2, 2), (2, 3), (2, 4)]
+    # the key (not the order) decides the init: another candidate between
+    supernet.mutator.set_choices(
+        alias_to_choices(supernet.mutator, backbone.decode('777')))
+    other = est.score(supernet, key='777')
+    supernet.mutator.set_choices(
+        alias_to_choices(supernet.mutator, backbone.decode('135')))
+    assert est.score(supernet, key='135') == first != other

@@ -91,9 +91,9 @@ def main():
         runner.logger.warning(
             f'{loader["dataset"].get("data_root", loader["dataset"])} is '
             'not on disk: scoring on the 20 CIFAR-100 test images embedded '
-            'in diswot_mm instead (see configs/_base_/datasets/'
-            'cifar100_bs64.py to add the full data set).')
-        estimator.dataloader = None
+            'in diswot_mm instead (sample_dataloader of the config). Put the '
+            'data set there for a real minibatch.')
+        estimator.dataloader = cfg.get('sample_dataloader')
 
     if args.resume:
         resume = args.resume

@@ -11,7 +11,7 @@ from diswot_mm.registry import MODELS
 
 
 class BasicBlock(BaseModule):
-    """Two 3x3 conv-BN layers with a residual connection.
+    """Two conv-BN layers (3x3 by default) with a residual connection.
 
     The shortcut is a 1x1 conv + BN when the stride or the width changes
     (RepDistiller's "option B"), the identity otherwise.
@@ -20,15 +20,21 @@ class BasicBlock(BaseModule):
         in_channels (int): Input channels.
         out_channels (int): Output channels.
         stride (int): Stride of the first conv. Defaults to 1.
+        kernel_size (int): Kernel of both convs (odd). Defaults to 3.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, stride: int = 1):
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 stride: int = 1,
+                 kernel_size: int = 3):
         super().__init__()
+        pad = kernel_size // 2
         self.conv1 = nn.Conv2d(
-            in_channels, out_channels, 3, stride, padding=1, bias=False)
+            in_channels, out_channels, kernel_size, stride, pad, bias=False)
         self.bn1 = nn.BatchNorm2d(out_channels)
         self.conv2 = nn.Conv2d(
-            out_channels, out_channels, 3, 1, padding=1, bias=False)
+            out_channels, out_channels, kernel_size, 1, pad, bias=False)
         self.bn2 = nn.BatchNorm2d(out_channels)
         self.relu = nn.ReLU(inplace=True)
         self.downsample = None

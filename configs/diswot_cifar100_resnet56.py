@@ -1,0 +1,5 @@
+# The S1 search of diswot_cifar100.py for a ResNet56 teacher.
+_base_ = ['./diswot_cifar100.py']
+
+search_cfg = dict(
+    estimator=dict(teacher='configs/_base_/models/resnet56_cifar.py'))

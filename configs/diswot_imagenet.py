@@ -1,0 +1,62 @@
+# DisWOT search for an ImageNet ResNet34 teacher over the ResNet18-seeded
+# space (width multiplier, blocks per stage, kernel per block); batch 32 at
+# 224 as in the paper. Needs data/imagenet (mmpretrain ImageNet layout);
+# without it, the 20 embedded CIFAR-100 images resized to 224 (smoke test).
+_base_ = [
+    './_base_/models/imagenet_resnet_supernet.py',
+    './_base_/default_runtime.py',
+]
+
+imagenet_preprocessor = dict(
+    type='mmpretrain.ClsDataPreprocessor',
+    num_classes=1000,
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    to_rgb=True)
+
+search_cfg = dict(
+    type='TrainingFreeSearchLoop',
+    estimator=dict(
+        type='DisWOTEstimator',
+        teacher='configs/_base_/models/resnet34_imagenet.py',
+        init='gaussian',
+        semantic='grad',  # final widths are equal (512) in this space
+        dataloader=dict(
+            batch_size=32,
+            dataset=dict(
+                type='mmpretrain.ImageNet',
+                data_root='data/imagenet',
+                split='val',
+                pipeline=[
+                    dict(type='mmpretrain.LoadImageFromFile'),
+                    dict(type='mmpretrain.ResizeEdge', scale=256,
+                         edge='short'),
+                    dict(type='mmpretrain.CenterCrop', crop_size=224),
+                    dict(type='mmpretrain.PackInputs'),
+                ]),
+            sampler=dict(type='DefaultSampler', shuffle=True)),
+        data_preprocessor=imagenet_preprocessor,
+        repeats=1,
+        seed=0),
+    score_key='diswot',
+    max_epochs=20,
+    num_candidates=50,
+    top_k=10,
+    num_mutation=25,
+    num_crossover=25,
+    constraints_range=dict(flops=(0, 1900)),  # M FLOPs, about ResNet18's
+    resource_estimator=dict(
+        type='mmrazor.ResourceEstimator', input_shape=(1, 3, 224, 224)),
+    seed=0)
+
+# Used by tools/search.py when data/imagenet is not on disk.
+sample_dataloader = dict(
+    batch_size=20,
+    dataset=dict(
+        type='CIFARSamples',
+        subset='cifar100',
+        pipeline=[
+            dict(type='mmpretrain.Resize', scale=224),
+            dict(type='mmpretrain.PackInputs'),
+        ]),
+    sampler=dict(type='DefaultSampler', shuffle=False))
