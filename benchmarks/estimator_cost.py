@@ -1,0 +1,129 @@
+"""Cost of the DisWOT estimator per candidate, side by side in one run.
+
+On the 64 S1 students (blocks per stage in {1,3,5,7}) with a ResNet110
+teacher and the 20 embedded CIFAR-100 images, per candidate (ms):
+  (a) DisWOTEstimator.score (re-init + one no-grad forward + the metrics);
+  (b) a bare no-grad forward of the same student (the floor);
+  (c) the official procedure: teacher forward + backward and student
+      forward + backward per candidate, explicit C x C Grad-CAM matrices.
+The three are interleaved per candidate and repeated; medians are reported.
+Then the peak RSS while scoring --rss-candidates candidates (flat = no leak).
+
+    python benchmarks/estimator_cost.py [--rounds 5] [--rss-candidates 1000]
+"""
+import argparse
+import itertools
+import platform
+import resource
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+import diswot_mm  # noqa: F401
+from diswot_mm.models.functional import relation_distance, relation_matrix
+from diswot_mm.registry import MODELS, TASK_UTILS
+
+S1 = [''.join(p) for p in itertools.product('1357', repeat=3)]
+TEACHER = 'configs/_base_/models/resnet110_cifar.py'
+
+
+def build_student(arch: str):
+    cfg = Config.fromfile('configs/_base_/models/resnet20_cifar.py')
+    cfg.model.backbone = dict(
+        type='CIFARResNet', stage_blocks=[int(d) for d in arch])
+    with DefaultScope.overwrite_default_scope('diswot_mm'):
+        return MODELS.build(cfg.model)
+
+
+def official_score(teacher, student, inputs, labels) -> float:
+    """The official code's procedure, teacher recomputed per candidate."""
+    grads, feats = [], []
+    for model in (teacher, student):
+        model.zero_grad()
+        feat = model.extract_feat(inputs, stage='backbone')[-1]
+        logits = model.head.fc(feat.mean((2, 3)))
+        F.cross_entropy(logits, labels).backward()
+        g = model.head.fc.weight.grad  # (N, C)
+        e = F.normalize(g[:, :, None] * g[:, None, :], dim=2)  # (N, C, C)
+        grads.append(e)
+        feats.append(feat.detach())
+    n, c = grads[0].shape[:2]
+    semantic = (grads[0] - grads[1]).pow(2).sum() / (c * n)
+    relation = relation_distance(
+        relation_matrix(feats[0]), relation_matrix(feats[1]))
+    return -float(semantic + relation)
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def rss_mb() -> float:
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('VmRSS'):
+                return int(line.split()[1]) / 1024
+    return float('nan')
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--rounds', type=int, default=5)
+    parser.add_argument('--rss-candidates', type=int, default=1000)
+    args = parser.parse_args()
+
+    estimator = TASK_UTILS.build(
+        dict(type='DisWOTEstimator', teacher=TEACHER))
+    with DefaultScope.overwrite_default_scope('diswot_mm'):
+        teacher = MODELS.build(Config.fromfile(TEACHER).model).train()
+    inputs, labels = estimator.inputs, estimator.labels
+    students = {arch: build_student(arch) for arch in S1}
+
+    times = dict(a=[], b=[], c=[])
+    for _ in range(args.rounds):
+        per_round = dict(a=[], b=[], c=[])
+        for arch, student in students.items():
+            per_round['a'].append(timed(lambda: estimator.score(student,
+                                                                key=arch)))
+            with torch.no_grad():
+                per_round['b'].append(
+                    timed(lambda: student(inputs, mode='tensor')))
+            per_round['c'].append(
+                timed(lambda: official_score(teacher, student, inputs,
+                                             labels)))
+        for k in times:
+            times[k].append(statistics.mean(per_round[k]))
+    med = {k: statistics.median(v) for k, v in times.items()}
+
+    rss = {}
+    checkpoints = sorted({min(100, args.rss_candidates),
+                          args.rss_candidates // 2, args.rss_candidates})
+    for i, arch in enumerate(itertools.islice(itertools.cycle(S1),
+                                              args.rss_candidates), 1):
+        estimator.score(students[arch], key=f'{arch}-{i}')
+        if i in checkpoints:
+            rss[i] = rss_mb()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    print(f'machine: {platform.machine()}, {torch.get_num_threads()} '
+          f'threads, torch {torch.__version__}')
+    print(f'{len(S1)} S1 students, teacher ResNet110, batch '
+          f'{tuple(inputs.shape)}, median of {args.rounds} rounds (ms per '
+          'candidate, mean over the 64):')
+    print(f'  (a) DisWOTEstimator.score : {med["a"]:.2f}')
+    print(f'  (b) bare no-grad forward  : {med["b"]:.2f}')
+    print(f'  (c) official procedure    : {med["c"]:.2f}')
+    print(f'  (a)/(b) = {med["a"] / med["b"]:.2f}   (goal <= 1.3)')
+    print(f'  (c)/(a) = {med["c"] / med["a"]:.1f}   (goal >= 10)')
+    print('RSS (MB) after N scored candidates: ' + ', '.join(
+        f'{n}: {v:.1f}' for n, v in rss.items()) + f'; peak {peak:.1f}')
+
+
+if __name__ == '__main__':
+    main()
