@@ -41,3 +41,9 @@ search_cfg = dict(
     resource_estimator=dict(
         type='mmrazor.ResourceEstimator', input_shape=(1, 3, 32, 32)),
     seed=0)
+
+# tools/search.py writes work_dir/distill_<name>.py: each config below with
+# the chosen student, ready for tools/dist_train.sh.
+distill_configs = dict(
+    diswot='configs/distill/kd_resnet110_resnet20_cifar100.py',
+    diswot_plus='configs/distill/diswot_plus_resnet110_resnet20_cifar100.py')

@@ -60,3 +60,4 @@ sample_dataloader = dict(
             dict(type='mmpretrain.PackInputs'),
         ]),
     sampler=dict(type='DefaultSampler', shuffle=False))
+distill_configs = dict()  # no ImageNet distillation configs yet

@@ -5,44 +5,30 @@ supernet (an mmrazor algorithm), ``search_cfg`` the search loop.
 """
 import argparse
 import copy
-import os
+import glob
 import os.path as osp
 
-import torch
-from mmengine.config import Config, DictAction
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 import diswot_mm  # noqa: F401  (compat fixes, registries)
 from diswot_mm.engine import find_search_ckpts
 from diswot_mm.registry import DATASETS, LOOPS, MODELS
+from diswot_mm.utils.cli import add_common_args, load_config
 
 
 def parse_args():
     parser = argparse.ArgumentParser(
         description='DisWOT training-free student architecture search')
     parser.add_argument('config', help='search config file path')
-    parser.add_argument('--work-dir', help='where outputs are written')
     parser.add_argument(
         '--resume',
         nargs='?',
         const='auto',
         help='resume from a search_epoch_N.pkl; without a path, from the '
         'latest one in the work_dir')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, e.g. search_cfg.max_epochs=5')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_common_args(parser)
+    return parser.parse_args()
 
 
 def search_data_on_disk(dataloader: dict) -> bool:
@@ -63,19 +49,10 @@ def list_search_spaces() -> list:
 
 def main():
     args = parse_args()
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'config {args.config!r} does not exist.')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     if 'search_cfg' not in cfg:
         raise KeyError(f'{args.config} has no search_cfg: start from '
                        'configs/diswot_cifar100.py.')
-    cfg.launcher = args.launcher
-    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
-        './work_dirs', osp.splitext(osp.basename(args.config))[0])
-    if not torch.cuda.is_available():
-        cfg.env_cfg.dist_cfg = dict(backend='gloo')
 
     try:
         runner = Runner.from_cfg(cfg)
@@ -113,6 +90,10 @@ def main():
               f'flops={best["flops"]:.2f} M)\nOutputs in {cfg.work_dir}: '
               'best_fix_subnet.yaml, student.py, candidates.csv, '
               'candidates.json, score_vs_flops.png')
+        for path in sorted(glob.glob(osp.join(cfg.work_dir,
+                                              'distill_*.py'))):
+            print(f'Distil it: bash tools/dist_train.sh {path} N '
+                  '--cfg-options model.teacher_ckpt=TEACHER.pth')
 
 
 if __name__ == '__main__':

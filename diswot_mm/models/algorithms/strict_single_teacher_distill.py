@@ -12,23 +12,34 @@ from diswot_mm.registry import MODELS
 @MODELS.register_module()
 class StrictSingleTeacherDistill(SingleTeacherDistill):
     """mmrazor's ``SingleTeacherDistill`` that refuses a teacher checkpoint
-    that does not fit the teacher.
+    that does not fit the teacher, or distilling from no checkpoint at all.
 
     mmengine loads a mismatching checkpoint with only a warning, leaving a
     partly random teacher; here a missing file or any missing, unexpected or
-    differently shaped key is a clear error before training starts. All
-    arguments are those of ``SingleTeacherDistill``.
+    differently shaped key is a clear error before training starts.
+
+    Args:
+        require_teacher_ckpt (bool): Refuse ``teacher_ckpt=None`` (a random
+            teacher). Defaults to True; tests and smoke runs turn it off.
+        Others: those of ``SingleTeacherDistill``.
     """
 
     def __init__(self,
                  distiller: dict,
                  teacher: Union[BaseModel, Dict],
                  teacher_ckpt: Optional[str] = None,
+                 require_teacher_ckpt: bool = True,
                  **kwargs) -> None:
         if isinstance(teacher, dict):
             teacher = MODELS.build(teacher)
         if teacher_ckpt:
             check_teacher_checkpoint(teacher, teacher_ckpt)
+        elif require_teacher_ckpt:
+            raise ValueError(
+                'model.teacher_ckpt is not set: distillation needs a trained '
+                'teacher. Train one (e.g. python tools/train.py configs/'
+                'teachers/resnet110_cifar100.py) and pass --cfg-options '
+                'model.teacher_ckpt=PATH.')
         super().__init__(distiller, teacher, teacher_ckpt, **kwargs)
 
 

@@ -1,0 +1,167 @@
+"""Distillation: DisWOT / DisWOT+ / KD configs optimise on real images, the
+losses are the search metrics, teacher checkpoints are checked, tools run
+(2-process gloo, resume, test)."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+from conftest import REPO
+from mmengine import fileio
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmpretrain.structures import DataSample
+
+from diswot_mm.models.functional import (gradcam_weights, relation_distance,
+                                         relation_matrix, semantic_distance)
+from diswot_mm.registry import MODELS
+
+KD = 'configs/distill/kd_resnet110_resnet20_cifar100.py'
+PLUS = 'configs/distill/diswot_plus_resnet110_resnet20_cifar100.py'
+
+
+def build_distill(path, student=None, **model_options):
+    cfg = Config.fromfile(f'{REPO}/{path}')
+    cfg.model.teacher.backbone.arch = 'resnet20'  # small random teacher
+    cfg.model.require_teacher_ckpt = False
+    if student is not None:
+        cfg.model.architecture = student
+    cfg.model.update(model_options)
+    with DefaultScope.overwrite_default_scope('diswot_mm'):
+        return MODELS.build(cfg.model)
+
+
+def searched_student(tmp_path):
+    """The DisWOT student: an S1 subnet from a fix_subnet YAML."""
+    fileio.dump({f'stage{i}_blocks': dict(chosen=c)
+                 for i, c in ((1, 1), (2, 3), (3, 3))},
+                str(tmp_path / 'best_fix_subnet.yaml'))
+    supernet = Config.fromfile(
+        f'{REPO}/configs/_base_/models/s1_cifar_resnet_supernet.py')
+    arch = supernet.model.architecture
+    arch.head.loss.loss_weight = 0.1
+    return dict(type='mmrazor.sub_model', cfg=arch,
+                fix_subnet=str(tmp_path / 'best_fix_subnet.yaml'))
+
+
+def samples(labels):
+    return [DataSample().set_gt_label(int(y)) for y in labels]
+
+
+@pytest.mark.parametrize('name', ['kd', 'diswot', 'diswot_plus'])
+def test_few_steps_lower_the_loss(name, sample_batch, tmp_path):
+    torch.manual_seed(0)
+    model = {
+        'kd': lambda: build_distill(KD),
+        'diswot': lambda: build_distill(KD, searched_student(tmp_path)),
+        'diswot_plus': lambda: build_distill(PLUS),
+    }[name]()
+    model.train()
+    inputs, labels = sample_batch
+    optimizer = torch.optim.SGD(
+        [p for p in model.parameters() if p.requires_grad], lr=0.02,
+        momentum=0.9)
+    totals = []
+    for _ in range(8):
+        losses = model(inputs, samples(labels), mode='loss')
+        for key, value in losses.items():
+            assert torch.isfinite(value), key
+        total = sum(losses.values())
+        optimizer.zero_grad()
+        total.backward()
+        optimizer.step()
+        totals.append(float(total.detach()))
+    assert totals[-1] < totals[0]
+    expected = {'student.loss', 'distill.loss_kl'}
+    if name == 'diswot_plus':
+        expected |= {'distill.loss_ms', 'distill.loss_mr'}
+    assert set(losses) == expected
+    if name == 'diswot':
+        assert [len(s) for s in model.student.backbone.stages] == [1, 3, 3]
+
+
+def test_recorders_hook_the_intended_layers(sample_batch):
+    model = build_distill(PLUS)
+    inputs, labels = sample_batch
+    model(inputs, samples(labels), mode='loss')
+    for recorders in (model.distiller.student_recorders,
+                      model.distiller.teacher_recorders):
+        feat = recorders.get_recorder('feat').get_record_data(data_idx=-1)
+        pooled = recorders.get_recorder('pooled').get_record_data(data_idx=0)
+        logits = recorders.get_recorder('logits').get_record_data()
+        assert feat.shape == (20, 64, 8, 8)
+        assert pooled.shape == (20, 64)
+        assert logits.shape == (20, 100)
+        assert torch.allclose(pooled, feat.mean((2, 3)), atol=1e-5)
+    recorded = model.distiller.student_recorders.get_recorder(
+        'samples').get_record_data(data_idx=1)
+    assert [int(s.gt_label) for s in recorded] == labels.tolist()
+
+
+def test_losses_equal_the_search_metrics(sample_batch):
+    model = build_distill(PLUS)
+    inputs, labels = sample_batch
+    model(inputs, samples(labels), mode='loss')
+    s_rec = model.distiller.student_recorders
+    t_rec = model.distiller.teacher_recorders
+    feat_s = s_rec.get_recorder('feat').get_record_data(data_idx=-1)
+    feat_t = t_rec.get_recorder('feat').get_record_data(data_idx=-1)
+    pooled_s = s_rec.get_recorder('pooled').get_record_data(data_idx=0)
+    pooled_t = t_rec.get_recorder('pooled').get_record_data(data_idx=0)
+    logits_s = s_rec.get_recorder('logits').get_record_data()
+    logits_t = t_rec.get_recorder('logits').get_record_data()
+    losses = model.distiller.compute_distill_losses()
+    assert float(losses['loss_mr']) == pytest.approx(float(
+        relation_distance(relation_matrix(feat_t), relation_matrix(feat_s))))
+    assert float(losses['loss_ms']) == pytest.approx(float(
+        semantic_distance(gradcam_weights(pooled_t, logits_t, labels),
+                          gradcam_weights(pooled_s, logits_s, labels))))
+
+
+def test_teacher_checkpoint_errors(tmp_path):
+    with pytest.raises(ValueError, match='teacher_ckpt is not set'):
+        build_distill(KD, require_teacher_ckpt=True)
+    with pytest.raises(FileNotFoundError, match='tools/train.py'):
+        build_distill(KD, teacher_ckpt=str(tmp_path / 'none.pth'))
+    cfg = Config.fromfile(f'{REPO}/configs/_base_/models/resnet56_cifar.py')
+    with DefaultScope.overwrite_default_scope('diswot_mm'):
+        resnet56 = MODELS.build(cfg.model)
+    ckpt = tmp_path / 'resnet56.pth'
+    torch.save(dict(state_dict=resnet56.state_dict()), ckpt)
+    with pytest.raises(ValueError) as err:
+        build_distill(KD, teacher_ckpt=str(ckpt))  # teacher is ResNet20
+    assert 'unexpected keys [backbone.stages.0.3' in str(err.value)
+    model = build_distill(KD, teacher=cfg.model, teacher_ckpt=str(ckpt))
+    assert torch.equal(model.teacher.head.fc.weight, resnet56.head.fc.weight)
+
+
+def run_tool(args, **env):
+    env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1',
+               PYTHON=sys.executable, **env)
+    return subprocess.run(args, cwd=REPO, capture_output=True, text=True,
+                          timeout=600, env=env)
+
+
+def test_dist_train_resume_and_test(tmp_path):
+    config = 'tests/data/distill_tiny.py'
+    first = run_tool(['bash', 'tools/dist_train.sh', config, '2',
+                      '--work-dir', str(tmp_path)], PORT='29641')
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert (tmp_path / 'iter_2.pth').is_file()
+    resumed = run_tool(['bash', 'tools/dist_train.sh', config, '2',
+                        '--work-dir', str(tmp_path), '--resume',
+                        '--cfg-options', 'train_cfg.max_iters=4'],
+                       PORT='29642')
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert 'resumed' in (resumed.stdout + resumed.stderr).lower()
+    state = torch.load(tmp_path / 'iter_4.pth', map_location='cpu')
+    assert state['meta']['iter'] == 4
+    tested = run_tool([sys.executable, 'tools/test.py', config,
+                       str(tmp_path / 'iter_4.pth'), '--work-dir',
+                       str(tmp_path / 'test')])
+    assert tested.returncode == 0, tested.stderr[-3000:]
+    assert 'accuracy/top1' in tested.stdout
+    metrics = json.load(open(tmp_path / 'test' / 'test_metrics.json'))
+    assert 0 <= metrics['accuracy/top1'] <= 100

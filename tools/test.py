@@ -1,0 +1,43 @@
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT``.
+
+Prints the config's test metrics (top-1 / top-5 for classifiers and
+distillation configs, where the student is evaluated) and writes them to
+the work_dir.
+"""
+import argparse
+import json
+import os.path as osp
+
+from mmengine.runner import Runner
+
+import diswot_mm  # noqa: F401  (compat fixes, registries)
+from diswot_mm.utils.cli import add_common_args, load_config
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Test a checkpoint')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    add_common_args(parser)
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint {args.checkpoint!r} does not '
+                                'exist.')
+    cfg = load_config(args)
+    cfg.load_from = args.checkpoint
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    if runner.rank == 0:
+        path = osp.join(cfg.work_dir, 'test_metrics.json')
+        with open(path, 'w') as f:
+            json.dump(metrics, f, indent=1)
+        print(', '.join(f'{k}: {v:.2f}' for k, v in metrics.items()) +
+              f'  (saved to {path})')
+
+
+if __name__ == '__main__':
+    main()
