@@ -4,16 +4,15 @@ Shaped like mmpretrain's tools/train.py: the config's ``model`` is the
 supernet (an mmrazor algorithm), ``search_cfg`` the search loop.
 """
 import argparse
-import copy
 import glob
 import os.path as osp
 
-from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 import diswot_mm  # noqa: F401  (compat fixes, registries)
 from diswot_mm.engine import find_search_ckpts
-from diswot_mm.registry import DATASETS, LOOPS, MODELS
+from diswot_mm.datasets import fall_back_to_samples
+from diswot_mm.registry import LOOPS, MODELS
 from diswot_mm.utils.cli import add_common_args, load_config
 
 
@@ -29,16 +28,6 @@ def parse_args():
         'latest one in the work_dir')
     add_common_args(parser)
     return parser.parse_args()
-
-
-def search_data_on_disk(dataloader: dict) -> bool:
-    """Whether the dataset of ``dataloader`` can be built (it is on disk)."""
-    try:
-        with DefaultScope.overwrite_default_scope('diswot_mm'):
-            DATASETS.build(copy.deepcopy(dataloader['dataset']))
-    except FileNotFoundError:
-        return False
-    return True
 
 
 def list_search_spaces() -> list:
@@ -62,15 +51,8 @@ def main():
         raise KeyError(f'{err}. Search spaces registered in diswot_mm: '
                        f'{list_search_spaces()}.') from err
 
-    estimator = cfg.search_cfg.estimator
-    loader = estimator.get('dataloader')
-    if loader is not None and not search_data_on_disk(loader):
-        runner.logger.warning(
-            f'{loader["dataset"].get("data_root", loader["dataset"])} is '
-            'not on disk: scoring on the 20 CIFAR-100 test images embedded '
-            'in diswot_mm instead (sample_dataloader of the config). Put the '
-            'data set there for a real minibatch.')
-        estimator.dataloader = cfg.get('sample_dataloader')
+    fall_back_to_samples(cfg.search_cfg.estimator,
+                         cfg.get('sample_dataloader'), runner.logger)
 
     if args.resume:
         resume = args.resume

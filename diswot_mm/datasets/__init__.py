@@ -1,5 +1,8 @@
 from .cifar import CIFAR10, CIFAR100
 from .cifar_samples import CIFARSamples
-from .minibatch import load_minibatch
+from .minibatch import dataset_on_disk, fall_back_to_samples, load_minibatch
 
-__all__ = ['CIFAR10', 'CIFAR100', 'CIFARSamples', 'load_minibatch']
+__all__ = [
+    'CIFAR10', 'CIFAR100', 'CIFARSamples', 'dataset_on_disk',
+    'fall_back_to_samples', 'load_minibatch'
+]

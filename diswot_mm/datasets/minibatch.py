@@ -65,3 +65,31 @@ def load_minibatch(
     data = preprocessor(batch, training=False)
     labels = torch.cat([s.gt_label for s in data['data_samples']])
     return data['inputs'].float(), labels.long()
+
+
+def dataset_on_disk(dataloader: dict) -> bool:
+    """Whether the data set of a dataloader config can be built here."""
+    try:
+        with DefaultScope.overwrite_default_scope('diswot_mm'):
+            DATASETS.build(copy.deepcopy(dataloader['dataset']))
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def fall_back_to_samples(estimator: dict,
+                         sample_dataloader: Optional[dict] = None,
+                         logger=None) -> None:
+    """If the data set of ``estimator['dataloader']`` is not on disk, score
+    on ``sample_dataloader`` (default: the embedded CIFAR-100 images) and
+    say so in the log."""
+    loader = estimator.get('dataloader')
+    if loader is None or dataset_on_disk(loader):
+        return
+    message = (f'{loader["dataset"].get("data_root", loader["dataset"])} is '
+               'not on disk: scoring on the 20 CIFAR-100 test images '
+               'embedded in diswot_mm instead. Put the data set there for a '
+               'real minibatch.')
+    if logger is not None:
+        logger.warning(message)
+    estimator['dataloader'] = sample_dataloader

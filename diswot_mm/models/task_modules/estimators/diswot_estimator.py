@@ -1,9 +1,7 @@
 """DisWOT: score a randomly initialised student by its similarity to a
 teacher on one real minibatch, at the cost of one student forward."""
 import copy
-import math
 import os.path as osp
-import warnings
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -11,23 +9,21 @@ import torch.nn as nn
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
-from mmrazor.models.task_modules.estimators.base_estimator import \
-    BaseEstimator
 
-from diswot_mm.datasets import load_minibatch
 from diswot_mm.models.functional import (class_gram, class_gram_distance,
                                          gradcam_weights, relation_distance,
                                          relation_matrix, semantic_distance)
 from diswot_mm.registry import MODELS, TASK_UTILS
-from .utils import (INIT_SCHEMES, batch_statistics, candidate_key,
-                    check_pool_linear, derive_seed, pool_linear_forward,
-                    random_init_)
+from .base_training_free import BaseTrainingFreeEstimator
+from .utils import (INIT_SCHEMES, batch_statistics, check_pool_linear,
+                    derive_seed, pool_linear_forward, random_init_)
 
 SEMANTIC_VARIANTS = ('grad', 'cam')
+TEACHER_INITS = INIT_SCHEMES + ('pretrained', )
 
 
 @TASK_UTILS.register_module()
-class DisWOTEstimator(BaseEstimator):
+class DisWOTEstimator(BaseTrainingFreeEstimator):
     """Training-free DisWOT score of a student for a given teacher.
 
     ``score(student)`` returns ``semantic`` (M_s), ``relation`` (M_r) and
@@ -40,7 +36,8 @@ class DisWOTEstimator(BaseEstimator):
     student is re-initialised in place from (seed, candidate, repeat), so a
     candidate gets the same score whatever the order, process or rank. Random
     networks run BatchNorm on batch statistics; no running statistics are
-    updated. A non-finite score becomes ``-inf`` with a warning.
+    updated. A non-finite score becomes ``-inf`` with a warning
+    (``score(student, key=None)`` of :class:`BaseTrainingFreeEstimator`).
 
     Args:
         teacher (dict | str | nn.Module): The teacher: an mmpretrain
@@ -68,6 +65,8 @@ class DisWOTEstimator(BaseEstimator):
         device (str, optional): Where to run. Defaults to CUDA if available.
     """
 
+    score_name = 'diswot'
+
     def __init__(self,
                  teacher: Union[dict, str, nn.Module],
                  teacher_ckpt: Optional[str] = None,
@@ -81,14 +80,11 @@ class DisWOTEstimator(BaseEstimator):
                  repeats: int = 1,
                  seed: int = 0,
                  device: Optional[str] = None):
-        if init not in INIT_SCHEMES:
-            raise ValueError(
-                f'init supports {INIT_SCHEMES}, but got {init!r}.')
+        super().__init__(init, dataloader, data_preprocessor, seed, device)
         teacher_init = teacher_init or ('pretrained' if teacher_ckpt else init)
-        if teacher_init not in INIT_SCHEMES + ('pretrained', ):
-            raise ValueError(f'teacher_init supports '
-                             f'{INIT_SCHEMES + ("pretrained", )}, but got '
-                             f'{teacher_init!r}.')
+        if teacher_init not in TEACHER_INITS:
+            raise ValueError(f'teacher_init supports {TEACHER_INITS}, but '
+                             f'got {teacher_init!r}.')
         if teacher_init == 'pretrained' and not teacher_ckpt:
             raise ValueError('teacher_init="pretrained" needs teacher_ckpt '
                              '(the path of the trained teacher).')
@@ -97,20 +93,11 @@ class DisWOTEstimator(BaseEstimator):
                              f'got {semantic!r}.')
         if repeats < 1:
             raise ValueError(f'repeats must be >= 1, but got {repeats}.')
-        self.init = init
         self.teacher_init = teacher_init
         self.semantic = semantic
         self.semantic_weight = semantic_weight
         self.relation_weight = relation_weight
         self.repeats = repeats
-        self.seed = seed
-        self.device = torch.device(device or (
-            'cuda' if torch.cuda.is_available() else 'cpu'))
-
-        self.inputs, self.labels = (
-            t.to(self.device)
-            for t in load_minibatch(dataloader, data_preprocessor, seed))
-        super().__init__(input_shape=tuple(self.inputs.shape))
         teacher = self._build_teacher(teacher, teacher_ckpt)
         self.teacher_width = check_pool_linear(teacher).in_features
         self.num_classes = check_pool_linear(teacher).out_features
@@ -186,35 +173,20 @@ class DisWOTEstimator(BaseEstimator):
                 'any widths.')
 
     @torch.no_grad()
-    def score(self,
-              student: nn.Module,
-              key: Optional[str] = None) -> Dict[str, float]:
-        """Score a student (re-initialised in place).
-
-        Args:
-            student (nn.Module): An ImageClassifier with a pool + linear head,
-                or an mmrazor algorithm with a subnet selected.
-            key (str, optional): Identity of the candidate for its random
-                init. Defaults to :func:`candidate_key` of ``student``.
-
-        Returns:
-            dict: ``semantic``, ``relation`` (distances, lower is more
-            similar) and ``diswot`` (higher is better; ``-inf`` when not
-            finite).
-        """
+    def _score(self, student: nn.Module, key: str) -> Dict[str, float]:
+        """``semantic``, ``relation`` (distances, lower is more similar) and
+        ``diswot`` (higher is better), averaged over the repeats."""
         self._check_student(student)
-        key = candidate_key(student) if key is None else key
-        student.to(self.device)
+        sem_distance = (semantic_distance
+                        if self.semantic == 'grad' else class_gram_distance)
         semantic, relation = 0.0, 0.0
         for repeat, target in enumerate(self._teacher_targets):
-            random_init_(student, self.init,
-                         derive_seed(self.seed, key, repeat))
+            self.init_candidate(student, key, repeat)
             with batch_statistics(student):
                 out = pool_linear_forward(student, self.inputs)
-            sem_s = self._semantic_target(student, *out)
-            sem_distance = (semantic_distance if self.semantic == 'grad' else
-                            class_gram_distance)
-            semantic += float(sem_distance(target['semantic'], sem_s))
+            semantic += float(
+                sem_distance(target['semantic'],
+                             self._semantic_target(student, *out)))
             relation += float(
                 relation_distance(target['relation'],
                                   relation_matrix(out[0])))
@@ -222,13 +194,4 @@ class DisWOTEstimator(BaseEstimator):
         relation /= self.repeats
         diswot = -(self.semantic_weight * semantic +
                    self.relation_weight * relation)
-        if not math.isfinite(diswot):
-            warnings.warn(f'DisWOT score of candidate {key} is not finite '
-                          f'(semantic={semantic}, relation={relation}); '
-                          'it is recorded as infeasible (-inf).')
-            diswot = -math.inf
         return dict(semantic=semantic, relation=relation, diswot=diswot)
-
-    def estimate(self, model: nn.Module, *args, **kwargs) -> Dict[str, float]:
-        """mmrazor's estimator interface: the same as :meth:`score`."""
-        return self.score(model)

@@ -1,0 +1,69 @@
+"""Score every NAS-Bench-201 cell with DisWOT on the CPU: wall time and RSS.
+
+    python benchmarks/nb201_scale.py [--limit N] [--out FILE]
+
+ResNet110 teacher (Gaussian init), the 20 embedded CIFAR-100 images, the
+NB201 supernet with each cell selected in turn (index order). RSS is read
+at intervals: it must stay flat as the number of candidates grows.
+"""
+import argparse
+import json
+import platform
+import resource
+import time
+
+import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+import diswot_mm  # noqa: F401
+from diswot_mm.models.search_spaces import (NASBench201, alias_to_choices,
+                                            index_to_arch)
+from diswot_mm.registry import MODELS, TASK_UTILS
+
+
+def rss_mb() -> float:
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('VmRSS'):
+                return int(line.split()[1]) / 1024
+    return float('nan')
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--limit', type=int, default=15625)
+    parser.add_argument('--out', default='work_dirs/nb201_scale.json')
+    args = parser.parse_args()
+    cfg = Config.fromfile('configs/_base_/models/nb201_supernet.py')
+    with DefaultScope.overwrite_default_scope('diswot_mm'):
+        supernet = MODELS.build(cfg.model)
+    estimator = TASK_UTILS.build(dict(
+        type='DisWOTEstimator',
+        teacher='configs/_base_/models/resnet110_cifar.py'))
+    start = time.perf_counter()
+    rss, scores = {}, []
+    for index in range(args.limit):
+        arch = index_to_arch(index)
+        supernet.mutator.set_choices(
+            alias_to_choices(supernet.mutator, NASBench201.decode(arch)))
+        scores.append(estimator.score(supernet, key=arch)['diswot'])
+        if (index + 1) % 1000 == 0 or index + 1 == args.limit:
+            rss[index + 1] = rss_mb()
+            print(f'{index + 1} cells, {time.perf_counter() - start:.0f} s, '
+                  f'RSS {rss[index + 1]:.1f} MB', flush=True)
+    wall = time.perf_counter() - start
+    result = dict(
+        cells=args.limit, wall_s=wall, ms_per_cell=1000 * wall / args.limit,
+        rss_mb=rss,
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss /
+        1024, threads=torch.get_num_threads(), machine=platform.machine(),
+        best=index_to_arch(max(range(len(scores)), key=scores.__getitem__)),
+        non_finite=sum(1 for s in scores if s == float('-inf')))
+    with open(args.out, 'w') as f:
+        json.dump(result, f, indent=1)
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == '__main__':
+    main()

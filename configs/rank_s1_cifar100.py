@@ -1,0 +1,26 @@
+# Rank correlation on the published S1 ground truth (CIFAR-100 top-1 after KD
+# from ResNet110): DisWOT with ResNet110 and ResNet56 teachers vs zero-cost
+# proxies, 3 seeds.
+#   python tools/analysis/rank_correlation.py configs/rank_s1_cifar100.py
+_base_ = ['./diswot_cifar100.py']
+
+diswot = {{_base_.search_cfg.estimator}}
+
+rank_cfg = dict(
+    ground_truth='diswot_mm/models/search_spaces/data/diswot_s1_gt_kd.txt',
+    seeds=[0, 1, 2],
+    budgets=[0.1, 0.2, 0.3, 0.4, 0.5, 0.7],  # M params
+    estimators=dict(
+        diswot_r110=diswot,
+        diswot_r56=dict(
+            type='DisWOTEstimator',
+            teacher='configs/_base_/models/resnet56_cifar.py'),
+        params=dict(type='ParamsEstimator'),
+        flops=dict(type='FlopsEstimator'),
+        grad_norm=dict(type='GradNormEstimator'),
+        snip=dict(type='SNIPEstimator'),
+        synflow=dict(type='SynFlowEstimator'),
+        naswot=dict(type='NASWOTEstimator'),
+        jacob_cov=dict(type='JacobCovEstimator'),
+        zen=dict(type='ZenEstimator'),
+    ))

@@ -1,0 +1,4 @@
+from .rank_correlation import (budget_regret, load_ground_truth,
+                               rank_correlations)
+
+__all__ = ['budget_regret', 'load_ground_truth', 'rank_correlations']

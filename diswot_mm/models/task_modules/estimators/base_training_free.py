@@ -1,0 +1,92 @@
+"""What every training-free estimator shares: one real minibatch, a device,
+and a seeded random initialisation per candidate."""
+import math
+import warnings
+from abc import abstractmethod
+from typing import Dict, Optional
+
+import torch
+import torch.nn as nn
+from mmrazor.models.task_modules.estimators.base_estimator import \
+    BaseEstimator
+
+from diswot_mm.datasets import load_minibatch
+from .utils import INIT_SCHEMES, candidate_key, derive_seed, random_init_
+
+
+class BaseTrainingFreeEstimator(BaseEstimator):
+    """Base of the training-free estimators: ``score(model, key)`` returns a
+    dict of floats whose ``score_name`` entry is higher-is-better.
+
+    The minibatch is drawn once at construction (the same images on every
+    rank); :meth:`init_candidate` re-initialises a candidate from (seed, key,
+    repeat) so its score never depends on evaluation order or process.
+
+    Args:
+        init (str): ``'gaussian'`` or ``'default'`` init of candidates.
+        dataloader (dict, optional): Dataloader config of the minibatch.
+            Defaults to the embedded 20 CIFAR-100 images.
+        data_preprocessor (dict, optional): Preprocessor config. Defaults to
+            CIFAR-100 normalisation.
+        seed (int): Seed of all initialisations. Defaults to 0.
+        device (str, optional): Where to run. Defaults to CUDA if available.
+    """
+    #: Name of the higher-is-better entry of :meth:`score`.
+    score_name = 'score'
+
+    def __init__(self,
+                 init: str = 'default',
+                 dataloader: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 seed: int = 0,
+                 device: Optional[str] = None):
+        if init not in INIT_SCHEMES:
+            raise ValueError(
+                f'init supports {INIT_SCHEMES}, but got {init!r}.')
+        self.init = init
+        self.seed = seed
+        self.device = torch.device(device or (
+            'cuda' if torch.cuda.is_available() else 'cpu'))
+        self.inputs, self.labels = (
+            t.to(self.device)
+            for t in load_minibatch(dataloader, data_preprocessor, seed))
+        super().__init__(input_shape=tuple(self.inputs.shape))
+
+    def init_candidate(self, model: nn.Module, key: str,
+                       repeat: int = 0) -> None:
+        """Move ``model`` to the device and re-initialise it from
+        (seed, key, repeat)."""
+        model.to(self.device)
+        random_init_(model, self.init, derive_seed(self.seed, key, repeat))
+
+    def score(self,
+              model: nn.Module,
+              key: Optional[str] = None) -> Dict[str, float]:
+        """Score a candidate (re-initialised in place).
+
+        Args:
+            model (nn.Module): A classifier, or an mmrazor algorithm with a
+                subnet selected.
+            key (str, optional): Identity of the candidate for its init.
+                Defaults to :func:`candidate_key` of ``model``.
+
+        Returns:
+            dict: Floats; ``score_name`` is higher-is-better, ``-inf`` (with
+            a warning) when not finite.
+        """
+        key = candidate_key(model) if key is None else key
+        result = {k: float(v) for k, v in self._score(model, key).items()}
+        if not math.isfinite(result[self.score_name]):
+            warnings.warn(f'{type(self).__name__} score of candidate {key} '
+                          f'is not finite ({result}); it is recorded as '
+                          'infeasible (-inf).')
+            result[self.score_name] = -math.inf
+        return result
+
+    @abstractmethod
+    def _score(self, model: nn.Module, key: str) -> Dict[str, float]:
+        """Initialise ``model`` for ``key`` and compute its scores."""
+
+    def estimate(self, model: nn.Module, *args, **kwargs) -> Dict[str, float]:
+        """mmrazor's estimator interface: the same as :meth:`score`."""
+        return self.score(model)

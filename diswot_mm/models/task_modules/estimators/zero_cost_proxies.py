@@ -1,0 +1,234 @@
+"""Zero-cost proxies that users compare DisWOT with, behind the same
+``score(model, key)`` interface (higher is better for every ``score_name``).
+
+Each follows its paper's published definition, as collected by Abdelfattah
+et al., "Zero-Cost Proxies for Lightweight NAS" (ICLR 2021), unless noted.
+"""
+import copy
+from typing import Dict
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmrazor.models.task_modules.estimators import ResourceEstimator
+from mmrazor.structures import export_fix_subnet
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from diswot_mm.registry import TASK_UTILS
+from .base_training_free import BaseTrainingFreeEstimator
+from .utils import batch_statistics, derive_seed, get_architecture
+
+WEIGHTED = (nn.Conv2d, nn.Linear)
+
+
+def active_network(model: nn.Module) -> nn.Module:
+    """The classifier a candidate really is: for an mmrazor algorithm with a
+    subnet selected, a sliced copy without the inactive choices."""
+    if hasattr(model, 'mutator'):
+        return export_fix_subnet(model, slice_weight=True)[1].architecture
+    return get_architecture(model)
+
+
+def logits_of(model: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
+    return get_architecture(model)(inputs, mode='tensor')
+
+
+class _ResourceProxy(BaseTrainingFreeEstimator):
+    """#params or FLOPs (M) of the active network: no init, no data."""
+    resource = ''
+
+    def _score(self, model: nn.Module, key: str) -> Dict[str, float]:
+        shape = (1, ) + tuple(self.inputs.shape[1:])
+        estimator = ResourceEstimator(
+            input_shape=shape, flops_params_cfg=dict(input_shape=shape))
+        value = estimator.estimate(active_network(model))[self.resource]
+        return {self.score_name: value}
+
+
+@TASK_UTILS.register_module()
+class ParamsEstimator(_ResourceProxy):
+    """Number of parameters (M) of the candidate: the strong baseline."""
+    score_name = resource = 'params'
+
+
+@TASK_UTILS.register_module()
+class FlopsEstimator(_ResourceProxy):
+    """FLOPs (M) of the candidate at the minibatch's resolution."""
+    score_name = resource = 'flops'
+
+
+class _GradientProxy(BaseTrainingFreeEstimator):
+    """Proxies from the gradient of the cross-entropy on the minibatch."""
+
+    def _backward(self, model: nn.Module, key: str) -> None:
+        self.init_candidate(model, key)
+        model.zero_grad()
+        with torch.enable_grad(), batch_statistics(model):
+            loss = F.cross_entropy(logits_of(model, self.inputs), self.labels)
+            loss.backward()
+
+    @staticmethod
+    def _weights(model: nn.Module):
+        for m in get_architecture(model).modules():
+            if isinstance(m, WEIGHTED) and m.weight.grad is not None:
+                yield m.weight
+
+
+@TASK_UTILS.register_module()
+class GradNormEstimator(_GradientProxy):
+    """grad_norm: sum over conv/linear layers of the L2 norm of dL/dW
+    (Abdelfattah et al., ICLR 2021)."""
+    score_name = 'grad_norm'
+
+    def _score(self, model: nn.Module, key: str) -> Dict[str, float]:
+        self._backward(model, key)
+        value = sum(w.grad.norm() for w in self._weights(model))
+        model.zero_grad()
+        return {self.score_name: value}
+
+
+@TASK_UTILS.register_module()
+class SNIPEstimator(_GradientProxy):
+    """SNIP saliency summed: sum |W * dL/dW| over conv/linear weights
+    (Lee et al., "SNIP", ICLR 2019; zero-cost form of Abdelfattah et al.)."""
+    score_name = 'snip'
+
+    def _score(self, model: nn.Module, key: str) -> Dict[str, float]:
+        self._backward(model, key)
+        value = sum((w * w.grad).abs().sum() for w in self._weights(model))
+        model.zero_grad()
+        return {self.score_name: value}
+
+
+@TASK_UTILS.register_module()
+class SynFlowEstimator(BaseTrainingFreeEstimator):
+    """SynFlow: with all weights replaced by their absolute values, BatchNorm
+    neutral (the zero-cost code builds the net without BN) and an all-ones
+    input in float64, R = sum of the outputs; score = sum over conv/linear
+    weights of W * dR/dW (Tanaka et al., NeurIPS 2020). Data-free and
+    positive. Runs on a copy: the candidate keeps its dtype and weights.
+    """
+    score_name = 'synflow'
+
+    def _score(self, model: nn.Module, key: str) -> Dict[str, float]:
+        self.init_candidate(model, key)
+        net = copy.deepcopy(get_architecture(model)).double()
+        for m in net.modules():
+            if isinstance(m, _BatchNorm):
+                m.eval()
+                m.reset_running_stats()
+        with torch.no_grad():
+            for p in net.parameters():
+                p.abs_()
+        ones = torch.ones((1, ) + tuple(self.inputs.shape[1:]),
+                          dtype=torch.float64, device=self.device)
+        with torch.enable_grad():
+            net(ones, mode='tensor').sum().backward()
+        value = sum((m.weight * m.weight.grad).sum()
+                    for m in net.modules()
+                    if isinstance(m, WEIGHTED) and m.weight.grad is not None)
+        return {self.score_name: value}
+
+
+def relu_code_kernel(codes: torch.Tensor) -> torch.Tensor:
+    """NASWOT kernel of binary ReLU codes c (B, units): c c^T + (1-c)(1-c)^T,
+    i.e. units minus the Hamming distances; shape (B, B)."""
+    codes = codes.double()
+    return codes @ codes.t() + (1 - codes) @ (1 - codes).t()
+
+
+@TASK_UTILS.register_module()
+class NASWOTEstimator(BaseTrainingFreeEstimator):
+    """NASWOT: log |K_H| of the kernel of the binary activation codes of
+    every ReLU on the minibatch (Mellor et al., "Neural Architecture Search
+    without Training", ICML 2021)."""
+    score_name = 'naswot'
+
+    @torch.no_grad()
+    def _score(self, model: nn.Module, key: str) -> Dict[str, float]:
+        self.init_candidate(model, key)
+        codes = []
+
+        def record(module, inputs, output):
+            codes.append((output > 0).flatten(1))
+
+        relus = [m for m in get_architecture(model).modules()
+                 if isinstance(m, nn.ReLU)]
+        handles = [m.register_forward_hook(record) for m in relus]
+        try:
+            with batch_statistics(model):
+                logits_of(model, self.inputs)
+        finally:
+            for h in handles:
+                h.remove()
+        kernel = relu_code_kernel(torch.cat(codes, dim=1))
+        return {self.score_name: torch.linalg.slogdet(kernel)[1]}
+
+
+@TASK_UTILS.register_module()
+class JacobCovEstimator(BaseTrainingFreeEstimator):
+    """jacob_cov: with J the per-sample gradients of the summed outputs
+    w.r.t. the inputs and v the eigenvalues of corrcoef(J),
+    score = -sum(log(v + k) + 1 / (v + k)), k = 1e-5 (Mellor et al.,
+    arXiv 2006.04647v1)."""
+    score_name = 'jacob_cov'
+
+    def _score(self, model: nn.Module, key: str) -> Dict[str, float]:
+        self.init_candidate(model, key)
+        inputs = self.inputs.clone().requires_grad_(True)
+        with torch.enable_grad(), batch_statistics(model):
+            logits_of(model, inputs).sum().backward()
+        model.zero_grad()
+        jacobian = inputs.grad.flatten(1).double()
+        eigenvalues = torch.linalg.eigvalsh(torch.corrcoef(jacobian))
+        k = 1e-5
+        value = -(torch.log(eigenvalues + k) + 1 / (eigenvalues + k)).sum()
+        return {self.score_name: value}
+
+
+@TASK_UTILS.register_module()
+class ZenEstimator(BaseTrainingFreeEstimator):
+    """Zen-score: log E||f(x) - f(x + a e)||_1 of the pre-pooling feature
+    map for Gaussian x, e and a = 0.01, plus sum over BatchNorm layers of
+    log sqrt(mean batch variance); Gaussian init, data-free (Lin et al.,
+    "Zen-NAS", ICCV 2021).
+
+    Args:
+        mixup_gamma (float): a. Defaults to 0.01.
+        init (str): Defaults to ``'gaussian'`` as in the paper.
+        **kwargs: Those of :class:`BaseTrainingFreeEstimator`.
+    """
+    score_name = 'zen'
+
+    def __init__(self, mixup_gamma: float = 1e-2, init: str = 'gaussian',
+                 **kwargs):
+        super().__init__(init=init, **kwargs)
+        self.mixup_gamma = mixup_gamma
+
+    @torch.no_grad()
+    def _score(self, model: nn.Module, key: str) -> Dict[str, float]:
+        self.init_candidate(model, key)
+        generator = torch.Generator().manual_seed(
+            derive_seed(self.seed, 'zen-inputs') % 2**31)
+        x = torch.randn(self.inputs.shape, generator=generator)
+        noise = torch.randn(self.inputs.shape, generator=generator)
+        x, noise = x.to(self.device), noise.to(self.device)
+        arch = get_architecture(model)
+        variances = []
+
+        def record(module, inputs, output):
+            variances.append(inputs[0].var(dim=(0, 2, 3)).mean())
+
+        norms = [m for m in arch.modules() if isinstance(m, _BatchNorm)]
+        handles = [m.register_forward_hook(record) for m in norms]
+        with batch_statistics(model):
+            try:
+                feat = arch.extract_feat(x, stage='backbone')[-1]
+            finally:
+                for h in handles:
+                    h.remove()
+            mixed = arch.extract_feat(
+                x + self.mixup_gamma * noise, stage='backbone')[-1]
+        delta = (feat - mixed).abs().sum(dim=(1, 2, 3)).mean()
+        bn_term = sum(torch.log(torch.sqrt(v)) for v in variances)
+        return {self.score_name: torch.log(delta) + bn_term}

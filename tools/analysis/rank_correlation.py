@@ -1,0 +1,189 @@
+"""Rank training-free estimators against ground-truth accuracies.
+
+    python tools/analysis/rank_correlation.py configs/rank_s1_cifar100.py \
+        [--ground-truth FILE]
+
+Scores every architecture of the ground truth (arch in the space's naming:
+S1 digits, NAS-Bench-201 strings) with each estimator of ``rank_cfg``, for
+each seed; prints and saves Kendall tau / Spearman rho / Pearson r (mean and
+std over seeds, also per DisWOT term), a budget-regret table, scatter plots
+and a CSV of all scores in the work_dir.
+"""
+import argparse
+import csv
+import json
+import os.path as osp
+import statistics
+import time
+
+import numpy as np
+from mmengine.registry import DefaultScope
+from mmengine.utils import ProgressBar, mkdir_or_exist
+
+import diswot_mm  # noqa: F401
+from diswot_mm.analysis import (budget_regret, load_ground_truth,
+                                rank_correlations)
+from diswot_mm.datasets import fall_back_to_samples
+from diswot_mm.models.search_spaces import alias_to_choices
+from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.utils.cli import add_common_args, load_config
+
+#: Extra rankings from the terms of a DisWOT score (lower distance = better).
+DISWOT_TERMS = ('semantic', 'relation')
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config', help='config with model (supernet) and '
+                        'rank_cfg')
+    parser.add_argument('--ground-truth', help='CSV arch,accuracy or lines '
+                        '"ARCH ACC"; default: rank_cfg.ground_truth')
+    add_common_args(parser)
+    return parser.parse_args()
+
+
+def score_all(supernet, estimator, archs):
+    backbone = supernet.architecture.backbone
+    results = []
+    bar = ProgressBar(len(archs))
+    for arch in archs:
+        supernet.mutator.set_choices(
+            alias_to_choices(supernet.mutator, backbone.decode(arch)))
+        results.append(estimator.score(supernet, key=arch))
+        bar.update()
+    print()
+    return results
+
+
+def mean_std(values):
+    values = [v for v in values if not np.isnan(v)]
+    if not values:
+        return float('nan'), float('nan')
+    return statistics.mean(values), (statistics.stdev(values)
+                                     if len(values) > 1 else 0.0)
+
+
+def main():
+    args = parse_args()
+    cfg = load_config(args)
+    rank_cfg = cfg.rank_cfg
+    truth = load_ground_truth(args.ground_truth or rank_cfg.ground_truth)
+    archs = sorted(truth)
+    accuracies = [truth[a] for a in archs]
+    mkdir_or_exist(cfg.work_dir)
+    with DefaultScope.overwrite_default_scope('diswot_mm'):
+        supernet = MODELS.build(cfg.model)
+        params_proxy = TASK_UTILS.build(dict(type='ParamsEstimator'))
+    params = [r['params'] for r in score_all(supernet, params_proxy, archs)]
+
+    rows, table, regrets = [], {}, {}
+    for name, est_cfg in rank_cfg.estimators.items():
+        per_seed = {}
+        for seed in rank_cfg.get('seeds', [0]):
+            est_cfg = dict(est_cfg, seed=seed)
+            fall_back_to_samples(est_cfg, cfg.get('sample_dataloader'))
+            start = time.perf_counter()
+            with DefaultScope.overwrite_default_scope('diswot_mm'):
+                estimator = TASK_UTILS.build(est_cfg)
+            print(f'{name} (seed {seed}):')
+            results = score_all(supernet, estimator, archs)
+            seconds = time.perf_counter() - start
+            main_key = estimator.score_name
+            rankings = {name: [r[main_key] for r in results]}
+            for term in DISWOT_TERMS:
+                if term in results[0]:
+                    rankings[f'{name}.{term}'] = [-r[term] for r in results]
+            for rank_name, scores in rankings.items():
+                per_seed.setdefault(rank_name, []).append(
+                    dict(**rank_correlations(scores, accuracies),
+                         regret=budget_regret(archs, scores, accuracies,
+                                              params, rank_cfg.budgets),
+                         seconds=seconds))
+            for arch, acc, p, r in zip(archs, accuracies, params, results):
+                terms = {t: r[t] for t in DISWOT_TERMS if t in r}
+                rows.append(dict(estimator=name, seed=seed, arch=arch,
+                                 accuracy=acc, params=p, score=r[main_key],
+                                 **terms))
+        for rank_name, runs in per_seed.items():
+            table[rank_name] = {
+                k: mean_std([run[k] for run in runs])
+                for k in ('kendall', 'spearman', 'pearson', 'seconds')
+            }
+            regrets[rank_name] = {
+                b: mean_std([run['regret'][b] for run in runs])[0]
+                for b in rank_cfg.budgets
+            }
+    write_outputs(cfg.work_dir, rank_cfg, table, regrets, rows, archs,
+                  accuracies)
+
+
+def markdown(rank_cfg, table, regrets, n_archs) -> str:
+    seeds = len(rank_cfg.get('seeds', [0]))
+    lines = [f'{n_archs} architectures, {seeds} seed(s): mean (std)', '',
+             '| estimator | Kendall tau | Spearman rho | Pearson r | '
+             's / run |', '|---|---|---|---|---|']
+    for name, row in sorted(table.items(),
+                            key=lambda kv: -kv[1]['kendall'][0]):
+        cells = [f'{row[k][0]:.3f} ({row[k][1]:.3f})'
+                 for k in ('kendall', 'spearman', 'pearson')]
+        lines.append(f'| {name} | ' + ' | '.join(cells) +
+                     f' | {row["seconds"][0]:.1f} |')
+    budgets = rank_cfg.budgets
+    lines += ['', 'Budget regret (best affordable accuracy minus the '
+              "estimator's pick), by params budget (M):", '',
+              '| estimator | ' + ' | '.join(f'<= {b}' for b in budgets) +
+              ' |', '|---|' + '---|' * len(budgets)]
+    for name in sorted(regrets, key=lambda n: -table[n]['kendall'][0]):
+        lines.append(f'| {name} | ' + ' | '.join(
+            f'{regrets[name][b]:.2f}' for b in budgets) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def write_outputs(work_dir, rank_cfg, table, regrets, rows, archs,
+                  accuracies):
+    text = markdown(rank_cfg, table, regrets, len(archs))
+    print(text)
+    with open(osp.join(work_dir, 'rank_correlation.md'), 'w') as f:
+        f.write(text)
+    with open(osp.join(work_dir, 'rank_correlation.json'), 'w') as f:
+        json.dump(dict(correlations=table, regret=regrets), f, indent=1)
+    with open(osp.join(work_dir, 'scores.csv'), 'w', newline='') as f:
+        fields = ['estimator', 'seed', 'arch', 'accuracy', 'params',
+                  'score', *DISWOT_TERMS]
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    plot_scatter(work_dir, rows, table)
+    print(f'Saved rank_correlation.md/.json, scores.csv, scatter.png in '
+          f'{work_dir}')
+
+
+def plot_scatter(work_dir, rows, table):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    names = sorted({r['estimator'] for r in rows})
+    cols = min(4, len(names))
+    fig, axes = plt.subplots((len(names) + cols - 1) // cols, cols,
+                             figsize=(3.6 * cols, 3 * ((len(names) + cols -
+                                                        1) // cols)),
+                             squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        first_seed = min(r['seed'] for r in rows if r['estimator'] == name)
+        pts = [r for r in rows
+               if r['estimator'] == name and r['seed'] == first_seed]
+        ax.scatter([r['score'] for r in pts], [r['accuracy'] for r in pts],
+                   s=10)
+        ax.set_title(f'{name}: tau={table[name]["kendall"][0]:.3f}',
+                     fontsize=9)
+        ax.set_xlabel('score', fontsize=8)
+        ax.set_ylabel('accuracy', fontsize=8)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis('off')
+    fig.tight_layout()
+    fig.savefig(osp.join(work_dir, 'scatter.png'), dpi=110)
+    plt.close(fig)
+
+
+if __name__ == '__main__':
+    main()
