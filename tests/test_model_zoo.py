@@ -14,7 +14,7 @@ ZOO = {
     'resnet20': 0.278, 'resnet56': 0.862, 'resnet110': 1.737,
     'resnet8x4': 1.234, 'resnet32x4': 7.434, 'wrn_16_2': 0.703,
     'wrn_40_1': 0.570, 'wrn_40_2': 2.255, 'vgg8': 3.965, 'vgg13': 9.462,
-    'mobilenetv2_half': 0.813,
+    'mobilenetv2_half': 0.813, 'shufflev1': 0.949, 'shufflev2': 1.356,
 }
 
 
