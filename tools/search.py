@@ -42,6 +42,13 @@ def main():
     if 'search_cfg' not in cfg:
         raise KeyError(f'{args.config} has no search_cfg: start from '
                        'configs/diswot_cifar100.py.')
+    # A search trains and validates nothing: drop what a config inherits
+    # from data set / schedule bases (the estimator has its own minibatch).
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper',
+                'param_scheduler', 'val_dataloader', 'val_cfg',
+                'val_evaluator', 'test_dataloader', 'test_cfg',
+                'test_evaluator'):
+        cfg[key] = None
 
     try:
         runner = Runner.from_cfg(cfg)

@@ -29,6 +29,10 @@ def main():
                                 'exist.')
     cfg = load_config(args)
     cfg.load_from = args.checkpoint
+    if cfg.model.get('type') == 'StrictSingleTeacherDistill':
+        # the tested checkpoint holds the teacher too: no teacher_ckpt needed
+        cfg.model.teacher_ckpt = None
+        cfg.model.require_teacher_ckpt = False
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
     if runner.rank == 0:

@@ -1,5 +1,10 @@
 # DisWOT+ (KD + L_Ms + L_Mr): ResNet110 teacher -> ResNet20. tools/search.py
 # writes the same recipe for the student it finds (distill_diswot_plus.py).
-_base_ = ['../_base_/distill/diswot_plus_cifar100.py']
+_base_ = [
+    '../_base_/distill/diswot_plus.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_bs64_240e.py',
+    '../_base_/default_runtime.py',
+]
 
 model = dict(teacher=dict(backbone=dict(arch='resnet110')))

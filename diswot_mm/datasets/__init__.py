@@ -1,8 +1,9 @@
 from .cifar import CIFAR10, CIFAR100
 from .cifar_samples import CIFARSamples
+from .fashion_mnist import FashionMNIST32
 from .minibatch import dataset_on_disk, fall_back_to_samples, load_minibatch
 
 __all__ = [
-    'CIFAR10', 'CIFAR100', 'CIFARSamples', 'dataset_on_disk',
-    'fall_back_to_samples', 'load_minibatch'
+    'CIFAR10', 'CIFAR100', 'CIFARSamples', 'FashionMNIST32',
+    'dataset_on_disk', 'fall_back_to_samples', 'load_minibatch'
 ]

@@ -1,6 +1,6 @@
 # DisWOT+ (the paper's DisWOT dagger): KD plus the search metrics as losses,
-# L = 0.1 CE + 0.9 KL(T=4) + L_Ms + L_Mr, on the same recipe.
-_base_ = ['./kd_cifar100.py']
+# L = 0.1 CE + 0.9 KL(T=4) + L_Ms + L_Mr.
+_base_ = ['./kd.py']
 
 model = dict(
     distiller=dict(

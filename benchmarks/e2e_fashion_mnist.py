@@ -1,0 +1,244 @@
+"""End to end on real data, on the CPU: does the DisWOT student distil
+better than the students a user would pick otherwise?
+
+    python benchmarks/e2e_fashion_mnist.py [--quick] [--seeds 0 1 2]
+
+1. trains a CIFAR ResNet56 teacher briefly on Fashion-MNIST (32x32, 3 ch.);
+2. searches S1 students within ResNet20's #params with DisWOT (the trained
+   teacher, tools/search.py);
+3. distils, with the same KD recipe and epochs, the DisWOT pick, ResNet20
+   (the hand pick), the largest feasible student (the #params pick) and a
+   random feasible student, for each seed (tools/train.py);
+4. tests the last checkpoint of each on the full test set (tools/test.py)
+   and writes a table and a plot (work_dir/e2e_results.{md,json,png}).
+
+``--quick`` runs the same pipeline on a few dozen images and one short epoch
+(what the tests exercise); without Fashion-MNIST installed it uses the 20
+embedded CIFAR-10 sample images instead (10 classes as well).
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import random
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+FMNIST = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz'
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--work-dir', default='work_dirs/e2e_fashion_mnist')
+    parser.add_argument('--quick', action='store_true')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--epochs', type=int, default=4)
+    parser.add_argument('--train-samples', type=int, default=4000)
+    parser.add_argument('--teacher-epochs', type=int, default=6)
+    args = parser.parse_args()
+    if args.quick:
+        args.seeds, args.epochs, args.teacher_epochs = args.seeds[:1], 1, 1
+        args.train_samples = 64
+    return args
+
+
+def run(cmd, log):
+    """Run a tool; its output goes to ``log``; fail loudly."""
+    start = time.perf_counter()
+    os.makedirs(osp.dirname(log), exist_ok=True)
+    with open(log, 'w') as f:
+        proc = subprocess.run([sys.executable] + cmd, cwd=REPO, stdout=f,
+                              stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        raise RuntimeError(f'{" ".join(cmd)} failed; see {log}')
+    return time.perf_counter() - start
+
+
+CONFIGS = dict(teacher='configs/e2e/teacher_resnet56_fmnist.py',
+               search='configs/e2e/search_fmnist.py',
+               distill='configs/e2e/distill_kd_fmnist.py')
+SAMPLE_OVERRIDE = """
+samples = dict(_delete_=True, type='CIFARSamples', subset='cifar10',
+               pipeline=[dict(type='mmpretrain.PackInputs')])
+"""
+
+
+def run_configs(work: str, fmnist: bool) -> dict:
+    """The three configs of the run: the repo's, or (without Fashion-MNIST)
+    derived ones in ``work/configs`` that read the embedded CIFAR-10
+    sample images instead."""
+    if fmnist:
+        return dict(CONFIGS)
+    folder = osp.join(work, 'configs')
+    os.makedirs(folder, exist_ok=True)
+    derived = {}
+    for name, base in CONFIGS.items():
+        body = (["search_cfg = dict(estimator=dict(dataloader=dict("
+                 "dataset=samples)))"] if name == 'search' else [
+                     f'{loader} = dict(dataset=samples)' for loader in
+                     ('train_dataloader', 'val_dataloader',
+                      'test_dataloader')])
+        derived[name] = osp.join(folder, f'{name}.py')
+        with open(derived[name], 'w') as f:
+            f.write(f"_base_ = ['{osp.join(REPO, base)}']\n" +
+                    SAMPLE_OVERRIDE + '\n'.join(body) + '\n')
+    return derived
+
+
+def data_options(args, fmnist: bool):
+    """--cfg-options for the Fashion-MNIST subset sizes."""
+    if not fmnist:
+        return []
+    options = [f'train_dataloader.dataset.num_samples={args.train_samples}']
+    if args.quick:
+        options += ['val_dataloader.dataset.num_samples=64',
+                    'test_dataloader.dataset.num_samples=64']
+    return options
+
+
+def train_options(args, epochs):
+    options = [f'train_cfg.max_epochs={epochs}',
+               f'param_scheduler.T_max={epochs}',
+               'train_dataloader.num_workers=0',
+               'test_dataloader.num_workers=0', 'val_dataloader.num_workers=0']
+    return options
+
+
+def test_top1(config, ckpt, work_dir, options):
+    """Test ``ckpt`` with tools/test.py; its top-1."""
+    run(['tools/test.py', config, ckpt, '--work-dir', work_dir] +
+        (['--cfg-options', *options] if options else []),
+        osp.join(work_dir, 'test.log'))
+    with open(osp.join(work_dir, 'test_metrics.json')) as f:
+        return json.load(f)['accuracy/top1']
+
+
+def main():
+    args = parse_args()
+    fmnist = osp.isfile(FMNIST)
+    work = osp.abspath(args.work_dir)
+    os.makedirs(work, exist_ok=True)
+    data = data_options(args, fmnist)
+    configs = run_configs(work, fmnist)
+    common = train_options(args, args.teacher_epochs) + data
+
+    # 1. the teacher
+    teacher_cfg = configs['teacher']
+    teacher_dir = osp.join(work, 'teacher')
+    teacher_seconds = run(
+        ['tools/train.py', teacher_cfg, '--work-dir', teacher_dir,
+         '--no-validate', '--cfg-options', *common],
+        osp.join(work, 'teacher.log'))
+    teacher_ckpt = osp.join(teacher_dir, f'epoch_{args.teacher_epochs}.pth')
+    teacher_top1 = test_top1(teacher_cfg, teacher_ckpt,
+                             osp.join(teacher_dir, 'test'), data)
+
+    # 2. the search
+    search_dir = osp.join(work, 'search')
+    search_seconds = run(
+        ['tools/search.py', configs['search'], '--work-dir', search_dir,
+         '--cfg-options',
+         f'search_cfg.estimator.teacher_ckpt={teacher_ckpt}'],
+        osp.join(work, 'search.log'))
+    with open(osp.join(search_dir, 'candidates.json')) as f:
+        found = json.load(f)
+    feasible = {c['arch']: c for c in found['candidates']}
+    students = {
+        'DisWOT pick': found['best']['arch'],
+        'ResNet20 (hand pick)': '333',
+        '#params pick': max(feasible,
+                            key=lambda a: (feasible[a]['params'], a)),
+        'random feasible': random.Random(0).choice(sorted(feasible)),
+    }
+
+    # 3-4. distil every student with every seed, test the last checkpoint
+    distill_cfg = configs['distill']
+    results = {}
+    for label, arch in students.items():
+        runs = []
+        for seed in args.seeds:
+            run_dir = osp.join(work, 'distill', f'{arch}_seed{seed}')
+            blocks = ','.join(arch)
+            options = train_options(args, args.epochs) + data + [
+                f'model.teacher_ckpt={teacher_ckpt}',
+                f'model.architecture.backbone.stage_blocks=[{blocks}]',
+                f'randomness.seed={seed}']
+            ckpt = osp.join(run_dir, f'epoch_{args.epochs}.pth')
+            seconds = 0.0
+            if not osp.isfile(ckpt):  # shared by labels with the same arch
+                seconds = run(['tools/train.py', distill_cfg, '--work-dir',
+                               run_dir, '--no-validate', '--cfg-options',
+                               *options], run_dir + '.log')
+            top1 = test_top1(distill_cfg, ckpt, osp.join(run_dir, 'test'),
+                             data + [f'model.architecture.backbone.'
+                                     f'stage_blocks=[{blocks}]'])
+            runs.append(dict(seed=seed, top1=top1, train_seconds=seconds))
+        top1s = [r['top1'] for r in runs]
+        results[label] = dict(
+            arch=arch, params=feasible.get(arch, {}).get('params'),
+            score=feasible.get(arch, {}).get('score'), runs=runs,
+            top1_mean=statistics.mean(top1s),
+            top1_std=statistics.stdev(top1s) if len(top1s) > 1 else 0.0)
+    summary = dict(
+        data='Fashion-MNIST' if fmnist else 'embedded CIFAR-10 samples',
+        quick=args.quick, seeds=args.seeds, epochs=args.epochs,
+        train_samples=args.train_samples if fmnist else 20,
+        test_images=(64 if args.quick else 10000) if fmnist else 20,
+        teacher_epochs=args.teacher_epochs, teacher_top1=teacher_top1,
+        teacher_seconds=teacher_seconds, search_seconds=search_seconds,
+        students=results)
+    write_report(work, summary)
+
+
+def write_report(work, summary):
+    with open(osp.join(work, 'e2e_results.json'), 'w') as f:
+        json.dump(summary, f, indent=1)
+    lines = [
+        f'Data: {summary["data"]} ({summary["train_samples"]} training '
+        f'images, {summary["test_images"]} test images), teacher ResNet56 '
+        f'trained '
+        f'{summary["teacher_epochs"]} epochs: test top-1 '
+        f'{summary["teacher_top1"]:.2f} ({summary["teacher_seconds"]:.0f} s).'
+        f' Search: {summary["search_seconds"]:.0f} s. Each student: KD, '
+        f'{summary["epochs"]} epochs, seeds {summary["seeds"]}.', '',
+        '| student | arch | params (M) | DisWOT score | test top-1 '
+        '(mean +/- std) | train s / run |', '|---|---|---|---|---|---|']
+    for label, r in summary['students'].items():
+        seconds = [x['train_seconds'] for x in r['runs']
+                   if x['train_seconds']]
+        lines.append(
+            f'| {label} | {r["arch"]} | {r["params"]} | '
+            f'{r["score"]:.4g} | {r["top1_mean"]:.2f} +/- '
+            f'{r["top1_std"]:.2f} | '
+            f'{statistics.mean(seconds) if seconds else 0:.0f} |')
+    text = '\n'.join(lines) + '\n'
+    with open(osp.join(work, 'e2e_results.md'), 'w') as f:
+        f.write(text)
+    print(text)
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    labels = list(summary['students'])
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    ax.bar(range(len(labels)),
+           [summary['students'][k]['top1_mean'] for k in labels],
+           yerr=[summary['students'][k]['top1_std'] for k in labels],
+           color=['tab:red'] + ['tab:gray'] * (len(labels) - 1), capsize=4)
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels([f'{k}\n{summary["students"][k]["arch"]}'
+                        for k in labels], fontsize=8)
+    tops = [summary['students'][k]['top1_mean'] for k in labels]
+    ax.set_ylim(max(0, min(tops) - 5), min(100, max(tops) + 3))
+    ax.set_ylabel('test top-1 (%)')
+    ax.set_title(f'Distilled students on {summary["data"]}')
+    fig.tight_layout()
+    fig.savefig(osp.join(work, 'e2e_results.png'), dpi=110)
+    plt.close(fig)
+    print(f'Saved e2e_results.md/.json/.png in {work}')
+
+
+if __name__ == '__main__':
+    main()

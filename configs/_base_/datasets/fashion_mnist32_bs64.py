@@ -1,0 +1,39 @@
+# Fashion-MNIST (Debian package dataset-fashion-mnist), padded to 32x32 and
+# repeated to 3 channels (FashionMNIST32), 10 classes.
+dataset_type = 'FashionMNIST32'
+data_root = '/usr/share/datasets/fashion-mnist'
+data_preprocessor = dict(
+    type='mmpretrain.ClsDataPreprocessor',
+    num_classes=10,
+    mean=[56.7, 56.7, 56.7],  # of the padded images
+    std=[85.1, 85.1, 85.1],
+    to_rgb=False)
+
+train_pipeline = [
+    dict(type='mmpretrain.RandomCrop', crop_size=32, padding=2),
+    dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='mmpretrain.PackInputs'),
+]
+test_pipeline = [dict(type='mmpretrain.PackInputs')]
+
+train_dataloader = dict(
+    batch_size=64,
+    num_workers=2,
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        pipeline=train_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=True))
+val_dataloader = dict(
+    batch_size=128,
+    num_workers=2,
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='test',
+        pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False))
+val_evaluator = dict(type='mmpretrain.Accuracy', topk=(1, ))
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator

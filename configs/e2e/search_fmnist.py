@@ -1,0 +1,27 @@
+# DisWOT search of S1 students for the trained Fashion-MNIST ResNet56 teacher,
+# within ResNet20's parameter count (0.2722 M with a 10-class head).
+_base_ = [
+    '../diswot_cifar100.py',
+    '../_base_/datasets/fashion_mnist32_bs64.py',
+]
+
+model = dict(
+    architecture=dict(
+        data_preprocessor={{_base_.data_preprocessor}},
+        head=dict(num_classes=10)))
+search_cfg = dict(
+    estimator=dict(
+        teacher='configs/e2e/teacher_resnet56_fmnist.py',
+        teacher_ckpt=None,  # set by the driver: the trained teacher
+        data_preprocessor={{_base_.data_preprocessor}},
+        dataloader=dict(
+            _delete_=True,
+            batch_size=64,
+            dataset=dict(
+                type='FashionMNIST32',
+                split='train',
+                pipeline=[dict(type='mmpretrain.PackInputs')]),
+            sampler=dict(type='DefaultSampler', shuffle=True)),
+        repeats=3),
+    constraints_range=dict(params=(0, 0.2725)))
+distill_configs = dict(diswot='configs/e2e/distill_kd_fmnist.py')

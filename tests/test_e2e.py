@@ -1,0 +1,56 @@
+"""The end-to-end pipeline (teacher -> search -> distil 4 students -> test)
+in its quick mode, and the Fashion-MNIST data set entry."""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import REPO
+
+from diswot_mm.datasets import FashionMNIST32
+
+INSTALLED = osp.isfile(
+    '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz')
+
+
+def test_missing_fashion_mnist_names_the_apt_command(tmp_path):
+    with pytest.raises(FileNotFoundError, match='apt-get install -y '
+                       'dataset-fashion-mnist'):
+        FashionMNIST32(data_root=str(tmp_path), split='test')
+
+
+@pytest.mark.skipif(not INSTALLED, reason='dataset-fashion-mnist is not '
+                    'installed (apt-get install -y dataset-fashion-mnist)')
+def test_fashion_mnist_padded_rgb():
+    data = FashionMNIST32(split='test', num_samples=50)
+    assert len(data) == 50
+    img = data.get_data_info(0)['img']
+    assert img.shape == (32, 32, 3) and img.dtype == np.uint8
+    assert (img[:2] == 0).all() and (img[..., 0] == img[..., 2]).all()
+    assert len(FashionMNIST32(split='test')) == 10000
+
+
+def test_quick_end_to_end(tmp_path):
+    result = subprocess.run(
+        [sys.executable, 'benchmarks/e2e_fashion_mnist.py', '--quick',
+         '--work-dir', str(tmp_path)], cwd=REPO, capture_output=True,
+        text=True, timeout=900, env=dict(os.environ,
+                                         PYTHONWARNINGS='ignore'))
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.load(open(tmp_path / 'e2e_results.json'))
+    assert summary['data'] == ('Fashion-MNIST' if INSTALLED else
+                               'embedded CIFAR-10 samples')
+    students = summary['students']
+    assert list(students) == ['DisWOT pick', 'ResNet20 (hand pick)',
+                              '#params pick', 'random feasible']
+    assert students['ResNet20 (hand pick)']['arch'] == '333'
+    for r in students.values():
+        assert 0 <= r['top1_mean'] <= 100
+        assert r['params'] <= 0.2725  # within ResNet20's budget
+    found = json.load(open(tmp_path / 'search' / 'candidates.json'))
+    assert students['DisWOT pick']['arch'] == found['best']['arch']
+    assert (tmp_path / 'e2e_results.png').stat().st_size > 5_000
+    assert '| DisWOT pick |' in (tmp_path / 'e2e_results.md').read_text()
