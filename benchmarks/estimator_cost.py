@@ -24,6 +24,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 import diswot_mm  # noqa: F401
+from common import rss_mb
 from diswot_mm.models.functional import relation_distance, relation_matrix
 from diswot_mm.registry import MODELS, TASK_UTILS
 
@@ -62,14 +63,6 @@ def timed(fn) -> float:
     start = time.perf_counter()
     fn()
     return (time.perf_counter() - start) * 1000
-
-
-def rss_mb() -> float:
-    with open('/proc/self/status') as f:
-        for line in f:
-            if line.startswith('VmRSS'):
-                return int(line.split()[1]) / 1024
-    return float('nan')
 
 
 def main():

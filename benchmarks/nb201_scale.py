@@ -17,17 +17,10 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 import diswot_mm  # noqa: F401
+from common import rss_mb
 from diswot_mm.models.search_spaces import (NASBench201, alias_to_choices,
                                             index_to_arch)
 from diswot_mm.registry import MODELS, TASK_UTILS
-
-
-def rss_mb() -> float:
-    with open('/proc/self/status') as f:
-        for line in f:
-            if line.startswith('VmRSS'):
-                return int(line.split()[1]) / 1024
-    return float('nan')
 
 
 def main():

@@ -50,6 +50,13 @@ class BasicBlock(BaseModule):
         return self.relu(out + identity)
 
 
+def cifar_stem(channels: int) -> nn.Sequential:
+    """3x3 conv (stride 1) + BN + ReLU: the CIFAR ResNet stem."""
+    return nn.Sequential(
+        nn.Conv2d(3, channels, 3, padding=1, bias=False),
+        nn.BatchNorm2d(channels), nn.ReLU(inplace=True))
+
+
 def make_stage(in_channels: int, out_channels: int, num_blocks: int,
                stride: int) -> Sequential:
     """``num_blocks`` BasicBlocks; the first one carries the stride."""
@@ -114,9 +121,7 @@ class CIFARResNet(BaseBackbone):
         self.stage_blocks = tuple(stage_blocks)
         self.out_indices = tuple(out_indices)
         stem_channels = stem_channels or stage_channels[0]
-        self.stem = nn.Sequential(
-            nn.Conv2d(3, stem_channels, 3, padding=1, bias=False),
-            nn.BatchNorm2d(stem_channels), nn.ReLU(inplace=True))
+        self.stem = cifar_stem(stem_channels)
         self.stages = nn.ModuleList()
         in_channels = stem_channels
         for i, (blocks, width) in enumerate(zip(stage_blocks,

@@ -5,11 +5,11 @@ from typing import Dict, Sequence, Tuple
 import torch
 import torch.nn as nn
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
-from mmrazor.models.architectures.dynamic_ops import DynamicSequential
-from mmrazor.models.mutables import OneShotMutableOP, OneShotMutableValue
+from mmrazor.models.mutables import OneShotMutableOP
 
 from diswot_mm.models.backbones.resnet_cifar import BasicBlock
 from diswot_mm.registry import MODELS
+from .utils import depth_searchable_stage
 
 
 def _width_key(factor: float) -> str:
@@ -42,14 +42,9 @@ class _Body(nn.Module):
                             for k in kernels
                         }),
                         alias=f'stage{i + 1}_block{j + 1}_kernel'))
-            stage = DynamicSequential(*blocks)
-            stage.register_mutable_attr(
-                'depth',
-                OneShotMutableValue(
-                    value_list=list(choices),
-                    default_value=max(choices),
-                    alias=f'stage{i + 1}_blocks'))
-            self.stages.append(stage)
+            self.stages.append(
+                depth_searchable_stage(blocks, choices,
+                                       f'stage{i + 1}_blocks'))
             in_channels = width
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

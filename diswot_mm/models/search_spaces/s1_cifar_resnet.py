@@ -5,11 +5,10 @@ from typing import Dict, Sequence, Tuple
 import torch
 import torch.nn as nn
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
-from mmrazor.models.architectures.dynamic_ops import DynamicSequential
-from mmrazor.models.mutables import OneShotMutableValue
 
-from diswot_mm.models.backbones.resnet_cifar import BasicBlock
+from diswot_mm.models.backbones.resnet_cifar import cifar_stem, make_stage
 from diswot_mm.registry import MODELS
+from .utils import depth_searchable_stage
 
 
 @MODELS.register_module()
@@ -51,25 +50,16 @@ class SearchableCIFARResNet(BaseBackbone):
                                  f'{tuple(choices)}.')
         self.blocks = tuple(tuple(sorted(c)) for c in blocks)
         stem_channels = stem_channels or stage_channels[0]
-        self.stem = nn.Sequential(
-            nn.Conv2d(3, stem_channels, 3, padding=1, bias=False),
-            nn.BatchNorm2d(stem_channels), nn.ReLU(inplace=True))
+        self.stem = cifar_stem(stem_channels)
         self.stages = nn.ModuleList()
         in_channels = stem_channels
         for i, (choices, width) in enumerate(zip(self.blocks,
                                                  stage_channels)):
-            stage = DynamicSequential(*[
-                BasicBlock(in_channels if j == 0 else width, width,
-                           (1 if i == 0 else 2) if j == 0 else 1)
-                for j in range(max(choices))
-            ])
-            stage.register_mutable_attr(
-                'depth',
-                OneShotMutableValue(
-                    value_list=list(choices),
-                    default_value=max(choices),
-                    alias=f'stage{i + 1}_blocks'))
-            self.stages.append(stage)
+            self.stages.append(
+                depth_searchable_stage(
+                    make_stage(in_channels, width, max(choices),
+                               1 if i == 0 else 2), choices,
+                    f'stage{i + 1}_blocks'))
             in_channels = width
         self.out_channels = in_channels
 

@@ -5,8 +5,11 @@ Our spaces give every mutable an ``alias`` (``stage1_blocks``, ``edge_2_1``)
 and each space names whole candidates (``557``, an NB201 arch string); these
 helpers convert between the three.
 """
-from typing import Any, Dict
+from typing import Any, Dict, Sequence
 
+import torch.nn as nn
+from mmrazor.models.architectures.dynamic_ops import DynamicSequential
+from mmrazor.models.mutables import OneShotMutableValue
 from mmrazor.models.mutators import NasMutator
 
 
@@ -52,3 +55,19 @@ def alias_to_choices(mutator: NasMutator,
                              f'choose one of {list(allowed)}.')
         result[group] = choice
     return result
+
+
+def depth_searchable_stage(blocks: Sequence[nn.Module],
+                           choices: Sequence[int],
+                           alias: str) -> DynamicSequential:
+    """A stage of ``max(choices)`` blocks whose depth is searchable: an
+    mmrazor ``DynamicSequential`` runs its first ``depth`` blocks, ``depth``
+    being a ``OneShotMutableValue`` over ``choices`` named ``alias``."""
+    stage = DynamicSequential(*blocks)
+    stage.register_mutable_attr(
+        'depth',
+        OneShotMutableValue(
+            value_list=list(choices),
+            default_value=max(choices),
+            alias=alias))
+    return stage
