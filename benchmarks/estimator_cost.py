@@ -20,11 +20,11 @@ import time
 
 import torch
 import torch.nn.functional as F
+from common import rss_mb
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 import diswot_mm  # noqa: F401
-from common import rss_mb
 from diswot_mm.models.functional import relation_distance, relation_matrix
 from diswot_mm.registry import MODELS, TASK_UTILS
 

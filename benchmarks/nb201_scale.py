@@ -13,13 +13,16 @@ import resource
 import time
 
 import torch
+from common import rss_mb
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 import diswot_mm  # noqa: F401
-from common import rss_mb
-from diswot_mm.models.search_spaces import (NASBench201, alias_to_choices,
-                                            index_to_arch)
+from diswot_mm.models.search_spaces import (
+    NASBench201,
+    alias_to_choices,
+    index_to_arch,
+)
 from diswot_mm.registry import MODELS, TASK_UTILS
 
 

@@ -14,8 +14,12 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 
-from diswot_mm.models.functional import (gradcam_weights, relation_distance,
-                                         relation_matrix, semantic_distance)
+from diswot_mm.models.functional import (
+    gradcam_weights,
+    relation_distance,
+    relation_matrix,
+    semantic_distance,
+)
 from diswot_mm.registry import MODELS
 
 KD = 'configs/distill/kd_resnet110_resnet20_cifar100.py'

@@ -10,9 +10,13 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmrazor.structures import convert_fix_subnet, export_fix_subnet
 
-from diswot_mm.models.search_spaces import (NASBench201, alias_to_choices,
-                                            arch_to_index, choices_to_alias,
-                                            index_to_arch)
+from diswot_mm.models.search_spaces import (
+    NASBench201,
+    alias_to_choices,
+    arch_to_index,
+    choices_to_alias,
+    index_to_arch,
+)
 from diswot_mm.models.search_spaces.nas_bench_201 import arch_strings
 from diswot_mm.registry import MODELS, TASK_UTILS
 

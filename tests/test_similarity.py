@@ -3,16 +3,24 @@
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import REPO
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from diswot_mm.models.functional import (class_gram, class_gram_distance,
-                                         gradcam_weights, relation_distance,
-                                         relation_matrix, semantic_distance)
+from diswot_mm.models.functional import (
+    class_gram,
+    class_gram_distance,
+    gradcam_weights,
+    relation_distance,
+    relation_matrix,
+    semantic_distance,
+)
 from diswot_mm.models.task_modules.estimators.utils import (
-    batch_statistics, pool_linear_forward, random_init_)
+    batch_statistics,
+    pool_linear_forward,
+    random_init_,
+)
 from diswot_mm.registry import MODELS
-from conftest import REPO
 
 
 def build(arch, seed):

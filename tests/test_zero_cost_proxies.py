@@ -15,8 +15,9 @@ from mmengine.registry import DefaultScope
 
 from diswot_mm.analysis import budget_regret, load_ground_truth
 from diswot_mm.datasets.minibatch import SAMPLE_DATALOADER
-from diswot_mm.models.task_modules.estimators.zero_cost_proxies import \
-    relu_code_kernel
+from diswot_mm.models.task_modules.estimators.zero_cost_proxies import (
+    relu_code_kernel,
+)
 from diswot_mm.registry import MODELS, TASK_UTILS
 
 PROXIES = ('GradNormEstimator', 'SNIPEstimator', 'SynFlowEstimator',

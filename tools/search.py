@@ -10,8 +10,8 @@ import os.path as osp
 from mmengine.runner import Runner
 
 import diswot_mm  # noqa: F401  (compat fixes, registries)
-from diswot_mm.engine import find_search_ckpts
 from diswot_mm.datasets import fall_back_to_samples
+from diswot_mm.engine import find_search_ckpts
 from diswot_mm.registry import LOOPS, MODELS
 from diswot_mm.utils.cli import add_common_args, load_config
 

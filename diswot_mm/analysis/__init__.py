@@ -1,4 +1,7 @@
-from .rank_correlation import (budget_regret, load_ground_truth,
-                               rank_correlations)
+from .rank_correlation import (
+    budget_regret,
+    load_ground_truth,
+    rank_correlations,
+)
 
 __all__ = ['budget_regret', 'load_ground_truth', 'rank_correlations']

@@ -5,8 +5,10 @@ from typing import List, Optional
 
 import numpy as np
 from mmpretrain.datasets import BaseDataset
-from mmpretrain.datasets.categories import (CIFAR10_CATEGORIES,
-                                            CIFAR100_CATEGORIES)
+from mmpretrain.datasets.categories import (
+    CIFAR10_CATEGORIES,
+    CIFAR100_CATEGORIES,
+)
 from PIL import Image
 
 from diswot_mm.registry import DATASETS

@@ -21,8 +21,11 @@ from mmengine.registry import DefaultScope
 from mmengine.utils import ProgressBar, mkdir_or_exist
 
 import diswot_mm  # noqa: F401
-from diswot_mm.analysis import (budget_regret, load_ground_truth,
-                                rank_correlations)
+from diswot_mm.analysis import (
+    budget_regret,
+    load_ground_truth,
+    rank_correlations,
+)
 from diswot_mm.datasets import fall_back_to_samples
 from diswot_mm.models.search_spaces import alias_to_choices
 from diswot_mm.registry import MODELS, TASK_UTILS

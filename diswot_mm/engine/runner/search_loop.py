@@ -19,9 +19,9 @@ from mmrazor.engine.runner import EvolutionSearchLoop
 from mmrazor.engine.runner.utils import check_subnet_resources
 from mmrazor.structures import convert_fix_subnet, export_fix_subnet
 
-from diswot_mm.models.search_spaces import (alias_to_choices,
-                                            choices_to_alias)
+from diswot_mm.models.search_spaces import alias_to_choices, choices_to_alias
 from diswot_mm.registry import LOOPS, TASK_UTILS
+
 from .search_report import write_search_report
 
 CKPT_PATTERN = 'search_epoch_{}.pkl'

@@ -1,6 +1,11 @@
-from .similarity import (class_gram, class_gram_distance, gradcam_weights,
-                         relation_distance, relation_matrix,
-                         semantic_distance)
+from .similarity import (
+                         class_gram,
+                         class_gram_distance,
+                         gradcam_weights,
+                         relation_distance,
+                         relation_matrix,
+                         semantic_distance,
+)
 
 __all__ = [
     'relation_matrix', 'relation_distance', 'gradcam_weights',

@@ -9,6 +9,7 @@ from mmrazor.models.mutables import OneShotMutableOP
 
 from diswot_mm.models.backbones.resnet_cifar import BasicBlock
 from diswot_mm.registry import MODELS
+
 from .utils import depth_searchable_stage
 
 

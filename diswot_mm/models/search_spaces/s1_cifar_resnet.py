@@ -8,6 +8,7 @@ from mmpretrain.models.backbones.base_backbone import BaseBackbone
 
 from diswot_mm.models.backbones.resnet_cifar import cifar_stem, make_stage
 from diswot_mm.registry import MODELS
+
 from .utils import depth_searchable_stage
 
 

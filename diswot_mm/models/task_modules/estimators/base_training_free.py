@@ -7,10 +7,10 @@ from typing import Dict, Optional
 
 import torch
 import torch.nn as nn
-from mmrazor.models.task_modules.estimators.base_estimator import \
-    BaseEstimator
+from mmrazor.models.task_modules.estimators.base_estimator import BaseEstimator
 
 from diswot_mm.datasets import load_minibatch
+
 from .utils import INIT_SCHEMES, candidate_key, derive_seed, random_init_
 
 

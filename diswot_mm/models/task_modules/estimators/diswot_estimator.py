@@ -10,13 +10,25 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 
-from diswot_mm.models.functional import (class_gram, class_gram_distance,
-                                         gradcam_weights, relation_distance,
-                                         relation_matrix, semantic_distance)
+from diswot_mm.models.functional import (
+    class_gram,
+    class_gram_distance,
+    gradcam_weights,
+    relation_distance,
+    relation_matrix,
+    semantic_distance,
+)
 from diswot_mm.registry import MODELS, TASK_UTILS
+
 from .base_training_free import BaseTrainingFreeEstimator
-from .utils import (INIT_SCHEMES, batch_statistics, check_pool_linear,
-                    derive_seed, pool_linear_forward, random_init_)
+from .utils import (
+    INIT_SCHEMES,
+    batch_statistics,
+    check_pool_linear,
+    derive_seed,
+    pool_linear_forward,
+    random_init_,
+)
 
 SEMANTIC_VARIANTS = ('grad', 'cam')
 TEACHER_INITS = INIT_SCHEMES + ('pretrained', )

@@ -15,6 +15,7 @@ from mmrazor.structures import export_fix_subnet
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from diswot_mm.registry import TASK_UTILS
+
 from .base_training_free import BaseTrainingFreeEstimator
 from .utils import batch_statistics, derive_seed, get_architecture
 
