@@ -50,7 +50,8 @@ Fixes (numbers as in ``../shared/notes/mm-stack.md``):
 
 Not fixed here, because they are version pins or conventions, not patches:
 mmcv-lite 2.1.0 satisfies both mmrazor's and mmpretrain's mmcv ranges;
-registry scopes are set in configs (``mmpretrain.`` prefixes); numpy 2 scalar reprs
+registry scopes are set in configs (``mmpretrain.`` prefixes); numpy 2
+scalar reprs
 (``np.str_('x')``) never reach mmrazor's ``Candidates`` because the search
 loop keys candidates by native Python values.
 """

@@ -37,7 +37,8 @@ WEIGHT_INITIALIZERS = _child(
 OPTIMIZERS = _child('optimizer', mmrazor_registry.OPTIMIZERS)
 OPTIM_WRAPPERS = _child('optim_wrapper', mmrazor_registry.OPTIM_WRAPPERS)
 OPTIM_WRAPPER_CONSTRUCTORS = _child(
-    'optimizer wrapper constructor', mmrazor_registry.OPTIM_WRAPPER_CONSTRUCTORS)
+    'optimizer wrapper constructor',
+    mmrazor_registry.OPTIM_WRAPPER_CONSTRUCTORS)
 PARAM_SCHEDULERS = _child(
     'parameter scheduler', mmrazor_registry.PARAM_SCHEDULERS)
 METRICS = _child('metric', mmrazor_registry.METRICS)

@@ -88,7 +88,8 @@ def test_cifar_resnet_family_resources():
     expected = dict(resnet20=(0.278, 41.4), resnet56=(0.862, 127.4),
                     resnet110=(1.737, 256.3))
     for arch, (params, flops) in expected.items():
-        cfg = Config.fromfile(f'{REPO}/configs/_base_/models/resnet20_cifar.py')
+        cfg = Config.fromfile(
+            f'{REPO}/configs/_base_/models/resnet20_cifar.py')
         cfg.model.backbone.arch = arch
         with DefaultScope.overwrite_default_scope('diswot_mm'):
             model = MODELS.build(cfg.model)

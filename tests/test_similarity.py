@@ -151,7 +151,8 @@ def test_distance_to_itself_is_zero(outputs, sample_batch):
 
 def test_relation_invariant_to_common_batch_permutation(outputs):
     f_t, f_s = outputs['t'][0], outputs['s'][0]
-    perm = torch.randperm(f_t.shape[0], generator=torch.Generator().manual_seed(0))
+    perm = torch.randperm(f_t.shape[0],
+                          generator=torch.Generator().manual_seed(0))
     before = relation_distance(relation_matrix(f_t), relation_matrix(f_s))
     after = relation_distance(
         relation_matrix(f_t[perm]), relation_matrix(f_s[perm]))

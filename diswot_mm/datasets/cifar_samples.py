@@ -49,7 +49,8 @@ class CIFARSamples(BaseDataset):
             ann_file='', data_root=SAMPLES_DIR, pipeline=pipeline, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        paths = sorted(glob.glob(osp.join(SAMPLES_DIR, f'{self.subset}_*.png')))
+        paths = sorted(
+            glob.glob(osp.join(SAMPLES_DIR, f'{self.subset}_*.png')))
         if not paths:
             raise FileNotFoundError(
                 f'No {self.subset}_*.png sample images in {SAMPLES_DIR}: the '

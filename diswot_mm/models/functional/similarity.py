@@ -33,7 +33,8 @@ def relation_matrix(feat: torch.Tensor) -> torch.Tensor:
     return F.normalize(q @ q.t(), dim=1, eps=EPS)
 
 
-def relation_distance(rel_t: torch.Tensor, rel_s: torch.Tensor) -> torch.Tensor:
+def relation_distance(rel_t: torch.Tensor,
+                      rel_s: torch.Tensor) -> torch.Tensor:
     """M_r = ||G^_T - G^_S||_F^2 / B^2 between two :func:`relation_matrix`.
 
     Works for any widths and resolutions of teacher and student.

@@ -39,7 +39,8 @@ def choices_to_alias(mutator: NasMutator,
 
 def alias_to_choices(mutator: NasMutator,
                      alias_choices: Dict[str, Any]) -> Dict[str, Any]:
-    """``{alias: choice}`` -> ``{group: choice}``; clear error on a mismatch."""
+    """``{alias: choice}`` -> ``{group: choice}``; a clear error when they
+    do not fit the space."""
     aliases = group_aliases(mutator)
     missing = set(aliases.values()) - set(alias_choices)
     unknown = set(alias_choices) - set(aliases.values())
