@@ -169,3 +169,29 @@ def test_imagenet_space_resnet18_and_export(tmp_path):
                                           '357' * 4, tmp_path, inputs)
     assert expected.shape == (2, 1000)
     assert torch.allclose(expected, got, atol=1e-4)
+
+
+def test_s1_optional_width_choices(sample_batch, tmp_path):
+    cfg = Config.fromfile(
+        f'{REPO}/configs/_base_/models/s1_cifar_resnet_supernet.py')
+    cfg.model.architecture.backbone.widen_factors = [0.5, 1.0]
+    with DefaultScope.overwrite_default_scope('diswot_mm'):
+        supernet = MODELS.build(cfg.model)
+    backbone = supernet.architecture.backbone
+    assert len(supernet.mutator.search_groups) == 4
+    params = {}
+    for arch in ('333-w050', '333-w100'):
+        select(supernet, arch)
+        assert backbone.encode(choices_to_alias(
+            supernet.mutator, supernet.mutator.current_choices)) == arch
+        _, sliced = export_fix_subnet(supernet, slice_weight=True)
+        params[arch] = resources(sliced.architecture)['params']
+    assert params['333-w100'] == pytest.approx(0.278, abs=1e-3)
+    assert params['333-w050'] < params['333-w100']
+    torch.manual_seed(0)
+    supernet.init_weights()
+    expected, got, _ = export_and_rebuild(supernet, cfg, '517-w050',
+                                          tmp_path, sample_batch[0][:4])
+    assert torch.allclose(expected, got, atol=1e-5)
+    with pytest.raises(ValueError, match='w<factor%>'):
+        backbone.decode('333')

@@ -10,11 +10,7 @@ from mmrazor.models.mutables import OneShotMutableOP
 from diswot_mm.models.backbones.resnet_cifar import BasicBlock
 from diswot_mm.registry import MODELS
 
-from .utils import depth_searchable_stage
-
-
-def _width_key(factor: float) -> str:
-    return f'w{round(factor * 100):03d}'  # ModuleDict keys cannot hold '.'
+from .utils import depth_searchable_stage, width_key
 
 
 class _Body(nn.Module):
@@ -91,7 +87,7 @@ class SearchableImageNetResNet(BaseBackbone):
         self.depths = tuple(tuple(sorted(d)) for d in depths)
         self.body = OneShotMutableOP(
             candidates=nn.ModuleDict({
-                _width_key(f): _Body(f, self.depths, kernels, base_channels)
+                width_key(f): _Body(f, self.depths, kernels, base_channels)
                 for f in widen_factors
             }),
             alias='widen_factor')

@@ -72,3 +72,9 @@ def depth_searchable_stage(blocks: Sequence[nn.Module],
             default_value=max(choices),
             alias=alias))
     return stage
+
+
+def width_key(factor: float) -> str:
+    """Name of a width choice: 0.75 -> ``'w075'`` (ModuleDict keys cannot
+    hold a dot)."""
+    return f'w{round(factor * 100):03d}'
