@@ -117,6 +117,7 @@ def test_top1(config, ckpt, work_dir, options):
 
 
 def main():
+    """Teacher, search, distillation of the compared students, report."""
     args = parse_args()
     fmnist = osp.isfile(FMNIST)
     work = osp.abspath(args.work_dir)
@@ -194,6 +195,7 @@ def main():
 
 
 def write_report(work, summary):
+    """e2e_results.json / .md / .png in ``work``."""
     with open(osp.join(work, 'e2e_results.json'), 'w') as f:
         json.dump(summary, f, indent=1)
     lines = [
@@ -206,9 +208,12 @@ def write_report(work, summary):
         f'{summary["epochs"]} epochs, seeds {summary["seeds"]}.', '',
         '| student | arch | params (M) | DisWOT score | test top-1 '
         '(mean +/- std) | train s / run |', '|---|---|---|---|---|---|']
+    seconds_of = {}  # arch -> seconds of its runs (labels may share one)
+    for r in summary['students'].values():
+        seconds_of.setdefault(r['arch'], []).extend(
+            x['train_seconds'] for x in r['runs'] if x['train_seconds'])
     for label, r in summary['students'].items():
-        seconds = [x['train_seconds'] for x in r['runs']
-                   if x['train_seconds']]
+        seconds = seconds_of[r['arch']]
         lines.append(
             f'| {label} | {r["arch"]} | {r["params"]} | '
             f'{r["score"]:.4g} | {r["top1_mean"]:.2f} +/- '
