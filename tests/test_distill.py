@@ -46,7 +46,7 @@ def searched_student(tmp_path):
         f'{REPO}/configs/_base_/models/s1_cifar_resnet_supernet.py')
     arch = supernet.model.architecture
     arch.head.loss.loss_weight = 0.1
-    return dict(type='mmrazor.sub_model', cfg=arch,
+    return dict(type='fixed_subnet', cfg=arch,
                 fix_subnet=str(tmp_path / 'best_fix_subnet.yaml'))
 
 

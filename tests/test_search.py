@@ -130,3 +130,13 @@ def test_unknown_estimator_lists_registered_ones(tmp_path):
                             'search_cfg.estimator.type=NoSuchEstimator'))
     assert result.returncode != 0
     assert 'DisWOTEstimator' in result.stderr
+
+
+def test_unknown_search_space_lists_registered_ones(tmp_path):
+    result = run(search_cmd(
+        tmp_path, 'model.architecture.backbone.type=NoSuchSpace'))
+    assert result.returncode != 0
+    assert 'NoSuchSpace' in result.stderr
+    for space in ('SearchableCIFARResNet', 'NASBench201',
+                  'SearchableImageNetResNet'):
+        assert space in result.stderr

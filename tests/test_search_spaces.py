@@ -52,7 +52,7 @@ def export_and_rebuild(supernet, cfg, arch, tmp_path, inputs):
     fileio.dump(convert_fix_subnet(fix_subnet), str(path))
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         plain = MODELS.build(
-            dict(type='mmrazor.sub_model', cfg=cfg.model.architecture,
+            dict(type='fixed_subnet', cfg=cfg.model.architecture,
                  fix_subnet=str(path)))
     plain.load_state_dict(sliced.architecture.state_dict())
     plain.eval()
@@ -195,3 +195,25 @@ def test_s1_optional_width_choices(sample_batch, tmp_path):
     assert torch.allclose(expected, got, atol=1e-5)
     with pytest.raises(ValueError, match='w<factor%>'):
         backbone.decode('333')
+
+
+def test_fix_subnet_that_does_not_fit_is_a_clear_error(s1, tmp_path):
+    _, cfg = s1
+    arch = cfg.model.architecture
+
+    def build_with(fix_subnet):
+        with DefaultScope.overwrite_default_scope('diswot_mm'):
+            return MODELS.build(dict(type='fixed_subnet', cfg=arch,
+                                     fix_subnet=fix_subnet))
+
+    with pytest.raises(FileNotFoundError, match='best_fix_subnet'):
+        build_with(str(tmp_path / 'none.yaml'))
+    good = {f'stage{i}_blocks': dict(chosen=3) for i in (1, 2, 3)}
+    assert [len(s) for s in build_with(good).backbone.stages] == [3, 3, 3]
+    with pytest.raises(ValueError, match=r"missing \['stage3_blocks'\]"):
+        build_with({k: v for k, v in good.items() if k != 'stage3_blocks'})
+    path = tmp_path / 'bad.yaml'
+    fileio.dump(dict(good, stage2_blocks=dict(chosen=4)), str(path))
+    with pytest.raises(ValueError, match='stage2_blocks=4 is not in the '
+                       'space'):
+        build_with(str(path))

@@ -81,7 +81,7 @@ def plot_score_vs_flops(records: list, best: dict, score_key: str,
 
 def write_student_config(loop, subnet_path: str, path: str) -> List[str]:
     """Write ``student.py`` (the chosen subnet as an ordinary classifier:
-    mmrazor ``sub_model`` of the supernet + the fix_subnet YAML) and, for
+    ``fixed_subnet`` of the supernet + the fix_subnet YAML) and, for
     each entry of the config's ``distill_configs``, ``distill_<name>.py``
     inheriting that distillation config with this student.
 
@@ -90,7 +90,7 @@ def write_student_config(loop, subnet_path: str, path: str) -> List[str]:
     """
     cfg = loop.runner.cfg
     student = dict(
-        type='mmrazor.sub_model',
+        type='fixed_subnet',
         cfg=cfg.model.architecture,
         fix_subnet=osp.abspath(subnet_path),
         mode='mutable')
