@@ -54,9 +54,10 @@ class BaseTrainingFreeEstimator(BaseEstimator):
 
     def init_candidate(self, model: nn.Module, key: str,
                        repeat: int = 0) -> None:
-        """Move ``model`` to the device and re-initialise it from
-        (seed, key, repeat)."""
-        model.to(self.device)
+        """Move ``model`` to the device (if it is elsewhere) and
+        re-initialise it from (seed, key, repeat)."""
+        if next(model.parameters()).device != self.device:
+            model.to(self.device)  # a no-op .to() still walks every module
         random_init_(model, self.init, derive_seed(self.seed, key, repeat))
 
     def score(self,
