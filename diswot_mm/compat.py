@@ -41,6 +41,12 @@ Fixes (numbers as in ``../shared/notes/mm-stack.md``):
     modules. Where CUDA is unavailable the launcher skips ``set_device`` and
     ``MMDistributedDataParallel`` drops ``device_ids`` (gloo on CPU); with
     CUDA nothing changes.
+``resource_input_shape``
+    mmrazor 1.0.0's ``ResourceEstimator(input_shape=...)`` ignores its
+    ``input_shape`` unless it is repeated in ``flops_params_cfg``: FLOPs of a
+    CIFAR network come out counted at 224x224 (ResNet20: 2029 instead of 41
+    MFLOPs). The constructor now puts ``input_shape`` into
+    ``flops_params_cfg`` when that does not set one.
 ``checkpoint_safe_globals``
     torch >= 2.6 ``torch.load`` defaults to ``weights_only=True``, and
     mmengine 0.10.7 checkpoints pickle its ``HistoryBuffer`` and numpy
@@ -192,6 +198,23 @@ def _fix_cpu_dist_launch() -> bool:
     return True
 
 
+def _fix_resource_input_shape() -> bool:
+    from mmrazor.models.task_modules.estimators import ResourceEstimator
+    probe = ResourceEstimator(input_shape=(1, 3, 8, 8))
+    if 'input_shape' in probe.flops_params_cfg or getattr(
+            ResourceEstimator.__init__, '_diswot_compat', False):
+        return False
+    estimator_init = ResourceEstimator.__init__
+
+    def __init__(self, input_shape=(1, 3, 224, 224), *args, **kwargs):
+        estimator_init(self, input_shape, *args, **kwargs)
+        self.flops_params_cfg.setdefault('input_shape', self.input_shape)
+
+    __init__._diswot_compat = True
+    ResourceEstimator.__init__ = __init__
+    return True
+
+
 def checkpoint_safe_globals() -> list:
     """What mmengine 0.10.7 pickles into a checkpoint's message hub.
 
@@ -224,6 +247,7 @@ _FIXES = (
     ('quant_backend_configs', _fix_quant_backend_configs),
     ('mmcls_alias', _fix_mmcls_alias),
     ('cpu_dist_launch', _fix_cpu_dist_launch),
+    ('resource_input_shape', _fix_resource_input_shape),
     ('checkpoint_safe_globals', _fix_checkpoint_safe_globals),
 )
 

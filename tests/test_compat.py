@@ -105,3 +105,26 @@ def test_cpu_dist_launch():
     fixed = run_python(code.format(prelude='import diswot_mm\n'))
     assert fixed.returncode == 0, fixed.stderr
     assert fixed.stdout.strip() == '2'
+
+
+def test_resource_input_shape():
+    needed('resource_input_shape')
+    code = ('{prelude}import torch\n'
+            'from mmrazor.models.task_modules.estimators import '
+            'ResourceEstimator\n'
+            'est = ResourceEstimator(input_shape=(1, 3, 32, 32))\n'
+            'conv = torch.nn.Conv2d(3, 16, 3, padding=1)\n'
+            "print(est.estimate(conv)['flops'])")
+    # without the fix: every other fix mmrazor needs to import
+    prelude = ONLY + ''.join(
+        f'compat._fix_{name}()\n' for name in (
+            'torchvision_ops', 'fuser_reverse', 'quant_backend_configs',
+            'mmcls_alias'))
+    broken = run_python(code.format(prelude=prelude))
+    fixed = run_python(code.format(prelude='import diswot_mm\n'))
+    assert broken.returncode == 0 and fixed.returncode == 0, (
+        broken.stderr + fixed.stderr)
+    # 16 x 3 x 3 x 3 multiply-adds (+ bias) per output pixel of 32 x 32
+    assert float(fixed.stdout) == pytest.approx(0.459, abs=1e-3)
+    assert float(broken.stdout) == pytest.approx(
+        float(fixed.stdout) * 224**2 / 32**2, rel=1e-3)

@@ -30,7 +30,7 @@ def build(path):
 def resources(model, size=32):
     estimator = TASK_UTILS.build(
         dict(type='mmrazor.ResourceEstimator',
-             flops_params_cfg=dict(input_shape=(1, 3, size, size))))
+             input_shape=(1, 3, size, size)))
     return estimator.estimate(model)
 
 

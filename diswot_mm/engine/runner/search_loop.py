@@ -130,14 +130,8 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
         self.mutator = self.model.mutator
         self.backbone = self.model.architecture.backbone
 
-        resource_estimator = copy.deepcopy(resource_estimator or dict(
+        self.estimator = TASK_UTILS.build(resource_estimator or dict(
             type='mmrazor.ResourceEstimator', input_shape=(1, 3, 32, 32)))
-        # mmrazor's ResourceEstimator ignores its own input_shape unless it
-        # is repeated in flops_params_cfg (it counts at 224x224 otherwise).
-        resource_estimator.setdefault('flops_params_cfg', dict(
-            input_shape=resource_estimator.get('input_shape',
-                                               (1, 3, 224, 224))))
-        self.estimator = TASK_UTILS.build(resource_estimator)
         self.score_estimator = build_score_estimator(estimator)
 
         self.rng = random.Random(seed)

@@ -40,8 +40,7 @@ class _ResourceProxy(BaseTrainingFreeEstimator):
 
     def _score(self, model: nn.Module, key: str) -> Dict[str, float]:
         shape = (1, ) + tuple(self.inputs.shape[1:])
-        estimator = ResourceEstimator(
-            input_shape=shape, flops_params_cfg=dict(input_shape=shape))
+        estimator = ResourceEstimator(input_shape=shape)
         value = estimator.estimate(active_network(model))[self.resource]
         return {self.score_name: value}
 
