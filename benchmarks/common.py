@@ -1,4 +1,14 @@
 """Helpers shared by the benchmark scripts."""
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+from typing import List
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+FMNIST = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz'
+FMNIST_TEACHER_CFG = 'configs/e2e/teacher_resnet56_fmnist.py'
 
 
 def rss_mb() -> float:
@@ -8,3 +18,41 @@ def rss_mb() -> float:
             if line.startswith('VmRSS'):
                 return int(line.split()[1]) / 1024
     return float('nan')
+
+
+def run(cmd: List[str], log: str) -> float:
+    """Run a repo tool with this Python, its output to ``log``; fail loudly.
+    Returns the seconds it took."""
+    start = time.perf_counter()
+    os.makedirs(osp.dirname(log), exist_ok=True)
+    with open(log, 'w') as f:
+        proc = subprocess.run([sys.executable] + cmd, cwd=REPO, stdout=f,
+                              stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        raise RuntimeError(f'{" ".join(cmd)} failed; see {log}')
+    return time.perf_counter() - start
+
+
+def train_options(epochs: int) -> List[str]:
+    """--cfg-options of a short CPU training run of ``epochs`` epochs."""
+    return [f'train_cfg.max_epochs={epochs}', f'param_scheduler.T_max={epochs}',
+            'train_dataloader.num_workers=0', 'test_dataloader.num_workers=0',
+            'val_dataloader.num_workers=0']
+
+
+def train_fmnist_teacher(work_dir: str, epochs: int, options: List[str],
+                         config: str = FMNIST_TEACHER_CFG) -> tuple:
+    """Train the end-to-end ResNet56 teacher with tools/train.py unless its
+    last checkpoint is already in ``work_dir``.
+
+    Returns:
+        tuple: (checkpoint path, seconds spent training: 0 when reused).
+    """
+    ckpt = osp.join(work_dir, f'epoch_{epochs}.pth')
+    if osp.isfile(ckpt):
+        return ckpt, 0.0
+    seconds = run(['tools/train.py', config, '--work-dir', work_dir,
+                   '--no-validate', '--cfg-options',
+                   *train_options(epochs), *options],
+                  osp.join(work_dir, 'train.log'))
+    return ckpt, seconds

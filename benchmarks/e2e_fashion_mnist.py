@@ -22,12 +22,8 @@ import os
 import os.path as osp
 import random
 import statistics
-import subprocess
-import sys
-import time
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-FMNIST = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz'
+from common import FMNIST, REPO, run, train_fmnist_teacher, train_options
 
 
 def parse_args():
@@ -43,18 +39,6 @@ def parse_args():
         args.seeds, args.epochs, args.teacher_epochs = args.seeds[:1], 1, 1
         args.train_samples = 64
     return args
-
-
-def run(cmd, log):
-    """Run a tool; its output goes to ``log``; fail loudly."""
-    start = time.perf_counter()
-    os.makedirs(osp.dirname(log), exist_ok=True)
-    with open(log, 'w') as f:
-        proc = subprocess.run([sys.executable] + cmd, cwd=REPO, stdout=f,
-                              stderr=subprocess.STDOUT)
-    if proc.returncode != 0:
-        raise RuntimeError(f'{" ".join(cmd)} failed; see {log}')
-    return time.perf_counter() - start
 
 
 CONFIGS = dict(teacher='configs/e2e/teacher_resnet56_fmnist.py',
@@ -99,14 +83,6 @@ def data_options(args, fmnist: bool):
     return options
 
 
-def train_options(args, epochs):
-    options = [f'train_cfg.max_epochs={epochs}',
-               f'param_scheduler.T_max={epochs}',
-               'train_dataloader.num_workers=0',
-               'test_dataloader.num_workers=0', 'val_dataloader.num_workers=0']
-    return options
-
-
 def test_top1(config, ckpt, work_dir, options):
     """Test ``ckpt`` with tools/test.py; its top-1."""
     run(['tools/test.py', config, ckpt, '--work-dir', work_dir] +
@@ -124,16 +100,12 @@ def main():
     os.makedirs(work, exist_ok=True)
     data = data_options(args, fmnist)
     configs = run_configs(work, fmnist)
-    common = train_options(args, args.teacher_epochs) + data
 
-    # 1. the teacher
+    # 1. the teacher (reused when its checkpoint is in the work_dir)
     teacher_cfg = configs['teacher']
     teacher_dir = osp.join(work, 'teacher')
-    teacher_seconds = run(
-        ['tools/train.py', teacher_cfg, '--work-dir', teacher_dir,
-         '--no-validate', '--cfg-options', *common],
-        osp.join(work, 'teacher.log'))
-    teacher_ckpt = osp.join(teacher_dir, f'epoch_{args.teacher_epochs}.pth')
+    teacher_ckpt, teacher_seconds = train_fmnist_teacher(
+        teacher_dir, args.teacher_epochs, data, teacher_cfg)
     teacher_top1 = test_top1(teacher_cfg, teacher_ckpt,
                              osp.join(teacher_dir, 'test'), data)
 
@@ -163,7 +135,7 @@ def main():
         for seed in args.seeds:
             run_dir = osp.join(work, 'distill', f'{arch}_seed{seed}')
             blocks = ','.join(arch)
-            options = train_options(args, args.epochs) + data + [
+            options = train_options(args.epochs) + data + [
                 f'model.teacher_ckpt={teacher_ckpt}',
                 f'model.architecture.backbone.stage_blocks=[{blocks}]',
                 f'randomness.seed={seed}']

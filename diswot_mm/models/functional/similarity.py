@@ -14,8 +14,8 @@ writes plain L2 norms; a single term ranks candidates identically either way.
 import torch
 import torch.nn.functional as F
 
-#: Row norms below this are treated as this (as ``F.normalize``) in the
-#: relation matrix and class gram, whose rows are never near zero.
+#: Row norms below this are treated as this, as ``F.normalize`` does (the
+#: official code's default) in every row-normalised matrix.
 EPS = 1e-12
 
 
@@ -75,14 +75,19 @@ def gradcam_weights(pooled: torch.Tensor, logits: torch.Tensor,
 
 
 def semantic_distance(g_t: torch.Tensor, g_s: torch.Tensor) -> torch.Tensor:
-    """M_s ("grad" variant) = sum_n ||E^_n,T - E^_n,S||_F^2 / (C N).
+    """M_s ("grad" variant) = sum_n ||E^_n,T - E^_n,S||_F^2 / (C N), exactly
+    as the official code computes it.
 
-    E_n = g_n g_n^T (C x C) with rows L2-normalised, so row i of E^_n is
-    ``sign(g_n[i]) * g_n / ||g_n||`` (a zero row where g_n[i] = 0). Hence
-    ||E^_n,T - E^_n,S||^2 = nnz(a) + nnz(b) - 2 cos(a, b) sum_i sign(a_i b_i)
-    for a = g_n,T, b = g_n,S: O(C) per class instead of O(C^2), computed in
-    float64. Unlike ``F.normalize`` with its 1e-12 floor, this keeps the exact
-    scale invariance for the tiny gradients of saturated softmax classes.
+    E_n = g_n g_n^T (C x C), each row normalised by ``F.normalize``:
+    row / max(||row||, 1e-12). Row i of E_n is g_n[i] g_n with norm
+    |g_n[i]| ||g_n||, so row i of E^_n is u_i g_n with
+    u_i = g_n[i] / max(|g_n[i]| ||g_n||, 1e-12), and for a = g_n,T,
+    b = g_n,S:
+    ||E^_n,T - E^_n,S||^2 = ||a||^2 ||u_a||^2 + ||b||^2 ||u_b||^2
+    - 2 (a . b) (u_a . u_b): O(C) per class instead of O(C^2), computed in
+    float64. The 1e-12 floor is part of the metric: the rows of classes with
+    tiny gradients (neither in the batch nor predicted by a saturated
+    softmax) shrink towards zero instead of counting at full weight.
 
     Args:
         g_t (Tensor): Teacher :func:`gradcam_weights`, shape (N, C).
@@ -98,11 +103,12 @@ def semantic_distance(g_t: torch.Tensor, g_s: torch.Tensor) -> torch.Tensor:
             f'{tuple(g_s.shape)}. Use the "cam" variant for unequal widths.')
     num_classes, channels = g_s.shape
     a, b = g_t.double(), g_s.double()
-    sign_a, sign_b = a.sign(), b.sign()
-    norms = a.norm(dim=1) * b.norm(dim=1)
-    cosine = (a * b).sum(1) / norms.where(norms > 0, torch.ones_like(norms))
-    dist = (sign_a.abs().sum(1) + sign_b.abs().sum(1) -
-            2 * cosine * (sign_a * sign_b).sum(1)).sum()
+    norm_a, norm_b = a.norm(dim=1, keepdim=True), b.norm(dim=1, keepdim=True)
+    u_a = a / (a.abs() * norm_a).clamp_min(EPS)
+    u_b = b / (b.abs() * norm_b).clamp_min(EPS)
+    dist = (norm_a.squeeze(1)**2 * u_a.pow(2).sum(1) +
+            norm_b.squeeze(1)**2 * u_b.pow(2).sum(1) -
+            2 * (a * b).sum(1) * (u_a * u_b).sum(1)).sum()
     return (dist / (channels * num_classes)).to(g_s.dtype)
 
 

@@ -1,0 +1,260 @@
+"""KD ground truth on real data with a trained teacher, on the CPU: every S1
+student within ResNet20's parameter count distilled from the trained
+Fashion-MNIST ResNet56 teacher of the end-to-end pipeline.
+
+    python benchmarks/fmnist_s1_kd_ground_truth.py [--seeds 0 1]
+
+Recipe (that of ``configs/e2e/distill_kd_fmnist.py``, the same for every
+student): 4,000 training images (the e2e subset), random crop 32 with
+padding 2 and horizontal flip, batch 64, 4 epochs, SGD lr 0.05 momentum 0.9
+weight decay 5e-4 with cosine decay per epoch, loss 0.1 CE + 0.9 KL (T=4,
+mmrazor's KLDivergence); top-1 of the last epoch on the full 10,000-image
+test set. It runs as a plain PyTorch loop so that the teacher logits can be
+computed once: the augmentation of each epoch is drawn from (seed, epoch), so
+all students of one seed see the same augmented images, whose teacher logits
+are cached. Each finished run is appended to ``runs.jsonl`` in the work_dir
+and skipped when the script is started again.
+
+Writes ``diswot_mm/models/search_spaces/data/fmnist_s1_kd_resnet20_budget.csv``
+(arch, accuracy = mean over seeds, std, params) and its provenance note.
+"""
+import argparse
+import datetime
+import json
+import os
+import os.path as osp
+import platform
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+from common import FMNIST, REPO, train_fmnist_teacher
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmengine.runner import load_checkpoint
+
+import diswot_mm  # noqa: F401  (compat fixes before mmrazor)
+from diswot_mm.datasets import FashionMNIST32
+from diswot_mm.registry import MODELS
+
+STUDENT_CFG = 'configs/e2e/distill_kd_fmnist.py'
+OUT = 'diswot_mm/models/search_spaces/data/fmnist_s1_kd_resnet20_budget.csv'
+BLOCKS = (1, 3, 5, 7)
+MEAN, STD = 56.7, 85.1  # of configs/_base_/datasets/fashion_mnist32_bs64.py
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--work-dir',
+                        default='work_dirs/fmnist_s1_kd_ground_truth')
+    parser.add_argument('--teacher-ckpt', help='trained teacher; default: '
+                        'the e2e teacher (trained here when missing)')
+    parser.add_argument('--teacher-epochs', type=int, default=6)
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
+    parser.add_argument('--epochs', type=int, default=4)
+    parser.add_argument('--train-samples', type=int, default=4000)
+    parser.add_argument('--budget', type=float, default=0.2725,
+                        help='M params (ResNet20 with a 10-class head: '
+                        '0.2722)')
+    parser.add_argument('--out', default=OUT)
+    return parser.parse_args()
+
+
+def to_tensors(dataset):
+    """Images (N, 3, 32, 32) normalised as the config does, labels (N,)."""
+    items = [dataset.get_data_info(i) for i in range(len(dataset))]
+    images = torch.stack(
+        [torch.from_numpy(d['img']).permute(2, 0, 1) for d in items]).float()
+    labels = torch.tensor([d['gt_label'] for d in items])
+    return (images - MEAN) / STD, labels
+
+
+def augment(images, generator, padding=2):
+    """RandomCrop(32, padding) with zero (raw) padding + horizontal flip."""
+    n, _, h, w = images.shape
+    padded = F.pad(images, [padding] * 4, value=-MEAN / STD)
+    dy = torch.randint(0, 2 * padding + 1, (n, ), generator=generator)
+    dx = torch.randint(0, 2 * padding + 1, (n, ), generator=generator)
+    flip = torch.rand(n, generator=generator) < 0.5
+    rows = (dy[:, None] + torch.arange(h))[:, None, :, None]
+    cols = (dx[:, None] + torch.arange(w))[:, None, None, :]
+    out = padded[torch.arange(n)[:, None, None, None],
+                 torch.arange(3)[None, :, None, None], rows, cols]
+    out[flip] = out[flip].flip(-1)
+    return out
+
+
+def build(model_cfg):
+    with DefaultScope.overwrite_default_scope('diswot_mm'):
+        return MODELS.build(model_cfg)
+
+
+def s1_students(cfg, budget):
+    """S1 archs (digits) whose classifier has at most ``budget`` M params."""
+    found = {}
+    for a in BLOCKS:
+        for b in BLOCKS:
+            for c in BLOCKS:
+                model = student(cfg, f'{a}{b}{c}')
+                params = sum(p.numel() for p in model.parameters()) / 1e6
+                if params <= budget:
+                    found[f'{a}{b}{c}'] = params
+    return found
+
+
+def student(cfg, arch):
+    arch_cfg = cfg.model.architecture.copy()
+    arch_cfg.backbone = dict(arch_cfg.backbone,
+                             stage_blocks=[int(d) for d in arch])
+    return build(arch_cfg)
+
+
+@torch.no_grad()
+def logits_of(model, images, batch=500):
+    model.eval()
+    return torch.cat([
+        model(images[i:i + batch], mode='tensor')
+        for i in range(0, len(images), batch)
+    ])
+
+
+def epoch_data(seed, epochs, images, teacher, cache_dir):
+    """Per epoch: (order, augmented images, teacher logits), cached."""
+    path = osp.join(cache_dir, f'teacher_logits_seed{seed}.pt')
+    if osp.isfile(path):
+        logits = torch.load(path)
+    else:
+        logits = None
+    data = []
+    for epoch in range(epochs):
+        generator = torch.Generator().manual_seed(seed * 1000 + epoch)
+        order = torch.randperm(len(images), generator=generator)
+        augmented = augment(images, generator)
+        data.append([order, augmented, None if logits is None else
+                     logits[epoch]])
+    if logits is None:
+        logits = [logits_of(teacher, d[1]) for d in data]
+        torch.save(logits, path)
+        for d, t in zip(data, logits):
+            d[2] = t
+    return data
+
+
+def distil(model, data, labels, epochs, batch=64, lr=0.05):
+    kl = build(dict(type='KLDivergence', tau=4, loss_weight=0.9))
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9,
+                                weight_decay=5e-4)
+    for epoch, (order, images, teacher_logits) in enumerate(data):
+        for group in optimizer.param_groups:  # CosineAnnealingLR by epoch
+            group['lr'] = lr * (1 + torch.cos(
+                torch.tensor(torch.pi * epoch / epochs)).item()) / 2
+        model.train()
+        for i in range(0, len(order), batch):
+            idx = order[i:i + batch]
+            logits = model(images[idx], mode='tensor')
+            loss = 0.1 * F.cross_entropy(logits, labels[idx]) + kl(
+                logits, teacher_logits[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+
+def main():
+    args = parse_args()
+    if not osp.isfile(FMNIST):
+        raise SystemExit('Fashion-MNIST is not installed: apt-get install -y '
+                         'dataset-fashion-mnist')
+    torch.set_num_threads(os.cpu_count() or 1)
+    work = osp.join(REPO, args.work_dir)
+    os.makedirs(work, exist_ok=True)
+    start = time.perf_counter()
+    teacher_ckpt = args.teacher_ckpt
+    if not teacher_ckpt:
+        teacher_ckpt, _ = train_fmnist_teacher(
+            osp.join(REPO, 'work_dirs/e2e_fashion_mnist/teacher'),
+            args.teacher_epochs,
+            [f'train_dataloader.dataset.num_samples={args.train_samples}'])
+    cfg = Config.fromfile(osp.join(REPO, STUDENT_CFG))
+    teacher_cfg = cfg.model.teacher.copy()
+    teacher = build(teacher_cfg)
+    load_checkpoint(teacher, teacher_ckpt, map_location='cpu', strict=False)
+
+    train_images, train_labels = to_tensors(
+        FashionMNIST32(split='train', num_samples=args.train_samples))
+    test_images, test_labels = to_tensors(FashionMNIST32(split='test'))
+    teacher_top1 = float((logits_of(teacher, test_images).argmax(1) ==
+                          test_labels).float().mean() * 100)
+    print(f'teacher {teacher_ckpt}: test top-1 {teacher_top1:.2f}')
+    students = s1_students(cfg, args.budget)
+    print(f'{len(students)} S1 students within {args.budget} M params: '
+          f'{sorted(students)}')
+
+    runs_path = osp.join(work, 'runs.jsonl')
+    done = {}
+    if osp.isfile(runs_path):
+        with open(runs_path) as f:
+            for line in f:
+                r = json.loads(line)
+                done[(r['arch'], r['seed'])] = r
+    for seed in args.seeds:
+        data = epoch_data(seed, args.epochs, train_images, teacher, work)
+        for arch in sorted(students):
+            if (arch, seed) in done:
+                continue
+            t0 = time.perf_counter()
+            torch.manual_seed(seed)
+            model = student(cfg, arch)
+            distil(model, data, train_labels, args.epochs)
+            top1 = float((logits_of(model, test_images).argmax(1) ==
+                          test_labels).float().mean() * 100)
+            record = dict(arch=arch, seed=seed, top1=top1,
+                          seconds=time.perf_counter() - t0)
+            done[(arch, seed)] = record
+            with open(runs_path, 'a') as f:
+                f.write(json.dumps(record) + '\n')
+            print(f'seed {seed} {arch}: {top1:.2f} '
+                  f'({record["seconds"]:.0f} s)', flush=True)
+    write_csv(args, students, done, teacher_top1,
+              time.perf_counter() - start)
+
+
+def write_csv(args, students, done, teacher_top1, seconds):
+    out = osp.join(REPO, args.out)
+    lines = ['arch,accuracy,std,params']
+    for arch in sorted(students):
+        accs = [done[(arch, s)]['top1'] for s in args.seeds]
+        std = statistics.stdev(accs) if len(accs) > 1 else 0.0
+        lines.append(f'{arch},{statistics.mean(accs):.2f},{std:.2f},'
+                     f'{students[arch]:.6f}')
+    with open(out, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    note = osp.splitext(out)[0] + '.PROVENANCE.md'
+    run_seconds = sum(done[(a, s)]['seconds'] for a in students
+                      for s in args.seeds)
+    with open(note, 'w') as f:
+        f.write(
+            f'# {osp.basename(out)}\n\n'
+            'Fashion-MNIST top-1 (%) after KD from a trained ResNet56 of '
+            f'every S1 student within {args.budget} M params (ResNet20 '
+            'with a 10-class head), mean and std over seeds '
+            f'{args.seeds}.\n\n'
+            f'- Command: `python benchmarks/fmnist_s1_kd_ground_truth.py '
+            f'--seeds {" ".join(map(str, args.seeds))}`\n'
+            f'- Teacher: `configs/e2e/teacher_resnet56_fmnist.py`, '
+            f'{args.teacher_epochs} epochs on {args.train_samples} training '
+            f'images, test top-1 {teacher_top1:.2f}.\n'
+            f'- Recipe: {args.train_samples} training images, crop 32 pad 2 '
+            f'+ flip, batch 64, {args.epochs} epochs, SGD 0.05 momentum 0.9 '
+            'wd 5e-4, cosine per epoch, 0.1 CE + 0.9 KL (T=4); full '
+            '10,000-image test set, last epoch.\n'
+            f'- Machine: {platform.machine()}, {os.cpu_count()} cores, torch '
+            f'{torch.__version__}; date '
+            f'{datetime.date.today().isoformat()}; '
+            f'{seconds / 60:.0f} min in all ({run_seconds / 60:.0f} min of '
+            'student runs).\n')
+    print(f'Saved {out} and {note}')
+
+
+if __name__ == '__main__':
+    main()
