@@ -165,7 +165,6 @@ def main():
     if not osp.isfile(FMNIST):
         raise SystemExit('Fashion-MNIST is not installed: apt-get install -y '
                          'dataset-fashion-mnist')
-    torch.set_num_threads(os.cpu_count() or 1)
     work = osp.join(REPO, args.work_dir)
     os.makedirs(work, exist_ok=True)
     start = time.perf_counter()

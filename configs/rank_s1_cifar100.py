@@ -9,7 +9,10 @@ diswot = {{_base_.search_cfg.estimator}}
 rank_cfg = dict(
     ground_truth='diswot_mm/models/search_spaces/data/diswot_s1_gt_kd.txt',
     seeds=[0, 1, 2],
-    budgets=[0.1, 0.2, 0.3, 0.4, 0.5, 0.7],  # M params
+    # params budgets (M) of the regret: 0.1, 0.15, ..., 0.7
+    budgets=[
+        0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7
+    ],
     estimators=dict(
         diswot_r110=diswot,
         diswot_r56=dict(

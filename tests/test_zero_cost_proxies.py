@@ -2,6 +2,7 @@
 the rank-correlation tool against an independent Kendall tau."""
 import csv
 import itertools
+import json
 import math
 import os
 import subprocess
@@ -13,7 +14,11 @@ from conftest import REPO
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from diswot_mm.analysis import budget_regret, load_ground_truth
+from diswot_mm.analysis import (
+    budget_regret,
+    load_ground_truth,
+    regret_summary,
+)
 from diswot_mm.datasets.minibatch import SAMPLE_DATALOADER
 from diswot_mm.models.task_modules.estimators.zero_cost_proxies import (
     relu_code_kernel,
@@ -82,6 +87,8 @@ def test_budget_regret_by_hand():
                            params=[1, 2, 3], budgets=[0.5, 1, 2.5, 3])
     assert math.isnan(regret[0.5])
     assert regret[1] == 0 and regret[2.5] == 20 and regret[3] == 20
+    summary = regret_summary(regret)
+    assert summary == dict(regret_mean=pytest.approx(40 / 3), regret_max=20)
 
 
 def kendall_tau_b(x, y):
@@ -123,3 +130,17 @@ def test_rank_correlation_tool_on_toy_ground_truth(tmp_path):
         assert f'| {name} | {tau:.3f} (0.000)' in table
     assert '| diswot.semantic |' in table and 'Budget regret' in table
     assert (tmp_path / 'scatter.png').stat().st_size > 10_000
+    # regret over the config's budgets (0.2, 0.5 M), recomputed by hand
+    summary = json.load(open(tmp_path / 'rank_correlation.json'))
+    for name in ('params', 'snip', 'diswot'):
+        mine = [r for r in rows if r['estimator'] == name]
+        regrets = []
+        for budget in (0.2, 0.5):
+            fits = [r for r in mine if float(r['params']) <= budget]
+            pick = max(fits, key=lambda r: (float(r['score']), r['arch']))
+            regrets.append(max(truth[r['arch']] for r in fits) -
+                           truth[pick['arch']])
+        row = summary['correlations'][name]
+        assert row['regret_mean'][0] == pytest.approx(sum(regrets) / 2)
+        assert row['regret_max'][0] == pytest.approx(max(regrets))
+        assert f'{row["regret_mean"][0]:.2f} (0.00)' in table

@@ -2,6 +2,7 @@
 import csv
 import math
 import os.path as osp
+import statistics
 from typing import Dict, List, Sequence
 
 import numpy as np
@@ -63,3 +64,12 @@ def budget_regret(archs: List[str], scores: Sequence[float],
         pick = max(affordable, key=lambda i: (scores[i], archs[i]))
         result[budget] = best - accuracies[pick]
     return result
+
+
+def regret_summary(regret: Dict[float, float]) -> Dict[str, float]:
+    """``regret_mean`` and ``regret_max`` of a :func:`budget_regret` over
+    the budgets where something is affordable."""
+    values = [v for v in regret.values() if not math.isnan(v)]
+    if not values:
+        return dict(regret_mean=math.nan, regret_max=math.nan)
+    return dict(regret_mean=statistics.mean(values), regret_max=max(values))

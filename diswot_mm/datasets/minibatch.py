@@ -80,9 +80,12 @@ def dataset_on_disk(dataloader: dict) -> bool:
 def fall_back_to_samples(estimator: dict,
                          sample_dataloader: Optional[dict] = None,
                          logger=None) -> None:
-    """If the data set of ``estimator['dataloader']`` is not on disk, score
-    on ``sample_dataloader`` (default: the embedded CIFAR-100 images) and
-    say so in the log."""
+    """If the data set of ``estimator['dataloader']`` (or of the dataloader
+    of a member of an ensemble's ``estimators``) is not on disk, score on
+    ``sample_dataloader`` (default: the embedded CIFAR-100 images) and say
+    so in the log."""
+    for member in estimator.get('estimators', {}).values():
+        fall_back_to_samples(member, sample_dataloader, logger)
     loader = estimator.get('dataloader')
     if loader is None or dataset_on_disk(loader):
         return

@@ -25,6 +25,7 @@ from diswot_mm.analysis import (
     budget_regret,
     load_ground_truth,
     rank_correlations,
+    regret_summary,
 )
 from diswot_mm.datasets import fall_back_to_samples
 from diswot_mm.models.search_spaces import alias_to_choices
@@ -92,15 +93,19 @@ def main():
             results = score_all(supernet, estimator, archs)
             seconds = time.perf_counter() - start
             main_key = estimator.score_name
+            if hasattr(estimator, 'combine'):  # relative to all archs
+                for r, value in zip(results, estimator.combine(results)):
+                    r[main_key] = value
             rankings = {name: [r[main_key] for r in results]}
             for term in DISWOT_TERMS:
                 if term in results[0]:
                     rankings[f'{name}.{term}'] = [-r[term] for r in results]
             for rank_name, scores in rankings.items():
+                regret = budget_regret(archs, scores, accuracies, params,
+                                       rank_cfg.budgets)
                 per_seed.setdefault(rank_name, []).append(
                     dict(**rank_correlations(scores, accuracies),
-                         regret=budget_regret(archs, scores, accuracies,
-                                              params, rank_cfg.budgets),
+                         regret=regret, **regret_summary(regret),
                          seconds=seconds))
             for arch, acc, p, r in zip(archs, accuracies, params, results):
                 terms = {t: r[t] for t in DISWOT_TERMS if t in r}
@@ -110,7 +115,8 @@ def main():
         for rank_name, runs in per_seed.items():
             table[rank_name] = {
                 k: mean_std([run[k] for run in runs])
-                for k in ('kendall', 'spearman', 'pearson', 'seconds')
+                for k in ('kendall', 'spearman', 'pearson', 'regret_mean',
+                          'regret_max', 'seconds')
             }
             regrets[rank_name] = {
                 b: mean_std([run['regret'][b] for run in runs])[0]
@@ -122,16 +128,22 @@ def main():
 
 def markdown(rank_cfg, table, regrets, n_archs) -> str:
     seeds = len(rank_cfg.get('seeds', [0]))
-    lines = [f'{n_archs} architectures, {seeds} seed(s): mean (std)', '',
+    budgets = rank_cfg.budgets
+    lines = [f'{n_archs} architectures, {seeds} seed(s): mean (std). '
+             'Regret: best affordable accuracy minus the pick\'s, mean and '
+             f'worst over the params budgets {min(budgets)} ... '
+             f'{max(budgets)} M ({len(budgets)} budgets).', '',
              '| estimator | Kendall tau | Spearman rho | Pearson r | '
-             's / run |', '|---|---|---|---|---|']
+             'regret mean | regret max | s / run |',
+             '|---|---|---|---|---|---|---|']
     for name, row in sorted(table.items(),
                             key=lambda kv: -kv[1]['kendall'][0]):
         cells = [f'{row[k][0]:.3f} ({row[k][1]:.3f})'
-                 for k in ('kendall', 'spearman', 'pearson')]
+                 for k in ('kendall', 'spearman', 'pearson')] + [
+                     f'{row[k][0]:.2f} ({row[k][1]:.2f})'
+                     for k in ('regret_mean', 'regret_max')]
         lines.append(f'| {name} | ' + ' | '.join(cells) +
                      f' | {row["seconds"][0]:.1f} |')
-    budgets = rank_cfg.budgets
     lines += ['', 'Budget regret (best affordable accuracy minus the '
               "estimator's pick), by params budget (M):", '',
               '| estimator | ' + ' | '.join(f'<= {b}' for b in budgets) +
@@ -149,7 +161,8 @@ def write_outputs(work_dir, rank_cfg, table, regrets, rows, archs,
     with open(osp.join(work_dir, 'rank_correlation.md'), 'w') as f:
         f.write(text)
     with open(osp.join(work_dir, 'rank_correlation.json'), 'w') as f:
-        json.dump(dict(correlations=table, regret=regrets), f, indent=1)
+        json.dump(dict(correlations=table, regret=regrets), f, indent=1,
+                  allow_nan=True)
     with open(osp.join(work_dir, 'scores.csv'), 'w', newline='') as f:
         fields = ['estimator', 'seed', 'arch', 'accuracy', 'params',
                   'score', *DISWOT_TERMS]

@@ -32,8 +32,10 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
     """Evolution search that scores candidates without training them.
 
     Each generation (an mmrazor "epoch") scores the candidates it has not
-    scored before with ``estimator.score(model, key=arch)[score_key]``,
-    keeps the ``top_k`` of everything scored so far, and breeds the next
+    scored before with ``estimator.score(model, key=arch)[score_key]``
+    (re-scoring all held candidates with ``estimator.combine(records)`` when
+    the estimator's score is relative to the population, as an ensemble's
+    mean rank is), keeps the ``top_k`` of everything scored so far, and breeds the next
     generation from them by mutation and crossover (filled up with random
     samples), all within ``constraints_range``. No candidate is scored twice;
     the search stops early when no new feasible candidate can be found (the
@@ -254,6 +256,21 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
                 score=score if math.isfinite(score) else -math.inf,
                 **self.pending_resources[arch],
                 generation=self._epoch)
+        self._combine_scores()
+
+    def _combine_scores(self) -> None:
+        """Re-score every held candidate when the estimator's score is
+        relative to the population (``combine``, e.g. an EnsembleEstimator's
+        mean rank): a new generation can change earlier candidates' ranks.
+        Runs on every rank on the same records, in arch order, so all ranks
+        and resumes agree."""
+        combine = getattr(self.score_estimator, 'combine', None)
+        if combine is None or self.score_key != getattr(
+                self.score_estimator, 'score_name', None):
+            return
+        records = [self.records[arch] for arch in sorted(self.records)]
+        for record, score in zip(records, combine(records)):
+            record[self.score_key] = record['score'] = score
 
     def _ranked(self) -> List[dict]:
         """Finite-score candidates, best first (ties broken by arch)."""

@@ -1,5 +1,6 @@
 from .base_training_free import BaseTrainingFreeEstimator
 from .diswot_estimator import DisWOTEstimator
+from .ensemble_estimator import EnsembleEstimator, combine_scores
 from .zero_cost_proxies import (
                                 FlopsEstimator,
                                 GradNormEstimator,
@@ -12,7 +13,8 @@ from .zero_cost_proxies import (
 )
 
 __all__ = [
-    'BaseTrainingFreeEstimator', 'DisWOTEstimator', 'FlopsEstimator',
+    'BaseTrainingFreeEstimator', 'DisWOTEstimator', 'EnsembleEstimator',
+    'FlopsEstimator',
     'GradNormEstimator', 'JacobCovEstimator', 'NASWOTEstimator',
-    'ParamsEstimator', 'SNIPEstimator', 'SynFlowEstimator', 'ZenEstimator'
+    'ParamsEstimator', 'SNIPEstimator', 'SynFlowEstimator', 'ZenEstimator', 'combine_scores'
 ]
