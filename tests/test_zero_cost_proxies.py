@@ -26,7 +26,8 @@ from diswot_mm.models.task_modules.estimators.zero_cost_proxies import (
 from diswot_mm.registry import MODELS, TASK_UTILS
 
 PROXIES = ('GradNormEstimator', 'SNIPEstimator', 'SynFlowEstimator',
-           'NASWOTEstimator', 'JacobCovEstimator', 'ZenEstimator')
+           'NASWOTEstimator', 'JacobCovEstimator', 'ZenEstimator',
+           'ZiCoEstimator')
 
 
 def model(arch='resnet8'):

@@ -10,11 +10,13 @@ from .zero_cost_proxies import (
                                 SNIPEstimator,
                                 SynFlowEstimator,
                                 ZenEstimator,
+                                ZiCoEstimator,
 )
 
 __all__ = [
     'BaseTrainingFreeEstimator', 'DisWOTEstimator', 'EnsembleEstimator',
     'FlopsEstimator',
     'GradNormEstimator', 'JacobCovEstimator', 'NASWOTEstimator',
-    'ParamsEstimator', 'SNIPEstimator', 'SynFlowEstimator', 'ZenEstimator', 'combine_scores'
+    'ParamsEstimator', 'SNIPEstimator', 'SynFlowEstimator', 'ZenEstimator', 'ZiCoEstimator',
+    'combine_scores'
 ]
