@@ -36,7 +36,7 @@ search_cfg = dict(
                 ]),
             sampler=dict(type='DefaultSampler', shuffle=True)),
         data_preprocessor=imagenet_preprocessor,
-        repeats=1,
+        repeats=5,  # as configs/diswot_cifar100.py (S1 ablation)
         seed=0),
     score_key='diswot',
     max_epochs=20,

@@ -1,10 +1,13 @@
 # Rank correlation on the published S1 ground truth (CIFAR-100 top-1 after KD
-# from ResNet110): DisWOT with ResNet110 and ResNet56 teachers vs zero-cost
-# proxies, 3 seeds.
+# from ResNet110): DisWOT with ResNet110 and ResNet56 teachers, zero-cost
+# proxies and a-priori equal-weight ensembles, 3 seeds.
 #   python tools/analysis/rank_correlation.py configs/rank_s1_cifar100.py
 _base_ = ['./diswot_cifar100.py']
 
 diswot = {{_base_.search_cfg.estimator}}
+params = dict(type='ParamsEstimator')
+snip = dict(type='SNIPEstimator')
+zico = dict(type='ZiCoEstimator')
 
 rank_cfg = dict(
     ground_truth='diswot_mm/models/search_spaces/data/diswot_s1_gt_kd.txt',
@@ -17,13 +20,32 @@ rank_cfg = dict(
         diswot_r110=diswot,
         diswot_r56=dict(
             type='DisWOTEstimator',
-            teacher='configs/_base_/models/resnet56_cifar.py'),
-        params=dict(type='ParamsEstimator'),
+            teacher='configs/_base_/models/resnet56_cifar.py',
+            repeats=5),  # otherwise as diswot_cifar100.py's
+        params=params,
         flops=dict(type='FlopsEstimator'),
         grad_norm=dict(type='GradNormEstimator'),
-        snip=dict(type='SNIPEstimator'),
+        snip=snip,
         synflow=dict(type='SynFlowEstimator'),
         naswot=dict(type='NASWOTEstimator'),
         jacob_cov=dict(type='JacobCovEstimator'),
         zen=dict(type='ZenEstimator'),
+        zico=zico,
+        # ensembles: fixed equal weights, never fitted on this table
+        ens_diswot_params=dict(
+            type='EnsembleEstimator',
+            estimators=dict(diswot=diswot, params=params)),
+        ens_diswot_params_z=dict(
+            type='EnsembleEstimator',
+            mode='zscore',
+            estimators=dict(diswot=diswot, params=params)),
+        ens_diswot_snip=dict(
+            type='EnsembleEstimator',
+            estimators=dict(diswot=diswot, snip=snip)),
+        ens_diswot_zico=dict(
+            type='EnsembleEstimator',
+            estimators=dict(diswot=diswot, zico=zico)),
+        ens_diswot_params_snip=dict(
+            type='EnsembleEstimator',
+            estimators=dict(diswot=diswot, params=params, snip=snip)),
     ))

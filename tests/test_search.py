@@ -83,7 +83,7 @@ def test_resume_after_sigkill_equals_uninterrupted(uninterrupted, tmp_path):
                             stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
-    while not (tmp_path / 'search_epoch_2.pkl').exists():
+    while not (tmp_path / 'search_epoch_2.json').exists():
         assert proc.poll() is None and time.time() < deadline
         time.sleep(0.005)
     os.kill(proc.pid, signal.SIGKILL)

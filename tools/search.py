@@ -11,7 +11,6 @@ from mmengine.runner import Runner
 
 import diswot_mm  # noqa: F401  (compat fixes, registries)
 from diswot_mm.datasets import fall_back_to_samples
-from diswot_mm.engine import find_search_ckpts
 from diswot_mm.registry import LOOPS, MODELS
 from diswot_mm.utils.cli import add_common_args, load_config
 
@@ -24,8 +23,8 @@ def parse_args():
         '--resume',
         nargs='?',
         const='auto',
-        help='resume from a search_epoch_N.pkl; without a path, from the '
-        'latest one in the work_dir')
+        help='resume from a search_epoch_N.json; without a path, from the '
+        'newest valid one in the work_dir')
     add_common_args(parser)
     return parser.parse_args()
 
@@ -61,15 +60,7 @@ def main():
     fall_back_to_samples(cfg.search_cfg.estimator,
                          cfg.get('sample_dataloader'), runner.logger)
 
-    if args.resume:
-        resume = args.resume
-        if resume == 'auto':
-            found = find_search_ckpts(cfg.work_dir)
-            resume = found[-1] if found else None
-            if resume is None:
-                runner.logger.info('--resume: no search_epoch_N.pkl in '
-                                   f'{cfg.work_dir}; starting afresh.')
-        cfg.search_cfg.resume_from = resume
+    cfg.search_cfg.resume_from = args.resume  # a path, 'auto' or None
 
     loop = LOOPS.build(cfg.search_cfg, default_args=dict(runner=runner))
     best = loop.run()

@@ -21,7 +21,6 @@ search_cfg = dict(
                 type='FashionMNIST32',
                 split='train',
                 pipeline=[dict(type='mmpretrain.PackInputs')]),
-            sampler=dict(type='DefaultSampler', shuffle=True)),
-        repeats=3),
+            sampler=dict(type='DefaultSampler', shuffle=True))),
     constraints_range=dict(params=(0, 0.2725)))
 distill_configs = dict(diswot='configs/e2e/distill_kd_fmnist.py')

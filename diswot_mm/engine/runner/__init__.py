@@ -1,3 +1,4 @@
-from .search_loop import TrainingFreeSearchLoop, find_search_ckpts
+from .search_loop import TrainingFreeSearchLoop
+from .search_state import SearchStateError, find_states
 
-__all__ = ['TrainingFreeSearchLoop', 'find_search_ckpts']
+__all__ = ['SearchStateError', 'TrainingFreeSearchLoop', 'find_states']

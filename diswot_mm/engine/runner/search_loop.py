@@ -6,7 +6,6 @@ import json
 import math
 import os
 import os.path as osp
-import pickle
 import random
 import time
 from typing import Any, Dict, List, Optional
@@ -23,8 +22,16 @@ from diswot_mm.models.search_spaces import alias_to_choices, choices_to_alias
 from diswot_mm.registry import LOOPS, TASK_UTILS
 
 from .search_report import write_search_report
-
-CKPT_PATTERN = 'search_epoch_{}.pkl'
+from .search_state import (
+    FORMAT_VERSION,
+    STATE_PATTERN,
+    SearchStateError,
+    config_hash,
+    find_states,
+    newest_valid_state,
+    read_state,
+    write_state,
+)
 
 
 @LOOPS.register_module()
@@ -43,7 +50,9 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
     decimals, which collapses training-free scores).
 
     Reproducible: one seeded RNG drives sampling, its state is saved with
-    the scores after every generation (``search_epoch_N.pkl``), and the
+    the scores after every generation (``search_epoch_N.json``: JSON,
+    written atomically, checked against this config on resume; see
+    :mod:`.search_state`), and the
     estimator derives each candidate's weights from its arch, so a search
     resumed after a kill, or run on several processes (each scoring its share
     of a generation), ends exactly like one uninterrupted single-process run.
@@ -73,7 +82,8 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
             the space counts as exhausted. Defaults to 200.
         seed (int): Seed of the search RNG. Defaults to 0.
         max_keep_ckpts (int): Search checkpoints kept. Defaults to 3.
-        resume_from (str, optional): A ``search_epoch_N.pkl`` to resume from.
+        resume_from (str, optional): A ``search_epoch_N.json`` to resume
+            from, or ``'auto'``: the newest valid one of the work_dir.
     """
 
     def __init__(self,
@@ -132,9 +142,20 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
         self.mutator = self.model.mutator
         self.backbone = self.model.architecture.backbone
 
-        self.estimator = TASK_UTILS.build(resource_estimator or dict(
-            type='mmrazor.ResourceEstimator', input_shape=(1, 3, 32, 32)))
+        resource_estimator = resource_estimator or dict(
+            type='mmrazor.ResourceEstimator', input_shape=(1, 3, 32, 32))
+        self.estimator = TASK_UTILS.build(resource_estimator)
         self.score_estimator = build_score_estimator(estimator)
+        # what a resumed state must have been written with
+        self.search_config = json.loads(json.dumps(dict(
+            model=runner.cfg.get('model'), estimator=estimator,
+            score_key=score_key, num_candidates=num_candidates, top_k=top_k,
+            num_mutation=num_mutation, num_crossover=num_crossover,
+            mutate_prob=mutate_prob, crossover_prob=crossover_prob,
+            constraints_range=self.constraints_range,
+            resource_estimator=resource_estimator,
+            max_sample_tries=max_sample_tries, seed=seed),
+            sort_keys=True, default=str))
 
         self.rng = random.Random(seed)
         self.records: Dict[str, dict] = {}  # arch -> scored candidate
@@ -323,41 +344,71 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
 
     def _state(self) -> dict:
         return dict(
-            _epoch=self._epoch,
+            format_version=FORMAT_VERSION,
+            config_hash=config_hash(self.search_config),
+            config=self.search_config,
+            epoch=self._epoch,
             records=self.records,
             infeasible=self.infeasible,
             exhausted=self.exhausted,
             rng_state=self.rng.getstate())
 
     def _save_searcher_ckpt(self) -> None:
-        """Atomically write ``search_epoch_N.pkl``; keep the newest few."""
+        """Atomically write ``search_epoch_N.json``; keep the newest few."""
         if get_rank() != 0:
             return
-        path = osp.join(self.runner.work_dir,
-                        CKPT_PATTERN.format(self._epoch))
-        with open(path + '.tmp', 'wb') as f:
-            pickle.dump(self._state(), f)
-        os.replace(path + '.tmp', path)
+        work_dir = self.runner.work_dir
+        write_state(osp.join(work_dir, STATE_PATTERN.format(self._epoch)),
+                    self._state())
         if self.max_keep_ckpts > 0:
-            for stale in find_search_ckpts(
-                    self.runner.work_dir)[:-self.max_keep_ckpts]:
+            for stale in find_states(work_dir)[:-self.max_keep_ckpts]:
                 os.remove(stale)
 
     def _resume(self) -> None:
-        if not osp.isfile(self.resume_from):
-            raise FileNotFoundError(
-                f'resume_from {self.resume_from!r} does not exist: give a '
-                'search_epoch_N.pkl of an earlier search of this config.')
-        with open(self.resume_from, 'rb') as f:
-            state = pickle.load(f)
-        self._epoch = state['_epoch']
+        """Load the state of ``resume_from`` (``'auto'``: the newest valid
+        one of the work_dir, saying which newer files were skipped and
+        why)."""
+        logger, work_dir = self.runner.logger, self.runner.work_dir
+        if self.resume_from == 'auto':
+            path, state, skipped = newest_valid_state(work_dir,
+                                                      self.search_config)
+            for bad, why in skipped:
+                logger.warning(f'--resume: skipped {bad}: {why}.')
+            if path is None:
+                legacy = glob.glob(osp.join(work_dir, 'search_epoch_*.pkl'))
+                logger.info(
+                    f'--resume: no valid search state in {work_dir}; '
+                    'starting afresh.' +
+                    (f' ({len(legacy)} search_epoch_N.pkl of an older '
+                     'diswot_mm are not read: pickles can run code.)'
+                     if legacy else ''))
+                return
+        else:
+            path = self.resume_from
+            if not osp.isfile(path):
+                raise FileNotFoundError(
+                    f'resume_from {path!r} does not exist: give a '
+                    'search_epoch_N.json of an earlier search of this '
+                    'config, or --resume without a path for the newest.')
+            try:
+                state = read_state(path, self.search_config)
+            except SearchStateError as err:
+                newest, _, _ = newest_valid_state(work_dir,
+                                                  self.search_config)
+                hint = (f'The newest valid state in {work_dir} is {newest}: '
+                        f'--resume {newest} (or --resume without a path).'
+                        if newest else f'{work_dir} holds no valid state of '
+                        'this config: run without --resume to start afresh.')
+                raise SearchStateError(
+                    f'cannot resume from {path}: {err}. {hint}') from None
+        self._epoch = state['epoch']
         self.records = state['records']
         self.infeasible = state['infeasible']
         self.exhausted = state['exhausted']
-        self.rng.setstate(state['rng_state'])
-        self.runner.logger.info(
-            f'Resumed from {self.resume_from}: generation {self._epoch}, '
-            f'{len(self.records)} candidates scored.')
+        version, internal, gauss = state['rng_state']
+        self.rng.setstate((version, tuple(internal), gauss))
+        logger.info(f'Resumed from {path}: generation {self._epoch}, '
+                    f'{len(self.records)} candidates scored.')
 
     def _save_best_fix_subnet(self) -> None:
         """``best_fix_subnet.yaml``: the mmrazor fix_subnet of the best."""
@@ -367,12 +418,6 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
         fileio.dump(
             convert_fix_subnet(fix_subnet),
             osp.join(self.runner.work_dir, 'best_fix_subnet.yaml'))
-
-
-def find_search_ckpts(work_dir: str) -> List[str]:
-    """``search_epoch_N.pkl`` files of ``work_dir``, oldest first."""
-    paths = glob.glob(osp.join(work_dir, CKPT_PATTERN.format('*')))
-    return sorted(paths, key=lambda p: int(p.rsplit('_', 1)[1][:-4]))
 
 
 def build_score_estimator(cfg: dict):

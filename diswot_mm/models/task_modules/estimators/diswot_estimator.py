@@ -8,7 +8,6 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
 
 from diswot_mm.models.functional import (
     class_gram,
@@ -19,6 +18,7 @@ from diswot_mm.models.functional import (
     semantic_distance,
 )
 from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.utils.checkpoint import read_teacher_state
 
 from .base_training_free import BaseTrainingFreeEstimator
 from .utils import (
@@ -129,12 +129,8 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
             with DefaultScope.overwrite_default_scope('diswot_mm'):
                 teacher = MODELS.build(copy.deepcopy(teacher))
         if ckpt:
-            if not osp.isfile(ckpt):
-                raise FileNotFoundError(
-                    f'teacher_ckpt {ckpt!r} does not exist: give the path of '
-                    'a checkpoint of the teacher (e.g. work_dirs/<teacher>/'
-                    'best_*.pth) or drop teacher_ckpt for a random teacher.')
-            load_checkpoint(teacher, ckpt, map_location='cpu', strict=True)
+            teacher.load_state_dict(read_teacher_state(
+                teacher, ckpt, 'search_cfg.estimator.teacher_ckpt'))
         return teacher.to(self.device).eval()
 
     def _check_labels(self, num_classes: int, who: str) -> None:

@@ -1,0 +1,120 @@
+"""The search state on disk: JSON (never pickle), written atomically, checked
+against the config on resume.
+
+A work_dir is shared and copied between people and clusters, so resuming
+must never run code from it: the state is plain JSON (``-Infinity`` for
+infeasible scores, as Python's json writes it), with a format version and
+the search-relevant config (and its hash) that wrote it.
+"""
+import glob
+import hashlib
+import json
+import os
+import os.path as osp
+from typing import Any, Dict, List, Optional, Tuple
+
+#: Bump when the state's layout changes.
+FORMAT_VERSION = 1
+STATE_PATTERN = 'search_epoch_{}.json'
+REQUIRED_KEYS = ('format_version', 'config_hash', 'config', 'epoch',
+                 'records', 'infeasible', 'exhausted', 'rng_state')
+
+
+class SearchStateError(ValueError):
+    """A search state that cannot be resumed, with what is wrong."""
+
+
+def config_hash(config: Dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of the search-relevant config."""
+    text = json.dumps(config, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def write_state(path: str, state: Dict[str, Any]) -> None:
+    """Write ``state`` to ``path`` atomically: a temporary file, fsync,
+    rename, fsync of the folder. A reader sees the old file or the new one,
+    never a torn one."""
+    tmp = f'{path}.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(state, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    folder = os.open(osp.dirname(osp.abspath(path)), os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def read_state(path: str, config: Dict[str, Any]) -> Dict[str, Any]:
+    """Read and check a state written for ``config``.
+
+    Raises:
+        SearchStateError: the file is not a state of this format and
+            config, saying what is wrong with it.
+    """
+    try:
+        with open(path) as f:
+            state = json.load(f)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise SearchStateError(f'not a readable JSON search state ({err}); '
+                               'it may be truncated or another file') from err
+    if not isinstance(state, dict):
+        raise SearchStateError('not a search state (JSON of another shape)')
+    missing = [k for k in REQUIRED_KEYS if k not in state]
+    if missing:
+        raise SearchStateError(f'not a search state: keys {missing} are '
+                               'missing')
+    if state['format_version'] != FORMAT_VERSION:
+        raise SearchStateError(
+            f'written in state format {state["format_version"]!r}, this '
+            f'diswot_mm reads format {FORMAT_VERSION}')
+    if state['config_hash'] != config_hash(config):
+        raise SearchStateError(
+            f'written by another search config (state {state["config_hash"]}'
+            f' vs this config {config_hash(config)}; differs in '
+            f'{config_diff(state["config"], config)})')
+    return state
+
+
+def config_diff(old: Any, new: Any, prefix: str = '') -> str:
+    """The keys where two configs differ, with both values (for errors)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        parts = [
+            config_diff(old.get(k), new.get(k), f'{prefix}{k}.')
+            for k in sorted(set(old) | set(new))
+            if json.dumps(old.get(k), sort_keys=True, default=str) !=
+            json.dumps(new.get(k), sort_keys=True, default=str)
+        ]
+        return '; '.join(parts[:5]) + ('; ...' if len(parts) > 5 else '')
+    return f'{prefix[:-1]}: state {old!r}, config {new!r}'
+
+
+def find_states(work_dir: str) -> List[str]:
+    """``search_epoch_N.json`` files of ``work_dir``, oldest first."""
+    paths = glob.glob(osp.join(work_dir, STATE_PATTERN.format('*')))
+    numbered = []
+    for path in paths:
+        number = osp.basename(path)[len('search_epoch_'):-len('.json')]
+        if number.isdigit():
+            numbered.append((int(number), path))
+    return [p for _, p in sorted(numbered)]
+
+
+def newest_valid_state(
+        work_dir: str, config: Dict[str, Any]
+) -> Tuple[Optional[str], Optional[dict], List[Tuple[str, str]]]:
+    """The newest state of ``work_dir`` that can be resumed.
+
+    Returns:
+        tuple: (its path or None, the state or None, [(path, why skipped)]
+        of the newer ones that could not).
+    """
+    skipped = []
+    for path in reversed(find_states(work_dir)):
+        try:
+            return path, read_state(path, config), skipped
+        except SearchStateError as err:
+            skipped.append((path, str(err)))
+    return None, None, skipped

@@ -1,0 +1,170 @@
+"""Faults and bad inputs: SIGKILL at five moments of a search then
+--resume, corrupted / foreign search states, teacher files that are not
+checkpoints. Each ends in the uninterrupted result or one clear error."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+from conftest import REPO
+
+from diswot_mm.engine.runner.search_state import FORMAT_VERSION
+
+CONFIG = 'configs/diswot_cifar100.py'
+# a quick search: 1 repeat, 6 per generation, students <= 0.3 M (26 of 64)
+QUICK = ['search_cfg.estimator.repeats=1', 'search_cfg.num_candidates=6',
+         'search_cfg.top_k=2', 'search_cfg.num_mutation=2',
+         'search_cfg.num_crossover=2',
+         'search_cfg.constraints_range.params=[0,0.3]']
+
+
+def run(args, timeout=600):
+    env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1')
+    return subprocess.run([sys.executable, *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=timeout,
+                          env=env)
+
+
+def search(work_dir, *extra, options=()):
+    return run(['tools/search.py', CONFIG, '--work-dir', str(work_dir),
+                *extra, '--cfg-options', *QUICK, *options])
+
+
+def candidates(work_dir):
+    with open(work_dir / 'candidates.json') as f:
+        return json.load(f)['candidates']
+
+
+@pytest.fixture(scope='module')
+def reference(tmp_path_factory):
+    work_dir = tmp_path_factory.mktemp('uninterrupted')
+    result = search(work_dir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    states = sorted(work_dir.glob('search_epoch_*.json'))
+    assert len(states) >= 3  # several generations: kills land mid-search
+    return work_dir
+
+
+@pytest.mark.parametrize('moment,nth', [
+    ('score', 9),  # inside the second generation's scoring
+    ('check', 20),  # while generating the third generation
+    ('torn', 2),  # half of the second state written
+    ('replace', 3),  # third state complete in its temp file, not renamed
+    ('report', 1),  # every generation done, outputs not yet written
+])
+def test_sigkill_then_resume_equals_uninterrupted(reference, tmp_path,
+                                                  moment, nth):
+    killed = run(['tests/data/search_with_kill.py', moment, str(nth),
+                  CONFIG, '--work-dir', str(tmp_path), '--cfg-options',
+                  *QUICK])
+    assert killed.returncode == -9, killed.stderr[-3000:]
+    assert not (tmp_path / 'candidates.json').exists()
+    resumed = search(tmp_path, '--resume')
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    log = resumed.stdout + resumed.stderr
+    assert ('Resumed from' in log) or ('starting afresh' in log)
+    assert candidates(tmp_path) == candidates(reference)
+    assert not list(tmp_path.glob('*.pkl'))
+
+
+def newest_state(work_dir):
+    return max(work_dir.glob('search_epoch_*.json'),
+               key=lambda p: int(p.stem.rsplit('_', 1)[1]))
+
+
+def test_garbage_newest_state_is_skipped_by_auto_resume(reference,
+                                                        tmp_path):
+    for state in reference.glob('search_epoch_*.json'):
+        (tmp_path / state.name).write_bytes(state.read_bytes())
+    newest = newest_state(tmp_path)
+    number = int(newest.stem.rsplit('_', 1)[1])
+    garbage = tmp_path / f'search_epoch_{number + 1}.json'
+    garbage.write_text('garbage\n')
+    result = search(tmp_path, '--resume')
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = result.stdout + result.stderr
+    assert f'skipped {garbage}' in log and 'not a readable JSON' in log
+    assert f'Resumed from {newest}' in log
+    assert candidates(tmp_path) == candidates(reference)
+
+
+def test_explicit_garbage_or_truncated_state_is_one_clear_error(
+        reference, tmp_path):
+    good = newest_state(reference)
+    (tmp_path / good.name).write_bytes(good.read_bytes())
+    for name, content in (('search_epoch_90.json', 'garbage\n'),
+                          ('search_epoch_91.json',
+                           good.read_text()[:len(good.read_text()) // 2])):
+        bad = tmp_path / name
+        bad.write_text(content)
+        result = search(tmp_path, '--resume', str(bad))
+        assert result.returncode != 0
+        last = result.stderr.strip().splitlines()[-1]
+        assert f'cannot resume from {bad}' in last
+        assert 'not a readable JSON search state' in last
+        assert f'newest valid state in {tmp_path} is' in last
+        assert 'invalid literal' not in result.stderr
+
+
+def test_state_of_another_config_or_format_is_refused(reference, tmp_path):
+    state = json.loads(newest_state(reference).read_text())
+    foreign = tmp_path / 'search_epoch_5.json'
+    foreign.write_text(json.dumps(state))
+    result = search(tmp_path, '--resume', str(foreign),
+                    options=['search_cfg.seed=7'])
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert 'written by another search config' in last
+    assert 'seed: state 0, config 7' in last
+    state['format_version'] = FORMAT_VERSION + 1
+    foreign.write_text(json.dumps(state))
+    result = search(tmp_path, '--resume', str(foreign))
+    last = result.stderr.strip().splitlines()[-1]
+    assert f'state format {FORMAT_VERSION + 1}' in last
+    assert f'reads format {FORMAT_VERSION}' in last
+
+
+def test_resume_never_unpickles_user_files():
+    for folder in ('diswot_mm', 'tools'):
+        for root, _, files in os.walk(os.path.join(REPO, folder)):
+            for name in files:
+                if name.endswith('.py'):
+                    text = open(os.path.join(root, name)).read()
+                    assert 'pickle.load' not in text, name
+
+
+@pytest.fixture
+def bad_checkpoints(tmp_path):
+    text = tmp_path / 'notes.txt'
+    text.write_text('110 epochs, lr 0.05\n')
+    real = tmp_path / 'real.pth'
+    torch.save(dict(state_dict=dict(w=torch.zeros(1000))), real)
+    truncated = tmp_path / 'truncated.pth'
+    truncated.write_bytes(real.read_bytes()[:2000])
+    return text, truncated
+
+
+def test_teacher_file_that_is_not_a_checkpoint_in_distillation(
+        bad_checkpoints):
+    for path in bad_checkpoints:
+        result = run(['tools/train.py',
+                      'configs/distill/kd_resnet110_resnet20_cifar100.py',
+                      '--cfg-options', f'model.teacher_ckpt={path}'])
+        assert result.returncode != 0
+        last = result.stderr.strip().splitlines()[-1]
+        assert f"model.teacher_ckpt='{path}' is not a readable PyTorch " \
+            'checkpoint' in last
+        assert 'Unsupported operand' not in last
+
+
+def test_teacher_file_that_is_not_a_checkpoint_in_the_search(
+        bad_checkpoints, tmp_path):
+    for path in bad_checkpoints:
+        result = search(tmp_path,
+                        options=[f'search_cfg.estimator.teacher_ckpt={path}'])
+        assert result.returncode != 0
+        last = result.stderr.strip().splitlines()[-1]
+        assert f"search_cfg.estimator.teacher_ckpt='{path}' is not a " \
+            'readable PyTorch checkpoint' in last
