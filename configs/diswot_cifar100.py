@@ -41,7 +41,7 @@ search_cfg = dict(
     crossover_prob=0.5,
     constraints_range=dict(params=(0, 0.5)),  # M params
     resource_estimator=dict(
-        type='mmrazor.ResourceEstimator', input_shape=(1, 3, 32, 32)),
+        type='ActivePathResourceEstimator', input_shape=(1, 3, 32, 32)),
     seed=0)
 
 # tools/search.py writes work_dir/distill_<name>.py: each config below with

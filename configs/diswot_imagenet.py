@@ -46,7 +46,7 @@ search_cfg = dict(
     num_crossover=25,
     constraints_range=dict(flops=(0, 1900)),  # M FLOPs, about ResNet18's
     resource_estimator=dict(
-        type='mmrazor.ResourceEstimator', input_shape=(1, 3, 224, 224)),
+        type='ActivePathResourceEstimator', input_shape=(1, 3, 224, 224)),
     seed=0)
 
 # Used by tools/search.py when data/imagenet is not on disk.

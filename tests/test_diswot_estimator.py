@@ -164,3 +164,47 @@ def test_supernet_scores_only_the_active_path():
     supernet.mutator.set_choices(
         alias_to_choices(supernet.mutator, backbone.decode('135')))
     assert est.score(supernet, key='135') == first != other
+
+
+def test_init_draws_only_the_active_ops_of_a_supernet():
+    """NB201: only the chosen op of each edge is re-initialised; a cell's
+    score does not depend on what was scored before or on the instance."""
+    from diswot_mm.models.search_spaces import NASBench201, alias_to_choices
+    from diswot_mm.models.task_modules.estimators.utils import (
+        active_modules,
+        random_init_,
+    )
+    cfg = Config.fromfile(f'{REPO}/configs/_base_/models/nb201_supernet.py')
+    first, second = build(cfg.model), build(cfg.model)
+
+    def select(supernet, arch):
+        supernet.mutator.set_choices(alias_to_choices(
+            supernet.mutator, NASBench201.decode(arch)))
+
+    cell = '|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+' \
+        '|nor_conv_1x1~0|none~1|nor_conv_3x3~2|'
+    other = '|nor_conv_1x1~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+' \
+        '|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|'
+    select(first, cell)
+    active = {id(m) for m in active_modules(first)}
+    everything = list(first.modules())
+    assert len(active) < len(everything)
+    before = {n: p.clone() for n, p in first.named_parameters()}
+    random_init_(first, 'gaussian', seed=1)
+    untouched = [f'{name}.{p_name}'
+                 for name, module in first.named_modules()
+                 if id(module) not in active
+                 for p_name, _ in module.named_parameters(recurse=False)]
+    assert untouched  # the unchosen ops' weights ...
+    params = dict(first.named_parameters())
+    assert all(torch.equal(params[n], before[n]) for n in untouched)
+    assert not all(torch.equal(p, before[n])  # ... while the chosen changed
+                   for n, p in params.items() if n not in untouched)
+    est = estimator()
+    a = est.score(first, key=cell)
+    select(first, other)
+    b = est.score(first, key=other)
+    select(second, cell)
+    assert est.score(second, key=cell) == a != b
+    select(first, cell)
+    assert est.score(first, key=cell) == a

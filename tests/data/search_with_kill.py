@@ -18,7 +18,10 @@ import sys
 
 import diswot_mm  # noqa: F401
 from diswot_mm.engine.runner import search_loop, search_state
-from diswot_mm.models.task_modules.estimators import DisWOTEstimator
+from diswot_mm.models.task_modules.estimators import (
+    ActivePathResourceEstimator,
+    DisWOTEstimator,
+)
 
 MOMENT, AT = sys.argv[1], int(sys.argv[2])
 
@@ -58,8 +61,8 @@ def proxy(module, **overrides):
 if MOMENT == 'score':
     DisWOTEstimator.score = on_nth(DisWOTEstimator.score)
 elif MOMENT == 'check':
-    search_loop.check_subnet_resources = on_nth(
-        search_loop.check_subnet_resources)
+    ActivePathResourceEstimator.check_subnet = on_nth(
+        ActivePathResourceEstimator.check_subnet)
 elif MOMENT == 'save':
     search_loop.write_state = on_nth(search_loop.write_state)
 elif MOMENT == 'torn':

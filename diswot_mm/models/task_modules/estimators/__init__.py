@@ -1,3 +1,4 @@
+from .active_path_resource_estimator import ActivePathResourceEstimator
 from .base_training_free import BaseTrainingFreeEstimator
 from .diswot_estimator import DisWOTEstimator
 from .ensemble_estimator import EnsembleEstimator, combine_scores
@@ -14,7 +15,7 @@ from .zero_cost_proxies import (
 )
 
 __all__ = [
-    'BaseTrainingFreeEstimator', 'DisWOTEstimator', 'EnsembleEstimator',
+    'ActivePathResourceEstimator', 'BaseTrainingFreeEstimator', 'DisWOTEstimator', 'EnsembleEstimator',
     'FlopsEstimator',
     'GradNormEstimator', 'JacobCovEstimator', 'NASWOTEstimator',
     'ParamsEstimator', 'SNIPEstimator', 'SynFlowEstimator', 'ZenEstimator', 'ZiCoEstimator',

@@ -9,6 +9,7 @@ import torch
 import torch.nn as nn
 from mmpretrain.models.heads import LinearClsHead
 from mmpretrain.models.necks import GlobalAveragePooling
+from mmrazor.models.mutables import OneShotMutableOP
 from torch.nn.modules.batchnorm import _BatchNorm
 
 INIT_SCHEMES = ('gaussian', 'default')
@@ -75,20 +76,46 @@ def candidate_key(model: nn.Module) -> str:
                        for n, p in model.named_parameters()])
 
 
+def active_modules(model: nn.Module) -> Iterator[nn.Module]:
+    """``model.modules()`` (same order, each module once) without what its
+    forward cannot run: of an mmrazor OneShotMutableOP with a choice set,
+    only the chosen candidate (a NAS-Bench-201 edge holds five ops and runs
+    one). Networks without such ops yield exactly ``model.modules()``."""
+    seen = set()
+
+    def walk(module):
+        if id(module) in seen:
+            return
+        seen.add(id(module))
+        yield module
+        if isinstance(module, OneShotMutableOP) and not module.is_fixed \
+                and module.current_choice is not None:
+            children = [module._candidates[module.current_choice]]
+        else:
+            children = module.children()
+        for child in children:
+            yield from walk(child)
+
+    yield from walk(model)
+
+
 @torch.no_grad()
 def random_init_(model: nn.Module, scheme: str, seed: int) -> None:
     """Re-initialise ``model`` in place, reproducibly from ``seed``.
 
     ``gaussian`` (the official DisWOT code): Conv2d and Linear weights
     ~ N(0, 1), biases 0; BatchNorm/GroupNorm weight 1, bias 0. ``default``:
-    each module's own ``reset_parameters``. The global RNG is left as it was.
+    each module's own ``reset_parameters``. Only :func:`active_modules`
+    are drawn (in their order), so a supernet's unchosen ops cost nothing
+    and a candidate's weights depend only on its choices and ``seed``. The
+    global RNG is left as it was.
     """
     if scheme not in INIT_SCHEMES:
         raise ValueError(f'init supports {INIT_SCHEMES}, but got {scheme!r}.')
     devices = [p.device for p in model.parameters() if p.is_cuda][:1]
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
-        for module in model.modules():
+        for module in active_modules(model):
             if scheme == 'default':
                 if hasattr(module, 'reset_parameters'):
                     module.reset_parameters()

@@ -10,24 +10,15 @@ from typing import Dict
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmrazor.models.task_modules.estimators import ResourceEstimator
-from mmrazor.structures import export_fix_subnet
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from diswot_mm.registry import TASK_UTILS
 
+from .active_path_resource_estimator import ActivePathResourceEstimator
 from .base_training_free import BaseTrainingFreeEstimator
 from .utils import batch_statistics, derive_seed, get_architecture
 
 WEIGHTED = (nn.Conv2d, nn.Linear)
-
-
-def active_network(model: nn.Module) -> nn.Module:
-    """The classifier a candidate really is: for an mmrazor algorithm with a
-    subnet selected, a sliced copy without the inactive choices."""
-    if hasattr(model, 'mutator'):
-        return export_fix_subnet(model, slice_weight=True)[1].architecture
-    return get_architecture(model)
 
 
 def logits_of(model: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
@@ -35,14 +26,18 @@ def logits_of(model: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
 
 
 class _ResourceProxy(BaseTrainingFreeEstimator):
-    """#params or FLOPs (M) of the active network: no init, no data."""
+    """#params or FLOPs (M) of the active network, as mmrazor's
+    ResourceEstimator counts them: no init, no data."""
     resource = ''
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.counter = ActivePathResourceEstimator(
+            input_shape=(1, ) + tuple(self.inputs.shape[1:]))
+
     def _score(self, model: nn.Module, key: str) -> Dict[str, float]:
-        shape = (1, ) + tuple(self.inputs.shape[1:])
-        estimator = ResourceEstimator(input_shape=shape)
-        value = estimator.estimate(active_network(model))[self.resource]
-        return {self.score_name: value}
+        resources = self.counter.estimate_subnet(model)
+        return {self.score_name: resources[self.resource]}
 
 
 @TASK_UTILS.register_module()

@@ -1,0 +1,92 @@
+"""ActivePathResourceEstimator gives exactly mmrazor's check_subnet_resources
+numbers (export of a sliced copy + counter hooks) on every S1 student, 200
+NB201 cells and 50 ImageNet-space samples; counted in K units, so equal to
+the parameter and the kFLOP."""
+import random
+
+import pytest
+from conftest import REPO
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmrazor.engine.runner.utils import check_subnet_resources
+
+from diswot_mm.models.search_spaces import alias_to_choices
+from diswot_mm.models.search_spaces.nas_bench_201 import arch_strings
+from diswot_mm.registry import MODELS, TASK_UTILS
+
+UNITS = dict(flops='K', params='K', latency='ms')
+
+
+def supernet(config):
+    cfg = Config.fromfile(f'{REPO}/{config}')
+    with DefaultScope.overwrite_default_scope('diswot_mm'):
+        return MODELS.build(cfg.model)
+
+
+def estimators(size):
+    with DefaultScope.overwrite_default_scope('diswot_mm'):
+        shape = (1, 3, size, size)
+        return [TASK_UTILS.build(dict(
+            type=kind, input_shape=shape,
+            flops_params_cfg=dict(input_shape=shape, units=UNITS)))
+                for kind in ('mmrazor.ResourceEstimator',
+                             'ActivePathResourceEstimator')]
+
+
+def assert_same(model, all_choices, size, constraints):
+    reference, fast = estimators(size)
+    feasible_seen = set()
+    for choices in all_choices:
+        ok_ref, ref = check_subnet_resources(model, choices, reference,
+                                             constraints)
+        ok, got = fast.check_subnet(model, choices, constraints)
+        assert (got['flops'], got['params']) == (ref['flops'],
+                                                 ref['params']), choices
+        assert ok == ok_ref
+        feasible_seen.add(ok)
+    assert feasible_seen == {True, False}  # both sides of the constraint
+
+
+def decoded(model, archs):
+    backbone = model.architecture.backbone
+    return [alias_to_choices(model.mutator, backbone.decode(a))
+            for a in archs]
+
+
+def test_every_s1_student():
+    model = supernet('configs/diswot_cifar100.py')
+    archs = [f'{a}{b}{c}' for a in '1357' for b in '1357' for c in '1357']
+    assert_same(model, decoded(model, archs), 32, dict(params=(0, 300)))
+
+
+def test_200_nb201_cells():
+    model = supernet('configs/diswot_nb201_cifar100.py')
+    archs = random.Random(0).sample(arch_strings(), 200)
+    assert_same(model, decoded(model, archs), 32, dict(flops=(0, 100e3)))
+
+
+def test_50_imagenet_space_samples():
+    model = supernet('configs/diswot_imagenet.py')
+    rng = random.Random(0)
+    samples = [{
+        group: rng.choice(list(mutables[0].choices))
+        for group, mutables in model.mutator.search_groups.items()
+    } for _ in range(50)]
+    assert_same(model, samples, 224, dict(flops=(0, 1.9e6)))
+
+
+def test_modes_restored_and_nothing_left_on_modules():
+    model = supernet('configs/diswot_cifar100.py')
+    model.train()
+    _, fast = estimators(32)
+    fast.check_subnet(model, model.mutator.sample_choices(), None)
+    assert all(m.training for m in model.modules())
+    assert not any('__flops__' in m.__dict__ for m in model.modules())
+
+
+def test_params_proxy_uses_it():
+    model = supernet('configs/diswot_cifar100.py')
+    with DefaultScope.overwrite_default_scope('diswot_mm'):
+        proxy = TASK_UTILS.build(dict(type='ParamsEstimator'))
+    model.mutator.set_choices(decoded(model, ['333'])[0])
+    assert proxy.score(model, key='333')['params'] == pytest.approx(0.278)
