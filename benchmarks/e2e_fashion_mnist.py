@@ -4,11 +4,14 @@ better than the students a user would pick otherwise?
     python benchmarks/e2e_fashion_mnist.py [--quick] [--seeds 0 1 2]
 
 1. trains a CIFAR ResNet56 teacher briefly on Fashion-MNIST (32x32, 3 ch.);
-2. searches S1 students within ResNet20's #params with DisWOT (the trained
-   teacher, tools/search.py);
-3. distils, with the same KD recipe and epochs, the DisWOT pick, ResNet20
-   (the hand pick), the largest feasible student (the #params pick) and a
-   random feasible student, for each seed (tools/train.py);
+2. searches S1 students within ``--budget`` M params (default 0.2: ResNet20
+   does not fit, 14 students do) with tools/search.py under each selection
+   rule: DisWOT with the trained teacher, DisWOT with a random (Gaussian)
+   teacher, the DisWOT + ZiCo rank ensemble (the best DisWOT ensemble on
+   the S1 regret, fixed a priori), SNIP; plus the largest student that
+   fits and a random feasible one;
+3. distils every pick with the same KD recipe and epochs, for each seed
+   (tools/train.py; a student picked by several rules is trained once);
 4. tests the last checkpoint of each on the full test set (tools/test.py)
    and writes a table and a plot (work_dir/e2e_results.{md,json,png}).
 
@@ -34,6 +37,8 @@ def parse_args():
     parser.add_argument('--epochs', type=int, default=4)
     parser.add_argument('--train-samples', type=int, default=4000)
     parser.add_argument('--teacher-epochs', type=int, default=6)
+    parser.add_argument('--budget', type=float, default=0.2,
+                        help='M params (ResNet20, 0.2722 M, does not fit)')
     args = parser.parse_args()
     if args.quick:
         args.seeds, args.epochs, args.teacher_epochs = args.seeds[:1], 1, 1
@@ -48,6 +53,48 @@ SAMPLE_OVERRIDE = """
 samples = dict(_delete_=True, type='CIFARSamples', subset='cifar10',
                pipeline=[dict(type='mmpretrain.PackInputs')])
 """
+
+
+#: Selection rules found by tools/search.py: label -> (config lines added
+#: to the search config, its --cfg-options given the teacher checkpoint).
+FMNIST_DATA = ('dataloader={{_base_.search_cfg.estimator.dataloader}}, '
+               'data_preprocessor='
+               '{{_base_.search_cfg.estimator.data_preprocessor}}')
+RULES = {
+    'DisWOT (trained teacher)': (
+        '', lambda ckpt: [f'search_cfg.estimator.teacher_ckpt={ckpt}']),
+    'DisWOT (random teacher)': (
+        '', lambda ckpt: ['search_cfg.estimator.teacher_init=gaussian']),
+    'DisWOT + ZiCo ensemble (trained teacher)': (
+        'search_cfg = dict(score_key="ensemble", estimator=dict('
+        '_delete_=True, type="EnsembleEstimator", estimators=dict('
+        'diswot={{_base_.search_cfg.estimator}}, zico=dict('
+        f'type="ZiCoEstimator", {FMNIST_DATA}))))',
+        lambda ckpt: [
+            f'search_cfg.estimator.estimators.diswot.teacher_ckpt={ckpt}'
+        ]),
+    'SNIP': ('search_cfg = dict(score_key="snip", estimator=dict('
+             f'_delete_=True, type="SNIPEstimator", {FMNIST_DATA}))',
+             lambda ckpt: []),
+}
+
+
+def slug(label: str) -> str:
+    return ''.join(c if c.isalnum() else '_' for c in label.lower())
+
+
+def rule_config(work: str, search_config: str, label: str,
+                body: str) -> str:
+    """The search config of a rule: ``search_config`` itself, or a config
+    in ``work/configs`` that inherits it and adds ``body``."""
+    if not body:
+        return search_config
+    folder = osp.join(work, 'configs')
+    os.makedirs(folder, exist_ok=True)
+    path = osp.join(folder, f'search_{slug(label)}.py')
+    with open(path, 'w') as f:
+        f.write(f"_base_ = ['{osp.join(REPO, search_config)}']\n{body}\n")
+    return path
 
 
 def run_configs(work: str, fmnist: bool) -> dict:
@@ -109,23 +156,26 @@ def main():
     teacher_top1 = test_top1(teacher_cfg, teacher_ckpt,
                              osp.join(teacher_dir, 'test'), data)
 
-    # 2. the search
-    search_dir = osp.join(work, 'search')
-    search_seconds = run(
-        ['tools/search.py', configs['search'], '--work-dir', search_dir,
-         '--cfg-options',
-         f'search_cfg.estimator.teacher_ckpt={teacher_ckpt}'],
-        osp.join(work, 'search.log'))
-    with open(osp.join(search_dir, 'candidates.json')) as f:
-        found = json.load(f)
+    # 2. one search per selection rule (S1 is small: each search scores
+    # every feasible student, so its pick is the rule's best)
+    budget = [f'search_cfg.constraints_range.params=[0,{args.budget}]']
+    picks, found, search_seconds = {}, None, {}
+    for label, (body, options) in RULES.items():
+        config = rule_config(work, configs['search'], label, body)
+        search_dir = osp.join(work, 'search', slug(label))
+        search_seconds[label] = run(
+            ['tools/search.py', config, '--work-dir', search_dir,
+             '--cfg-options', *budget, *options(teacher_ckpt)],
+            osp.join(search_dir + '.log'))
+        with open(osp.join(search_dir, 'candidates.json')) as f:
+            result = json.load(f)
+        picks[label] = result['best']['arch']
+        found = found or result  # the trained-teacher DisWOT search
     feasible = {c['arch']: c for c in found['candidates']}
-    students = {
-        'DisWOT pick': found['best']['arch'],
-        'ResNet20 (hand pick)': '333',
-        '#params pick': max(feasible,
-                            key=lambda a: (feasible[a]['params'], a)),
-        'random feasible': random.Random(0).choice(sorted(feasible)),
-    }
+    picks['largest that fits (#params)'] = max(
+        feasible, key=lambda a: (feasible[a]['params'], a))
+    picks['random feasible'] = random.Random(0).choice(sorted(feasible))
+    students = picks
 
     # 3-4. distil every student with every seed, test the last checkpoint
     distill_cfg = configs['distill']
@@ -151,8 +201,8 @@ def main():
             runs.append(dict(seed=seed, top1=top1, train_seconds=seconds))
         top1s = [r['top1'] for r in runs]
         results[label] = dict(
-            arch=arch, params=feasible.get(arch, {}).get('params'),
-            score=feasible.get(arch, {}).get('score'), runs=runs,
+            arch=arch, params=feasible[arch]['params'],
+            diswot=feasible[arch]['score'], runs=runs,
             top1_mean=statistics.mean(top1s),
             top1_std=statistics.stdev(top1s) if len(top1s) > 1 else 0.0)
     summary = dict(
@@ -162,35 +212,39 @@ def main():
         test_images=(64 if args.quick else 10000) if fmnist else 20,
         teacher_epochs=args.teacher_epochs, teacher_top1=teacher_top1,
         teacher_seconds=teacher_seconds, search_seconds=search_seconds,
-        students=results)
+        budget=args.budget, feasible=len(feasible), students=results)
     write_report(work, summary)
 
 
 def write_report(work, summary):
-    """e2e_results.json / .md / .png in ``work``."""
+    """e2e_results.json / .md / .png in ``work``: per rule its pick, the
+    pick's test top-1 over the seeds, and whether its difference to the
+    largest-that-fits pick exceeds the seed spread (the sum of the stds)."""
     with open(osp.join(work, 'e2e_results.json'), 'w') as f:
         json.dump(summary, f, indent=1)
+    students = summary['students']
+    baseline = students['largest that fits (#params)']
     lines = [
         f'Data: {summary["data"]} ({summary["train_samples"]} training '
-        f'images, {summary["test_images"]} test images), teacher ResNet56 '
-        f'trained '
-        f'{summary["teacher_epochs"]} epochs: test top-1 '
-        f'{summary["teacher_top1"]:.2f} ({summary["teacher_seconds"]:.0f} s).'
-        f' Search: {summary["search_seconds"]:.0f} s. Each student: KD, '
+        f'images, {summary["test_images"]} test images). Teacher ResNet56 '
+        f'trained {summary["teacher_epochs"]} epochs: test top-1 '
+        f'{summary["teacher_top1"]:.2f}. Budget {summary["budget"]} M '
+        f'params ({summary["feasible"]} S1 students fit). Each pick: KD, '
         f'{summary["epochs"]} epochs, seeds {summary["seeds"]}.', '',
-        '| student | arch | params (M) | DisWOT score | test top-1 '
-        '(mean +/- std) | train s / run |', '|---|---|---|---|---|---|']
-    seconds_of = {}  # arch -> seconds of its runs (labels may share one)
-    for r in summary['students'].values():
-        seconds_of.setdefault(r['arch'], []).extend(
-            x['train_seconds'] for x in r['runs'] if x['train_seconds'])
-    for label, r in summary['students'].items():
-        seconds = seconds_of[r['arch']]
+        '| rule | pick | params (M) | DisWOT score (trained teacher) | '
+        'test top-1 (mean +/- std) | vs largest that fits | same pick as |',
+        '|---|---|---|---|---|---|---|']
+    for label, r in students.items():
+        diff = r['top1_mean'] - baseline['top1_mean']
+        spread = r['top1_std'] + baseline['top1_std']
+        same = [other for other, o in students.items()
+                if other != label and o['arch'] == r['arch']]
         lines.append(
-            f'| {label} | {r["arch"]} | {r["params"]} | '
-            f'{r["score"]:.4g} | {r["top1_mean"]:.2f} +/- '
-            f'{r["top1_std"]:.2f} | '
-            f'{statistics.mean(seconds) if seconds else 0:.0f} |')
+            f'| {label} | {r["arch"]} | {r["params"]:.4f} | '
+            f'{r["diswot"]:.4g} | {r["top1_mean"]:.2f} +/- '
+            f'{r["top1_std"]:.2f} | {diff:+.2f}'
+            f'{" (exceeds spread)" if abs(diff) > spread else ""} | '
+            f'{", ".join(same) or "-"} |')
     text = '\n'.join(lines) + '\n'
     with open(osp.join(work, 'e2e_results.md'), 'w') as f:
         f.write(text)
@@ -199,14 +253,16 @@ def write_report(work, summary):
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     labels = list(summary['students'])
-    fig, ax = plt.subplots(figsize=(7, 3.8))
+    fig, ax = plt.subplots(figsize=(9, 4))
     ax.bar(range(len(labels)),
            [summary['students'][k]['top1_mean'] for k in labels],
            yerr=[summary['students'][k]['top1_std'] for k in labels],
-           color=['tab:red'] + ['tab:gray'] * (len(labels) - 1), capsize=4)
+           color=['tab:red' if 'DisWOT' in k else 'tab:gray'
+                  for k in labels], capsize=4)
     ax.set_xticks(range(len(labels)))
-    ax.set_xticklabels([f'{k}\n{summary["students"][k]["arch"]}'
-                        for k in labels], fontsize=8)
+    ax.set_xticklabels([
+        f'{k.replace(" (", chr(10) + "(")}\n{summary["students"][k]["arch"]}'
+        for k in labels], fontsize=7)
     tops = [summary['students'][k]['top1_mean'] for k in labels]
     ax.set_ylim(max(0, min(tops) - 5), min(100, max(tops) + 3))
     ax.set_ylabel('test top-1 (%)')

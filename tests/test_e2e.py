@@ -44,13 +44,24 @@ def test_quick_end_to_end(tmp_path):
     assert summary['data'] == ('Fashion-MNIST' if INSTALLED else
                                'embedded CIFAR-10 samples')
     students = summary['students']
-    assert list(students) == ['DisWOT pick', 'ResNet20 (hand pick)',
-                              '#params pick', 'random feasible']
-    assert students['ResNet20 (hand pick)']['arch'] == '333'
+    assert list(students) == [
+        'DisWOT (trained teacher)', 'DisWOT (random teacher)',
+        'DisWOT + ZiCo ensemble (trained teacher)', 'SNIP',
+        'largest that fits (#params)', 'random feasible']
     for r in students.values():
         assert 0 <= r['top1_mean'] <= 100
-        assert r['params'] <= 0.2725  # within ResNet20's budget
-    found = json.load(open(tmp_path / 'search' / 'candidates.json'))
-    assert students['DisWOT pick']['arch'] == found['best']['arch']
+        assert r['params'] <= 0.2  # the default budget: ResNet20 is out
+    search = tmp_path / 'search'
+    for label, folder, key in (
+            ('DisWOT (trained teacher)', 'diswot__trained_teacher_', 'diswot'),
+            ('SNIP', 'snip', 'snip')):
+        found = json.load(open(search / folder / 'candidates.json'))
+        assert found['score_key'] == key
+        assert students[label]['arch'] == found['best']['arch']
+        assert len(found['candidates']) == summary['feasible'] == 14
+    assert students['largest that fits (#params)']['arch'] == \
+        max(found['candidates'], key=lambda c: c['params'])['arch']
     assert (tmp_path / 'e2e_results.png').stat().st_size > 5_000
-    assert '| DisWOT pick |' in (tmp_path / 'e2e_results.md').read_text()
+    table = (tmp_path / 'e2e_results.md').read_text()
+    assert '| DisWOT (random teacher) |' in table
+    assert 'vs largest that fits' in table
