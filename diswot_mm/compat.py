@@ -54,6 +54,13 @@ Fixes (numbers as in ``../shared/notes/mm-stack.md``):
     UnpicklingError. Exactly those classes are allow-listed with
     ``torch.serialization.add_safe_globals`` (no process-wide switch).
 
+``mmcv_lite_warning``
+    mmcv-lite (mmcv without compiled ops) warns "Fail to import
+    ``MultiScaleDeformableAttention``" whenever mmpretrain imports
+    ``mmcv.cnn``: every command started with it. Where ``mmcv._ext`` is
+    absent, exactly that message from ``mmcv.cnn.bricks.transformer`` is
+    filtered; every other warning still shows.
+
 Not fixed here, because they are version pins or conventions, not patches:
 mmcv-lite 2.1.0 satisfies both mmrazor's and mmpretrain's mmcv ranges;
 registry scopes are set in configs (``mmpretrain.`` prefixes); numpy 2
@@ -241,7 +248,21 @@ def _fix_checkpoint_safe_globals() -> bool:
     return True
 
 
+def _fix_mmcv_lite_warning() -> bool:
+    if importlib.util.find_spec('mmcv') is None or \
+            importlib.util.find_spec('mmcv._ext') is not None:
+        return False
+    import warnings
+    warnings.filterwarnings(
+        'ignore',
+        message='Fail to import ``MultiScaleDeformableAttention``',
+        category=UserWarning,
+        module='mmcv.cnn.bricks.transformer')
+    return True
+
+
 _FIXES = (
+    ('mmcv_lite_warning', _fix_mmcv_lite_warning),  # before any mmcv import
     ('torchvision_ops', _fix_torchvision_ops),
     ('fuser_reverse', _fix_fuser_reverse),
     ('quant_backend_configs', _fix_quant_backend_configs),

@@ -1,8 +1,12 @@
 """Each compat fix: the breakage it prevents (shown in a fresh interpreter
 without diswot_mm) and that it is gone with ``import diswot_mm``."""
+import os
+import subprocess
+import sys
+
 import pytest
 import torch
-from conftest import run_python
+from conftest import REPO, run_python
 
 from diswot_mm import compat
 
@@ -128,3 +132,29 @@ def test_resource_input_shape():
     assert float(fixed.stdout) == pytest.approx(0.459, abs=1e-3)
     assert float(broken.stdout) == pytest.approx(
         float(fixed.stdout) * 224**2 / 32**2, rel=1e-3)
+
+
+def test_mmcv_lite_warning_and_a_quiet_import():
+    """Python's default warning filters, as a user's shell has them."""
+    needed('mmcv_lite_warning')
+
+    def python(code):
+        env = {k: v for k, v in os.environ.items() if k != 'PYTHONWARNINGS'}
+        return subprocess.run([sys.executable, '-c', code], cwd=REPO,
+                              capture_output=True, text=True, timeout=300,
+                              env=env)
+
+    others = ("compat._FIXES = tuple(f for f in compat._FIXES "
+              "if f[0] != 'mmcv_lite_warning'); compat.apply()\n")
+    broken = python(ONLY + others + 'import mmpretrain.models')
+    assert 'Fail to import ``MultiScaleDeformableAttention``' in \
+        broken.stderr
+    quiet = python('import diswot_mm, mmpretrain.models')
+    assert quiet.returncode == 0
+    assert quiet.stdout == quiet.stderr == ''
+    # narrow: another warning from the same module still shows
+    other = python(
+        'import diswot_mm, warnings\n'
+        "warnings.warn_explicit('another', UserWarning, 'transformer.py', 1,"
+        " module='mmcv.cnn.bricks.transformer')")
+    assert 'another' in other.stderr
