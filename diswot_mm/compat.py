@@ -35,12 +35,14 @@ Fixes (numbers as in ``../shared/notes/mm-stack.md``):
     mmpretrain's own modules are not modified.
 ``cpu_dist_launch``
     mmengine 0.10.7 cannot run distributed on a CPU-only torch: its pytorch
-    launcher (``init_dist('pytorch')``, used by ``tools/dist_*.sh``) calls
+    and slurm launchers (``init_dist('pytorch' | 'slurm')``, used by
+    ``tools/dist_*.sh`` and ``tools/slurm_*.sh``) call
     ``torch.cuda.set_device`` (AttributeError), and the Runner wraps the
     model in DDP with ``device_ids=[LOCAL_RANK]``, which DDP rejects for CPU
-    modules. Where CUDA is unavailable the launcher skips ``set_device`` and
-    ``MMDistributedDataParallel`` drops ``device_ids`` (gloo on CPU); with
-    CUDA nothing changes.
+    modules. Where CUDA is unavailable the launchers skip ``set_device``
+    (the slurm one otherwise unchanged: ranks, master address and port from
+    the SLURM_* variables) and ``MMDistributedDataParallel`` drops
+    ``device_ids`` (gloo on CPU); with CUDA nothing changes.
 ``resource_input_shape``
     mmrazor 1.0.0's ``ResourceEstimator(input_shape=...)`` ignores its
     ``input_shape`` unless it is repeated in ``flops_params_cfg``: FLOPs of a
@@ -193,6 +195,15 @@ def _fix_cpu_dist_launch() -> bool:
 
     _init_dist_pytorch._diswot_compat = True
     dist_utils._init_dist_pytorch = _init_dist_pytorch
+
+    slurm_init = dist_utils._init_dist_slurm
+
+    def _init_dist_slurm(backend, *args, **kwargs) -> None:
+        from unittest import mock
+        with mock.patch.object(torch.cuda, 'set_device', lambda device: None):
+            slurm_init(backend, *args, **kwargs)
+
+    dist_utils._init_dist_slurm = _init_dist_slurm
 
     from mmengine.model import MMDistributedDataParallel
     ddp_init = MMDistributedDataParallel.__init__

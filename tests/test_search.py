@@ -117,6 +117,30 @@ def test_two_process_gloo_equals_single_process(uninterrupted, tmp_path):
             {k: v for k, v in ref.items() if k != 'arch'}, rel=1e-6)
 
 
+def test_slurm_two_tasks_equal_single_process(uninterrupted, tmp_path):
+    """tools/slurm_search.sh with stand-ins for srun / scontrol that start
+    2 local tasks with the SLURM_* variables of a job step."""
+    reference = records(uninterrupted[0])
+    fake = os.path.join(REPO, 'tests', 'data', 'fake_slurm')
+    env = dict(os.environ, PYTHON=sys.executable, MASTER_PORT='29619',
+               GPUS='2', OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore',
+               PATH=fake + os.pathsep + os.environ['PATH'])
+    cmd = ['bash', 'tools/slurm_search.sh', 'debug', 'diswot', CONFIG,
+           str(tmp_path), '--cfg-options', *SMALL]
+    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
+                            timeout=600, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert '--launcher slurm' in result.stderr  # set -x shows the command
+    slurm = records(tmp_path)
+    assert slurm['best']['arch'] == reference['best']['arch']
+    assert [c['arch'] for c in slurm['candidates']] == [
+        c['arch'] for c in reference['candidates']]
+    for got, ref in zip(slurm['candidates'], reference['candidates']):
+        assert got.pop('arch') == ref['arch']
+        assert got == pytest.approx(
+            {k: v for k, v in ref.items() if k != 'arch'}, rel=1e-6)
+
+
 def test_impossible_constraint_is_a_clear_error(tmp_path):
     result = run(search_cmd(tmp_path,
                             'search_cfg.constraints_range.params=[0,0.01]'))
