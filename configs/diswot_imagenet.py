@@ -60,4 +60,8 @@ sample_dataloader = dict(
             dict(type='mmpretrain.PackInputs'),
         ]),
     sampler=dict(type='DefaultSampler', shuffle=False))
-distill_configs = dict()  # no ImageNet distillation configs yet
+# tools/search.py writes work_dir/distill_<name>.py: each config below with
+# the chosen student, ready for tools/dist_train.sh (ResNet34 teacher).
+distill_configs = dict(
+    diswot='configs/distill/kd_resnet34_resnet18_imagenet.py',
+    diswot_plus='configs/distill/diswot_plus_resnet34_resnet18_imagenet.py')
