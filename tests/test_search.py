@@ -64,6 +64,14 @@ def test_search_writes_outputs_within_constraints(uninterrupted):
         assert c['score'] == pytest.approx(-(c['semantic'] + c['relation']))
     assert any(c['score'] != round(c['score'], 2) for c in cands)
     assert (work_dir / 'score_vs_flops.png').stat().st_size > 10_000
+    # per-generation curves for the visualizer (LocalVisBackend: JSON lines)
+    curves = [json.loads(line)
+              for line in open(next(work_dir.glob('*/vis_data/scalars.json')))]
+    assert [c['step'] for c in curves] == list(range(1, len(curves) + 1))
+    assert curves[-1]['search/scored'] == 45
+    assert curves[-1]['search/best_score'] == pytest.approx(
+        max(c['score'] for c in cands))
+    assert all(c['search/ms_per_candidate'] > 0 for c in curves)
     subnet = yaml.safe_load(open(work_dir / 'best_fix_subnet.yaml'))
     assert ''.join(str(subnet[f'stage{i}_blocks']['chosen'])
                    for i in (1, 2, 3)) == best['arch']

@@ -351,11 +351,19 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
         self.score_candidates(archs)
         wall = time.perf_counter() - start
         best = self._ranked()[0] if self._ranked() else None
+        ms_per_candidate = wall / len(archs) * 1000
+        scalars = {'search/scored': len(self.records),
+                   'search/ms_per_candidate': ms_per_candidate,
+                   'search/check_share': self.timing['check'] / wall}
+        if best is not None:
+            scalars['search/best_score'] = best['score']
+        # curves for the config's vis_backends (local JSON, TensorBoard, ...)
+        self.runner.visualizer.add_scalars(scalars, step=self._epoch + 1)
         self.runner.logger.info(
             f'Generation [{self._epoch + 1}/{self._max_epochs}] scored '
             f'{len(archs)} new ({len(self.records)} in all, '
             f'{len(self.infeasible)} infeasible skipped), '
-            f'{wall / len(archs) * 1000:.1f} ms/candidate '
+            f'{ms_per_candidate:.1f} ms/candidate '
             f'(checks {self.timing["check"] / wall:.0%}, scoring '
             f'{self.timing["score"] / wall:.0%}); best ' +
             (f'{best["arch"]} {self.score_key}={best["score"]:.6g}'
