@@ -112,8 +112,9 @@ def random_init_(model: nn.Module, scheme: str, seed: int) -> None:
     """
     if scheme not in INIT_SCHEMES:
         raise ValueError(f'init supports {INIT_SCHEMES}, but got {scheme!r}.')
-    devices = [p.device for p in model.parameters() if p.is_cuda][:1]
-    with torch.random.fork_rng(devices=devices):
+    param = next(model.parameters())
+    with torch.random.fork_rng(devices=[param.device] if param.is_cuda
+                               else []):
         torch.manual_seed(seed)
         for module in active_modules(model):
             if scheme == 'default':
@@ -133,11 +134,11 @@ def random_init_(model: nn.Module, scheme: str, seed: int) -> None:
 def batch_statistics(model: nn.Module) -> Iterator[None]:
     """Run BatchNorm on batch statistics without updating running ones.
 
-    Inside, every BatchNorm is in training mode with ``track_running_stats``
-    off, so it normalises by the batch and leaves its buffers untouched;
-    both are restored on exit.
+    Inside, every BatchNorm that can run (:func:`active_modules`) is in
+    training mode with ``track_running_stats`` off, so it normalises by the
+    batch and leaves its buffers untouched; both are restored on exit.
     """
-    norms = [m for m in model.modules() if isinstance(m, _BatchNorm)]
+    norms = [m for m in active_modules(model) if isinstance(m, _BatchNorm)]
     saved = [(m.training, m.track_running_stats) for m in norms]
     for m in norms:
         m.train()
