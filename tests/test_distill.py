@@ -2,6 +2,7 @@
 losses are the search metrics, teacher checkpoints are checked, tools run
 (2-process gloo, resume, test)."""
 import json
+import math
 import os
 import subprocess
 import sys
@@ -169,3 +170,26 @@ def test_dist_train_resume_and_test(tmp_path):
     assert 'accuracy/top1' in tested.stdout
     metrics = json.load(open(tmp_path / 'test' / 'test_metrics.json'))
     assert 0 <= metrics['accuracy/top1'] <= 100
+
+
+def test_each_diswot_plus_loss_term_is_logged_and_finite(tmp_path):
+    """tools/train.py logs every term (CE, KL, L_Ms, L_Mr) separately, so
+    users see their scale; the config's weights are those the docs
+    justify."""
+    cfg = Config.fromfile(f'{REPO}/{PLUS}')
+    losses = cfg.model.distiller.distill_losses
+    assert (losses.loss_ms.loss_weight, losses.loss_mr.loss_weight) == (
+        1.0, 3000.0)
+    result = run_tool([sys.executable, 'tools/train.py',
+                       'tests/data/distill_tiny.py', '--work-dir',
+                       str(tmp_path)])
+    assert result.returncode == 0, result.stderr[-3000:]
+    logged = [entry for entry in map(json.loads, open(next(
+        tmp_path.glob('*/vis_data/scalars.json')))) if 'loss' in entry]
+    terms = ('student.loss', 'distill.loss_kl', 'distill.loss_ms',
+             'distill.loss_mr')
+    for entry in logged:
+        for term in terms:
+            assert math.isfinite(entry[term]), (term, entry)
+    assert len(logged) == 2  # logger interval 1, 2 iterations
+    assert 'distill.loss_mr' in result.stdout + result.stderr
