@@ -1,4 +1,5 @@
 """Helpers shared by the benchmark scripts."""
+import json
 import os
 import os.path as osp
 import subprocess
@@ -56,3 +57,13 @@ def train_fmnist_teacher(work_dir: str, epochs: int, options: List[str],
                    *train_options(epochs), *options],
                   osp.join(work_dir, 'train.log'))
     return ckpt, seconds
+
+
+def tested_top1(config: str, ckpt: str, work_dir: str,
+                options: List[str]) -> float:
+    """Test ``ckpt`` with tools/test.py; its top-1."""
+    run(['tools/test.py', config, ckpt, '--work-dir', work_dir] +
+        (['--cfg-options', *options] if options else []),
+        osp.join(work_dir, 'test.log'))
+    with open(osp.join(work_dir, 'test_metrics.json')) as f:
+        return json.load(f)['accuracy/top1']

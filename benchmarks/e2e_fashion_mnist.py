@@ -26,7 +26,14 @@ import os.path as osp
 import random
 import statistics
 
-from common import FMNIST, REPO, run, train_fmnist_teacher, train_options
+from common import (
+    FMNIST,
+    REPO,
+    run,
+    tested_top1,
+    train_fmnist_teacher,
+    train_options,
+)
 
 
 def parse_args():
@@ -130,15 +137,6 @@ def data_options(args, fmnist: bool):
     return options
 
 
-def test_top1(config, ckpt, work_dir, options):
-    """Test ``ckpt`` with tools/test.py; its top-1."""
-    run(['tools/test.py', config, ckpt, '--work-dir', work_dir] +
-        (['--cfg-options', *options] if options else []),
-        osp.join(work_dir, 'test.log'))
-    with open(osp.join(work_dir, 'test_metrics.json')) as f:
-        return json.load(f)['accuracy/top1']
-
-
 def main():
     """Teacher, search, distillation of the compared students, report."""
     args = parse_args()
@@ -153,7 +151,7 @@ def main():
     teacher_dir = osp.join(work, 'teacher')
     teacher_ckpt, teacher_seconds = train_fmnist_teacher(
         teacher_dir, args.teacher_epochs, data, teacher_cfg)
-    teacher_top1 = test_top1(teacher_cfg, teacher_ckpt,
+    teacher_top1 = tested_top1(teacher_cfg, teacher_ckpt,
                              osp.join(teacher_dir, 'test'), data)
 
     # 2. one search per selection rule (S1 is small: each search scores
@@ -195,7 +193,7 @@ def main():
                 seconds = run(['tools/train.py', distill_cfg, '--work-dir',
                                run_dir, '--no-validate', '--cfg-options',
                                *options], run_dir + '.log')
-            top1 = test_top1(distill_cfg, ckpt, osp.join(run_dir, 'test'),
+            top1 = tested_top1(distill_cfg, ckpt, osp.join(run_dir, 'test'),
                              data + [f'model.architecture.backbone.'
                                      f'stage_blocks=[{blocks}]'])
             runs.append(dict(seed=seed, top1=top1, train_seconds=seconds))

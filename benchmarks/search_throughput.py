@@ -90,9 +90,10 @@ def parts(loop, count):
     from mmrazor.engine.runner.utils import check_subnet_resources
     model, estimator = loop.model, loop.score_estimator
     with DefaultScope.overwrite_default_scope('diswot_mm'):
+        resources = loop.search_config['resource_estimator']
         reference = TASK_UTILS.build(
-            dict(loop.search_config['resource_estimator'],
-                 type='mmrazor.ResourceEstimator'))
+            dict(resources, type='mmrazor.ResourceEstimator',
+                 input_shape=tuple(resources['input_shape'])))
     archs = sorted(loop.records)
     archs = random.Random(0).sample(archs, min(count, len(archs)))
     times = dict(floor=[], score=[], check=[], check_mmrazor=[])

@@ -1,0 +1,140 @@
+"""Does DisWOT+ distil better than KD? An ablation of the loss terms on
+Fashion-MNIST with the trained teacher of the end-to-end pipeline.
+
+    python benchmarks/distill_ablation.py [--students 333 151] [--seeds 0 1 2]
+
+(151: the DisWOT pick, trained teacher, at the e2e budget of 0.2 M params.)
+
+For each student (S1 arch digits; ResNet20 = 333) and seed, with the recipe
+of ``configs/e2e/`` (4,000 training images, 4 epochs, SGD 0.05 cosine,
+batch 64; tools/train.py), tested on the full 10,000-image test set
+(tools/test.py, last checkpoint):
+  student alone (CE)    the KD config with the KL term at weight 0, CE 1.0
+  KD                    0.1 CE + 0.9 KL (T=4)
+  KD + L_Mr             DisWOT+ config with L_Ms at weight 0
+  KD + L_Ms             DisWOT+ config with L_Mr at weight 0
+  DisWOT+               0.1 CE + 0.9 KL + 1 L_Ms + 3000 L_Mr
+Writes work_dir/distill_ablation.{json,md,png}; runs already done are
+reused when started again.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import statistics
+
+from common import FMNIST, run, tested_top1, train_fmnist_teacher, \
+    train_options
+
+KD = 'configs/e2e/distill_kd_fmnist.py'
+PLUS = 'configs/e2e/distill_diswot_plus_fmnist.py'
+LOSSES = 'model.distiller.distill_losses'
+VARIANTS = {
+    'student alone (CE)': (KD, [f'{LOSSES}.loss_kl.loss_weight=0',
+                                'model.architecture.head.loss.loss_weight=1.0'
+                                ]),
+    'KD': (KD, []),
+    'KD + L_Mr': (PLUS, [f'{LOSSES}.loss_ms.loss_weight=0']),
+    'KD + L_Ms': (PLUS, [f'{LOSSES}.loss_mr.loss_weight=0']),
+    'DisWOT+': (PLUS, []),
+}
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--work-dir', default='work_dirs/distill_ablation')
+    parser.add_argument('--students', nargs='+', default=['333'])
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--epochs', type=int, default=4)
+    parser.add_argument('--train-samples', type=int, default=4000)
+    parser.add_argument('--teacher-epochs', type=int, default=6)
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    if not osp.isfile(FMNIST):
+        raise SystemExit('Fashion-MNIST is not installed: apt-get install -y '
+                         'dataset-fashion-mnist')
+    work = osp.abspath(args.work_dir)
+    os.makedirs(work, exist_ok=True)
+    data = [f'train_dataloader.dataset.num_samples={args.train_samples}']
+    teacher_ckpt, _ = train_fmnist_teacher(
+        osp.abspath('work_dirs/e2e_fashion_mnist/teacher'),
+        args.teacher_epochs, data)
+    results = {}
+    for arch in args.students:
+        blocks = f'model.architecture.backbone.stage_blocks=[' \
+            f'{",".join(arch)}]'
+        for label, (config, options) in VARIANTS.items():
+            runs = []
+            for seed in args.seeds:
+                name = f'{arch}_{label}_seed{seed}'.replace(' ', '_')
+                for char in '()+':
+                    name = name.replace(char, '')
+                run_dir = osp.join(work, name)
+                ckpt = osp.join(run_dir, f'epoch_{args.epochs}.pth')
+                if not osp.isfile(ckpt):
+                    run(['tools/train.py', config, '--work-dir', run_dir,
+                         '--no-validate', '--cfg-options',
+                         *train_options(args.epochs), *data, *options,
+                         blocks, f'model.teacher_ckpt={teacher_ckpt}',
+                         f'randomness.seed={seed}'], run_dir + '.log')
+                top1 = tested_top1(config, ckpt, osp.join(run_dir, 'test'),
+                                   [blocks])
+                runs.append(top1)
+                print(f'{arch} {label} seed {seed}: {top1:.2f}', flush=True)
+            results.setdefault(arch, {})[label] = dict(
+                runs=runs, mean=statistics.mean(runs),
+                std=statistics.stdev(runs) if len(runs) > 1 else 0.0)
+    report(work, args, results)
+
+
+def report(work, args, results):
+    """The table (differences to KD, marked when beyond the seed spread:
+    the sum of the two stds) and a grouped bar plot."""
+    with open(osp.join(work, 'distill_ablation.json'), 'w') as f:
+        json.dump(dict(seeds=args.seeds, epochs=args.epochs,
+                       train_samples=args.train_samples, results=results),
+                  f, indent=1)
+    lines = ['| student | loss | test top-1 (mean +/- std) | vs KD |',
+             '|---|---|---|---|']
+    for arch, rows in results.items():
+        kd = rows['KD']
+        for label, r in rows.items():
+            diff = r['mean'] - kd['mean']
+            beyond = abs(diff) > r['std'] + kd['std']
+            lines.append(
+                f'| {arch} | {label} | {r["mean"]:.2f} +/- {r["std"]:.2f} | '
+                + ('-' if label == 'KD' else f'{diff:+.2f}' +
+                   (' (beyond the seed spread)' if beyond else '')) + ' |')
+    text = '\n'.join(lines) + '\n'
+    with open(osp.join(work, 'distill_ablation.md'), 'w') as f:
+        f.write(text)
+    print(text)
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    labels = list(VARIANTS)
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    width = 0.8 / len(results)
+    for i, (arch, rows) in enumerate(results.items()):
+        ax.bar([x + i * width for x in range(len(labels))],
+               [rows[k]['mean'] for k in labels], width,
+               yerr=[rows[k]['std'] for k in labels], capsize=3,
+               label=f'student {arch}')
+    ax.set_xticks([x + width * (len(results) - 1) / 2
+                   for x in range(len(labels))])
+    ax.set_xticklabels(labels, fontsize=8)
+    means = [r['mean'] for rows in results.values() for r in rows.values()]
+    ax.set_ylim(min(means) - 3, max(means) + 2)
+    ax.set_ylabel('Fashion-MNIST test top-1 (%)')
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(osp.join(work, 'distill_ablation.png'), dpi=110)
+    plt.close(fig)
+    print(f'Saved distill_ablation.md/.json/.png in {work}')
+
+
+if __name__ == '__main__':
+    main()
