@@ -36,9 +36,11 @@ def run(cmd: List[str], log: str) -> float:
 
 def train_options(epochs: int) -> List[str]:
     """--cfg-options of a short CPU training run of ``epochs`` epochs."""
-    return [f'train_cfg.max_epochs={epochs}', f'param_scheduler.T_max={epochs}',
-            'train_dataloader.num_workers=0', 'test_dataloader.num_workers=0',
-            'val_dataloader.num_workers=0']
+    return [
+        f'train_cfg.max_epochs={epochs}', f'param_scheduler.T_max={epochs}',
+        'train_dataloader.num_workers=0', 'test_dataloader.num_workers=0',
+        'val_dataloader.num_workers=0'
+    ]
 
 
 def train_fmnist_teacher(work_dir: str, epochs: int, options: List[str],

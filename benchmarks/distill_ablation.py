@@ -23,8 +23,13 @@ import os
 import os.path as osp
 import statistics
 
-from common import FMNIST, run, tested_top1, train_fmnist_teacher, \
-    train_options
+from common import (
+    FMNIST,
+    run,
+    tested_top1,
+    train_fmnist_teacher,
+    train_options,
+)
 
 KD = 'configs/e2e/distill_kd_fmnist.py'
 PLUS = 'configs/e2e/distill_diswot_plus_fmnist.py'

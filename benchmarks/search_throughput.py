@@ -84,8 +84,9 @@ def search(cfg, dataloader, overrides):
 
 def parts(loop, count):
     """Mean floor / score / check ms over ``count`` of the candidates the
-    search scored (a random sample, interleaved), with the search's own model, estimator
-    and constraint check, and mmrazor's check for reference."""
+    search scored (a random sample, interleaved), with the search's own
+    model, estimator and constraint check, and mmrazor's check for
+    reference."""
     # imported after diswot_mm's compatibility fixes
     from mmrazor.engine.runner.utils import check_subnet_resources
     model, estimator = loop.model, loop.score_estimator

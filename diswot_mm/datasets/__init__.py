@@ -1,8 +1,8 @@
 from .cifar import CIFAR10, CIFAR100
 from .cifar_samples import CIFARSamples
 from .fashion_mnist import FashionMNIST32
-from .seeded_augmentation import SeededAugmentedDataset
 from .minibatch import dataset_on_disk, fall_back_to_samples, load_minibatch
+from .seeded_augmentation import SeededAugmentedDataset
 
 __all__ = [
     'CIFAR10', 'CIFAR100', 'CIFARSamples', 'FashionMNIST32',

@@ -42,11 +42,11 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
     scored before with ``estimator.score(model, key=arch)[score_key]``
     (re-scoring all held candidates with ``estimator.combine(records)`` when
     the estimator's score is relative to the population, as an ensemble's
-    mean rank is), keeps the ``top_k`` of everything scored so far, and breeds the next
-    generation from them by mutation and crossover (filled up with random
-    samples), all within ``constraints_range``. No candidate is scored twice;
-    the search stops early when no new feasible candidate can be found (the
-    space is exhausted). Scores keep full precision (mmrazor rounds to 2
+    mean rank is), keeps the ``top_k`` of everything scored so far, and
+    breeds the next generation from them by mutation and crossover (filled
+    up with random samples), all within ``constraints_range``. No candidate
+    is scored twice; the search stops early when no new feasible candidate
+    can be found (the space is exhausted). Scores keep full precision (mmrazor rounds to 2
     decimals, which collapses training-free scores).
 
     Reproducible: one seeded RNG drives sampling, its state is saved with

@@ -3,21 +3,21 @@ from .base_training_free import BaseTrainingFreeEstimator
 from .diswot_estimator import DisWOTEstimator
 from .ensemble_estimator import EnsembleEstimator, combine_scores
 from .zero_cost_proxies import (
-                                FlopsEstimator,
-                                GradNormEstimator,
-                                JacobCovEstimator,
-                                NASWOTEstimator,
-                                ParamsEstimator,
-                                SNIPEstimator,
-                                SynFlowEstimator,
-                                ZenEstimator,
-                                ZiCoEstimator,
+    FlopsEstimator,
+    GradNormEstimator,
+    JacobCovEstimator,
+    NASWOTEstimator,
+    ParamsEstimator,
+    SNIPEstimator,
+    SynFlowEstimator,
+    ZenEstimator,
+    ZiCoEstimator,
 )
 
 __all__ = [
-    'ActivePathResourceEstimator', 'BaseTrainingFreeEstimator', 'DisWOTEstimator', 'EnsembleEstimator',
-    'FlopsEstimator',
+    'ActivePathResourceEstimator', 'BaseTrainingFreeEstimator',
+    'DisWOTEstimator', 'EnsembleEstimator', 'FlopsEstimator',
     'GradNormEstimator', 'JacobCovEstimator', 'NASWOTEstimator',
-    'ParamsEstimator', 'SNIPEstimator', 'SynFlowEstimator', 'ZenEstimator', 'ZiCoEstimator',
-    'combine_scores'
+    'ParamsEstimator', 'SNIPEstimator', 'SynFlowEstimator', 'ZenEstimator',
+    'ZiCoEstimator', 'combine_scores'
 ]

@@ -9,9 +9,12 @@ from mmrazor.models.architectures.dynamic_ops.mixins.dynamic_mixins import (
     DynamicResizeMixin,
 )
 from mmrazor.models.task_modules.estimators import ResourceEstimator
+from mmrazor.models.task_modules.estimators.counters.flops_params_counter import (
+    get_counter_type,
+    is_supported_instance,
+    params_units_convert,
+)
 from mmrazor.structures import export_fix_subnet
-from mmrazor.models.task_modules.estimators.counters.flops_params_counter \
-    import get_counter_type, is_supported_instance, params_units_convert
 
 from diswot_mm.registry import TASK_UTILS
 
@@ -27,10 +30,11 @@ class ActivePathResourceEstimator(ResourceEstimator):
     on the modules the supernet's forward actually executes, i.e. the active
     path; inactive choices never run, so they count nothing. The numbers are
     mmrazor's: same counters, input shape, units, disabled counters and
-    rounding as its ``estimate`` applies (from ``flops_params_cfg``). Supernets with mmrazor dynamic
-    channel or resize ops, whose modules count their full size when run
-    unsliced, fall back to mmrazor's export path (dynamic depth, as S1's
-    ``DynamicSequential``, runs only its active blocks: no fallback).
+    rounding as its ``estimate`` applies (from ``flops_params_cfg``).
+    Supernets with mmrazor dynamic channel or resize ops, whose modules
+    count their full size when run unsliced, fall back to mmrazor's export
+    path (dynamic depth, as S1's ``DynamicSequential``, runs only its
+    active blocks: no fallback).
 
     Args:
         input_shape (tuple): Shape of the counting input, batch included.
