@@ -118,11 +118,16 @@ def test_losses_equal_the_search_metrics(sample_batch):
     logits_s = s_rec.get_recorder('logits').get_record_data()
     logits_t = t_rec.get_recorder('logits').get_record_data()
     losses = model.distiller.compute_distill_losses()
-    assert float(losses['loss_mr']) == pytest.approx(float(
-        relation_distance(relation_matrix(feat_t), relation_matrix(feat_s))))
-    assert float(losses['loss_ms']) == pytest.approx(float(
-        semantic_distance(gradcam_weights(pooled_t, logits_t, labels),
-                          gradcam_weights(pooled_s, logits_s, labels))))
+    weights = {name: loss.loss_weight
+               for name, loss in model.distiller.distill_losses.items()}
+    relation = relation_distance(relation_matrix(feat_t),
+                                 relation_matrix(feat_s))
+    semantic = semantic_distance(gradcam_weights(pooled_t, logits_t, labels),
+                                 gradcam_weights(pooled_s, logits_s, labels))
+    assert float(losses['loss_mr']) == pytest.approx(
+        weights['loss_mr'] * float(relation))
+    assert float(losses['loss_ms']) == pytest.approx(
+        weights['loss_ms'] * float(semantic))
 
 
 def test_teacher_checkpoint_errors(tmp_path):

@@ -12,7 +12,11 @@ from mmengine.runner import Runner
 import diswot_mm  # noqa: F401  (compat fixes, registries)
 from diswot_mm.datasets import fall_back_to_samples
 from diswot_mm.registry import LOOPS, MODELS
-from diswot_mm.utils.cli import add_common_args, load_config
+from diswot_mm.utils.cli import (
+    add_common_args,
+    finish_distributed,
+    load_config,
+)
 
 
 def parse_args():
@@ -74,6 +78,7 @@ def main():
                                               'distill_*.py'))):
             print(f'Distil it: bash tools/dist_train.sh {path} N '
                   '--cfg-options model.teacher_ckpt=TEACHER.pth')
+    finish_distributed()
 
 
 if __name__ == '__main__':

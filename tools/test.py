@@ -11,7 +11,11 @@ import os.path as osp
 from mmengine.runner import Runner
 
 import diswot_mm  # noqa: F401  (compat fixes, registries)
-from diswot_mm.utils.cli import add_common_args, load_config
+from diswot_mm.utils.cli import (
+    add_common_args,
+    finish_distributed,
+    load_config,
+)
 
 
 def parse_args():
@@ -41,6 +45,7 @@ def main():
             json.dump(metrics, f, indent=1)
         print(', '.join(f'{k}: {v:.2f}' for k, v in metrics.items()) +
               f'  (saved to {path})')
+    finish_distributed()
 
 
 if __name__ == '__main__':

@@ -10,7 +10,11 @@ import argparse
 from mmengine.runner import Runner
 
 import diswot_mm  # noqa: F401  (compat fixes, registries)
-from diswot_mm.utils.cli import add_common_args, load_config
+from diswot_mm.utils.cli import (
+    add_common_args,
+    finish_distributed,
+    load_config,
+)
 
 
 def parse_args():
@@ -50,6 +54,7 @@ def main():
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     Runner.from_cfg(cfg).train()
+    finish_distributed()
 
 
 if __name__ == '__main__':

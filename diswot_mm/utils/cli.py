@@ -41,3 +41,13 @@ def load_config(args: argparse.Namespace) -> Config:
     if not torch.cuda.is_available():
         cfg.setdefault('env_cfg', {})['dist_cfg'] = dict(backend='gloo')
     return cfg
+
+
+def finish_distributed() -> None:
+    """Leave a distributed run cleanly: wait for every rank, then destroy
+    the process group, so no rank exits while another still talks to it
+    (an exit with gloo's threads alive can abort a rank)."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
