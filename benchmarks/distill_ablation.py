@@ -12,8 +12,10 @@ batch 64; tools/train.py), tested on the full 10,000-image test set
   student alone (CE)    the KD config with the KL term at weight 0, CE 1.0
   KD                    0.1 CE + 0.9 KL (T=4)
   KD + L_Mr             DisWOT+ config with L_Ms at weight 0
-  KD + L_Ms             DisWOT+ config with L_Mr at weight 0
-  DisWOT+               0.1 CE + 0.9 KL + 1 L_Ms + 3000 L_Mr
+  KD + L_Ms (weight 1)  DisWOT+ config with L_Mr at weight 0, L_Ms at 1
+  DisWOT+ (L_Ms weight 1)  0.1 CE + 0.9 KL + 1 L_Ms + 3000 L_Mr (L_Ms at the
+                        weight of the gradient-scale rule, the first tried)
+  DisWOT+               0.1 CE + 0.9 KL + 0.1 L_Ms + 3000 L_Mr (the config)
 Writes work_dir/distill_ablation.{json,md,png}; runs already done are
 reused when started again.
 """
@@ -40,7 +42,10 @@ VARIANTS = {
                                 ]),
     'KD': (KD, []),
     'KD + L_Mr': (PLUS, [f'{LOSSES}.loss_ms.loss_weight=0']),
-    'KD + L_Ms': (PLUS, [f'{LOSSES}.loss_mr.loss_weight=0']),
+    'KD + L_Ms (weight 1)': (PLUS, [f'{LOSSES}.loss_mr.loss_weight=0',
+                                    f'{LOSSES}.loss_ms.loss_weight=1.0']),
+    'DisWOT+ (L_Ms weight 1)': (PLUS,
+                                [f'{LOSSES}.loss_ms.loss_weight=1.0']),
     'DisWOT+': (PLUS, []),
 }
 
@@ -85,8 +90,13 @@ def main():
                          *train_options(args.epochs), *data, *options,
                          blocks, f'model.teacher_ckpt={teacher_ckpt}',
                          f'randomness.seed={seed}'], run_dir + '.log')
-                top1 = tested_top1(config, ckpt, osp.join(run_dir, 'test'),
-                                   [blocks])
+                tested = osp.join(run_dir, 'test', 'test_metrics.json')
+                if osp.isfile(tested):  # a run of an earlier invocation
+                    with open(tested) as f:
+                        top1 = json.load(f)['accuracy/top1']
+                else:
+                    top1 = tested_top1(config, ckpt,
+                                       osp.join(run_dir, 'test'), [blocks])
                 runs.append(top1)
                 print(f'{arch} {label} seed {seed}: {top1:.2f}', flush=True)
             results.setdefault(arch, {})[label] = dict(
@@ -130,7 +140,7 @@ def report(work, args, results):
                label=f'student {arch}')
     ax.set_xticks([x + width * (len(results) - 1) / 2
                    for x in range(len(labels))])
-    ax.set_xticklabels(labels, fontsize=8)
+    ax.set_xticklabels([k.replace(' (', '\n(') for k in labels], fontsize=7)
     means = [r['mean'] for rows in results.values() for r in rows.values()]
     ax.set_ylim(min(means) - 3, max(means) + 2)
     ax.set_ylabel('Fashion-MNIST test top-1 (%)')
