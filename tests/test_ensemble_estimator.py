@@ -110,8 +110,8 @@ def test_ensemble_drives_a_two_generation_search(tmp_path):
     # own generation: recompute from the member scores
     expected = combine_scores(
         dict(diswot=[c['diswot.score'] for c in cands],
-             params=[c['params.score'] for c in cands]),
-        dict(diswot=1.0, params=1.0), 'rank')
+             zico=[c['zico.score'] for c in cands]),
+        dict(diswot=1.0, zico=1.0), 'rank')
     assert [c['score'] for c in cands] == pytest.approx(expected)
     assert all(c['diswot.score'] == pytest.approx(
         -(c['diswot.semantic'] + c['diswot.relation'])) for c in cands)

@@ -46,12 +46,13 @@ def write_search_report(loop, best: dict) -> dict:
     plot_score_vs_flops(records, best, loop.score_key, paths['plot'])
     configs = write_student_config(loop, paths['subnet'], paths['student'])
     paths.update({osp.splitext(osp.basename(p))[0]: p for p in configs[1:]})
+    terms = ''.join(f', {k}={best[k]:.6g}' for k in ('semantic', 'relation')
+                    if k in best)
     loop.runner.logger.info(
         f'Chosen student: {best["arch"]} ({loop.score_key}='
-        f'{best["score"]:.6g}, semantic={best.get("semantic", math.nan):.6g},'
-        f' relation={best.get("relation", math.nan):.6g}, flops='
-        f'{best["flops"]:.2f} M, params={best["params"]:.4f} M). Outputs: '
-        + ', '.join(f'{k} {v}' for k, v in paths.items()))
+        f'{best["score"]:.6g}{terms}, flops={best["flops"]:.2f} M, '
+        f'params={best["params"]:.4f} M). Outputs: ' +
+        ', '.join(f'{k} {v}' for k, v in paths.items()))
     return paths
 
 
