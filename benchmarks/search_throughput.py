@@ -35,6 +35,7 @@ from mmengine.runner import Runner
 import diswot_mm  # noqa: F401
 from diswot_mm.models.task_modules.estimators.utils import batch_statistics
 from diswot_mm.registry import LOOPS, TASK_UTILS
+from diswot_mm.utils.cli import drop_training_keys
 
 IMAGENET_SAMPLES = dict(
     batch_size=4,
@@ -66,11 +67,7 @@ def search(cfg, dataloader, overrides):
     if dataloader is None:  # the embedded images: CIFAR-100 preprocessing
         cfg.search_cfg.estimator.pop('data_preprocessor', None)
     cfg.search_cfg.update(overrides)
-    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper',
-                'param_scheduler', 'val_dataloader', 'val_cfg',
-                'val_evaluator', 'test_dataloader', 'test_cfg',
-                'test_evaluator'):
-        cfg[key] = None
+    drop_training_keys(cfg)
     cfg.distill_configs = {}
     with tempfile.TemporaryDirectory() as work_dir:
         cfg.work_dir = work_dir

@@ -14,6 +14,7 @@ from diswot_mm.datasets import fall_back_to_samples
 from diswot_mm.registry import LOOPS, MODELS
 from diswot_mm.utils.cli import (
     add_common_args,
+    drop_training_keys,
     finish_distributed,
     load_config,
 )
@@ -45,13 +46,7 @@ def main():
     if 'search_cfg' not in cfg:
         raise KeyError(f'{args.config} has no search_cfg: start from '
                        'configs/diswot_cifar100.py.')
-    # A search trains and validates nothing: drop what a config inherits
-    # from data set / schedule bases (the estimator has its own minibatch).
-    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper',
-                'param_scheduler', 'val_dataloader', 'val_cfg',
-                'val_evaluator', 'test_dataloader', 'test_cfg',
-                'test_evaluator'):
-        cfg[key] = None
+    drop_training_keys(cfg)
 
     try:
         runner = Runner.from_cfg(cfg)

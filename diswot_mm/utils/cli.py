@@ -43,6 +43,21 @@ def load_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
+#: What a search never uses but a config may inherit from data set /
+#: schedule bases (the estimator has its own minibatch).
+TRAINING_KEYS = ('train_dataloader', 'train_cfg', 'optim_wrapper',
+                 'param_scheduler', 'val_dataloader', 'val_cfg',
+                 'val_evaluator', 'test_dataloader', 'test_cfg',
+                 'test_evaluator')
+
+
+def drop_training_keys(cfg: Config) -> None:
+    """Set :data:`TRAINING_KEYS` to None, so that a Runner built for a
+    training-free search trains, validates and tests nothing."""
+    for key in TRAINING_KEYS:
+        cfg[key] = None
+
+
 def finish_distributed() -> None:
     """Leave a distributed run cleanly: wait for every rank, then destroy
     the process group, so no rank exits while another still talks to it
