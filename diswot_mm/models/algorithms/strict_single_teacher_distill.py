@@ -30,12 +30,19 @@ class StrictSingleTeacherDistill(SingleTeacherDistill):
                  **kwargs) -> None:
         if isinstance(teacher, dict):
             teacher = MODELS.build(teacher)
+        state = None
         if teacher_ckpt:
-            read_teacher_state(teacher, teacher_ckpt, 'model.teacher_ckpt')
+            state = read_teacher_state(teacher, teacher_ckpt,
+                                       'model.teacher_ckpt')
         elif require_teacher_ckpt:
             raise ValueError(
                 'model.teacher_ckpt is not set: distillation needs a trained '
                 'teacher. Train one (e.g. python tools/train.py configs/'
                 'teachers/resnet110_cifar100.py) and pass --cfg-options '
                 'model.teacher_ckpt=PATH.')
-        super().__init__(distiller, teacher, teacher_ckpt, **kwargs)
+        # the checked state is loaded here instead of mmrazor reading the
+        # file a second time
+        super().__init__(distiller, teacher, None, **kwargs)
+        if state is not None:
+            self.teacher.load_state_dict(state)
+            self.teacher._is_init = True  # as mmrazor: init_weights keeps it
