@@ -47,12 +47,17 @@ class ActivePathResourceEstimator(ResourceEstimator):
         self._hooks: Dict[type, Any] = {}
 
     def _count_hook(self, module: nn.Module):
-        """mmrazor's counter hook of ``module``'s type (None if none)."""
+        """mmrazor's counter hook of ``module``'s type; None if it has no
+        counter or ``flops_params_cfg`` disables it (cached per type)."""
         cls = type(module)
         if cls not in self._hooks:
-            self._hooks[cls] = (TASK_UTILS.build(
-                dict(type=get_counter_type(module), _scope_='mmrazor')
-            ).add_count_hook if is_supported_instance(module) else None)
+            counter = get_counter_type(module)
+            disabled = self.flops_params_cfg.get('disabled_counters') or []
+            hook = None
+            if is_supported_instance(module) and counter not in disabled:
+                hook = TASK_UTILS.build(
+                    dict(type=counter, _scope_='mmrazor')).add_count_hook
+            self._hooks[cls] = hook
         return self._hooks[cls]
 
     @torch.no_grad()
@@ -64,12 +69,11 @@ class ActivePathResourceEstimator(ResourceEstimator):
         cfg = self.flops_params_cfg
         shape = tuple(cfg.get('input_shape', self.input_shape))
         units = cfg.get('units', dict(flops='M', params='M'))
-        disabled = cfg.get('disabled_counters') or []
         counted = []
 
         def count(module, inputs, output):
             hook = self._count_hook(module)
-            if hook is None or get_counter_type(module) in disabled:
+            if hook is None:
                 return
             if '__flops__' not in module.__dict__:
                 module.__flops__, module.__params__ = 0, 0
