@@ -34,6 +34,11 @@ def run(cmd: List[str], log: str) -> float:
     return time.perf_counter() - start
 
 
+def slug(label: str) -> str:
+    """A file name for a run label: lower case, non-alphanumerics to _."""
+    return ''.join(c if c.isalnum() else '_' for c in label.lower())
+
+
 def train_options(epochs: int) -> List[str]:
     """--cfg-options of a short CPU training run of ``epochs`` epochs."""
     return [

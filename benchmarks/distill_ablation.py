@@ -28,6 +28,7 @@ import statistics
 from common import (
     FMNIST,
     run,
+    slug,
     tested_top1,
     train_fmnist_teacher,
     train_options,
@@ -79,10 +80,7 @@ def main():
         for label, (config, options) in VARIANTS.items():
             runs = []
             for seed in args.seeds:
-                name = f'{arch}_{label}_seed{seed}'.replace(' ', '_')
-                for char in '()+':
-                    name = name.replace(char, '')
-                run_dir = osp.join(work, name)
+                run_dir = osp.join(work, slug(f'{arch}_{label}_seed{seed}'))
                 ckpt = osp.join(run_dir, f'epoch_{args.epochs}.pth')
                 if not osp.isfile(ckpt):
                     run(['tools/train.py', config, '--work-dir', run_dir,

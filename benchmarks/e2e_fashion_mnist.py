@@ -30,6 +30,7 @@ from common import (
     FMNIST,
     REPO,
     run,
+    slug,
     tested_top1,
     train_fmnist_teacher,
     train_options,
@@ -84,10 +85,6 @@ RULES = {
              f'_delete_=True, type="SNIPEstimator", {FMNIST_DATA}))',
              lambda ckpt: []),
 }
-
-
-def slug(label: str) -> str:
-    return ''.join(c if c.isalnum() else '_' for c in label.lower())
 
 
 def rule_config(work: str, search_config: str, label: str,
