@@ -46,16 +46,16 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
     breeds the next generation from them by mutation and crossover (filled
     up with random samples), all within ``constraints_range``. No candidate
     is scored twice; the search stops early when no new feasible candidate
-    can be found (the space is exhausted). Scores keep full precision (mmrazor rounds to 2
-    decimals, which collapses training-free scores).
+    can be found (the space is exhausted). Scores keep full precision
+    (mmrazor rounds to 2 decimals, which collapses training-free scores).
 
     Reproducible: one seeded RNG drives sampling, its state is saved with
     the scores after every generation (``search_epoch_N.json``: JSON,
     written atomically, checked against this config on resume; see
-    :mod:`.search_state`), and the
-    estimator derives each candidate's weights from its arch, so a search
-    resumed after a kill, or run on several processes (each scoring its share
-    of a generation), ends exactly like one uninterrupted single-process run.
+    :mod:`.search_state`), and the estimator derives each candidate's
+    weights from its arch, so a search resumed after a kill, or run on
+    several processes (each scoring its share of a generation), ends exactly
+    like one uninterrupted single-process run.
 
     Args:
         runner (Runner): The runner; ``runner.model`` is an mmrazor algorithm
