@@ -208,3 +208,40 @@ def test_init_draws_only_the_active_ops_of_a_supernet():
     assert est.score(second, key=cell) == a != b
     select(first, cell)
     assert est.score(first, key=cell) == a
+
+
+def test_a_student_that_ignores_its_input_is_infeasible():
+    """An NB201 cell whose output node is fed only by ``none`` edges outputs
+    zeros; the official distances score it above a working cell, so by
+    default it is recorded as infeasible (-inf), with a warning."""
+    from diswot_mm.models.search_spaces import NASBench201, alias_to_choices
+    from diswot_mm.models.task_modules.estimators.utils import (
+        is_input_independent,
+    )
+    assert is_input_independent(torch.zeros(4, 8))
+    assert is_input_independent(torch.randn(1, 8).expand(4, 8) * 1e3)
+    assert not is_input_independent(torch.randn(4, 8))
+    cfg = Config.fromfile(f'{REPO}/configs/_base_/models/nb201_supernet.py')
+    supernet = build(cfg.model)
+    dead = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+' \
+        '|none~0|none~1|none~2|'
+    working = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+' \
+        '|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|'
+    scores = {}
+    for reject in (True, False):
+        est = estimator(reject_input_independent=reject)
+        for arch in (dead, working):
+            supernet.mutator.set_choices(alias_to_choices(
+                supernet.mutator, NASBench201.decode(arch)))
+            if reject and arch == dead:
+                with pytest.warns(UserWarning, match='not finite'):
+                    scores[reject, arch] = est.score(supernet, key=arch)
+            else:
+                scores[reject, arch] = est.score(supernet, key=arch)
+    assert scores[True, dead]['diswot'] == float('-inf')
+    assert scores[True, dead]['ignores_input'] == 1.0
+    assert scores[True, working]['ignores_input'] == 0.0
+    assert scores[True, working] == scores[False, working]
+    # the official computation: the dead cell beats the working one
+    assert scores[False, dead]['ignores_input'] == 1.0
+    assert scores[False, dead]['diswot'] > scores[False, working]['diswot']

@@ -1,6 +1,7 @@
 """DisWOT: score a randomly initialised student by its similarity to a
 teacher on one real minibatch, at the cost of one student forward."""
 import copy
+import math
 import os.path as osp
 from typing import Dict, List, Optional, Union
 
@@ -26,6 +27,7 @@ from .utils import (
     batch_statistics,
     check_pool_linear,
     derive_seed,
+    is_input_independent,
     pool_linear_forward,
     random_init_,
 )
@@ -40,8 +42,10 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
 
     ``score(student)`` returns ``semantic`` (M_s), ``relation`` (M_r) and
     ``diswot = -(semantic_weight * M_s + relation_weight * M_r)`` (higher is
-    better), averaged over ``repeats`` random initialisations. The maths is
-    in :mod:`diswot_mm.models.functional.similarity`.
+    better), averaged over ``repeats`` random initialisations, and
+    ``ignores_input`` (1.0 when, for some repeat, the student gave the same
+    features for every image). The maths is in
+    :mod:`diswot_mm.models.functional.similarity`.
 
     Teacher quantities (relation matrix, Grad-CAM weights or class grams)
     are computed once per repeat at construction, never per candidate. The
@@ -75,6 +79,14 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         repeats (int): Random initialisations averaged. Defaults to 1.
         seed (int): Seed of all initialisations. Defaults to 0.
         device (str, optional): Where to run. Defaults to CUDA if available.
+        reject_input_independent (bool): Score ``-inf`` (infeasible, with a
+            warning) a student with ``ignores_input``: one whose pooled
+            features are the same for every image of the minibatch, e.g. an NB201 cell whose output node is
+            fed only by ``none`` edges (it outputs zeros). The official
+            distances rank such a student near the top: a zero relation
+            matrix is at distance 1/B of the teacher's, closer than most
+            working networks. ``False`` scores it as the official code does.
+            No S1 ResNet student is affected. Defaults to True.
     """
 
     score_name = 'diswot'
@@ -91,7 +103,8 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
                  data_preprocessor: Optional[dict] = None,
                  repeats: int = 1,
                  seed: int = 0,
-                 device: Optional[str] = None):
+                 device: Optional[str] = None,
+                 reject_input_independent: bool = True):
         super().__init__(init, dataloader, data_preprocessor, seed, device)
         teacher_init = teacher_init or ('pretrained' if teacher_ckpt else init)
         if teacher_init not in TEACHER_INITS:
@@ -110,6 +123,7 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         self.semantic_weight = semantic_weight
         self.relation_weight = relation_weight
         self.repeats = repeats
+        self.reject_input_independent = reject_input_independent
         teacher = self._build_teacher(teacher, teacher_ckpt)
         self.teacher_width = check_pool_linear(teacher).in_features
         self.num_classes = check_pool_linear(teacher).out_features
@@ -187,11 +201,12 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         self._check_student(student)
         sem_distance = (semantic_distance
                         if self.semantic == 'grad' else class_gram_distance)
-        semantic, relation = 0.0, 0.0
+        semantic, relation, ignores_input = 0.0, 0.0, False
         for repeat, target in enumerate(self._teacher_targets):
             self.init_candidate(student, key, repeat)
             with batch_statistics(student):
                 out = pool_linear_forward(student, self.inputs)
+            ignores_input |= is_input_independent(out[1])
             semantic += float(
                 sem_distance(target['semantic'],
                              self._semantic_target(student, *out)))
@@ -202,4 +217,7 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         relation /= self.repeats
         diswot = -(self.semantic_weight * semantic +
                    self.relation_weight * relation)
-        return dict(semantic=semantic, relation=relation, diswot=diswot)
+        if ignores_input and self.reject_input_independent:
+            diswot = -math.inf  # score() warns and records it infeasible
+        return dict(semantic=semantic, relation=relation, diswot=diswot,
+                    ignores_input=float(ignores_input))

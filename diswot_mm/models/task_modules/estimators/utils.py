@@ -57,6 +57,22 @@ def pool_linear_forward(
     return feat, pooled, fc(pooled)
 
 
+def is_input_independent(pooled: torch.Tensor, rtol: float = 1e-6) -> bool:
+    """Whether every image of the batch gave the same features.
+
+    Args:
+        pooled (Tensor): Pooled features f, shape (B, C).
+        rtol (float): Largest deviation from the batch mean, relative to the
+            largest magnitude, still counted as "the same".
+
+    Returns:
+        bool: True when ``max |f - mean_b f| <= rtol * max |f|`` (all-zero
+        features included): the network ignores its input.
+    """
+    spread = (pooled - pooled.mean(0, keepdim=True)).abs().max()
+    return bool(spread <= rtol * pooled.abs().max())
+
+
 def derive_seed(*parts) -> int:
     """A 63-bit seed from ``parts`` that is the same in every process
     (Python's ``hash`` is salted per process)."""
