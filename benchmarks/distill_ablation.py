@@ -2,20 +2,25 @@
 Fashion-MNIST with the trained teacher of the end-to-end pipeline.
 
     python benchmarks/distill_ablation.py [--students 333 151] [--seeds 0 1 2]
+        [--variants ...] [--teacher-work-dir DIR --teacher-train-samples N
+         --teacher-epochs E]
 
 (151: the DisWOT pick, trained teacher, at the e2e budget of 0.2 M params.)
 
-For each student (S1 arch digits; ResNet20 = 333) and seed, with the recipe
-of ``configs/e2e/`` (4,000 training images, 4 epochs, SGD 0.05 cosine,
-batch 64; tools/train.py), tested on the full 10,000-image test set
-(tools/test.py, last checkpoint):
+The teacher is the e2e ResNet56 (tools/train.py, trained unless its last
+checkpoint is in --teacher-work-dir; by default the e2e pipeline's, 4,000
+images x 6 epochs). For each student (S1 arch digits; ResNet20 = 333) and
+seed, with the recipe of ``configs/e2e/`` (4,000 training images, 4 epochs,
+SGD 0.05 cosine, batch 64; tools/train.py), tested on the full 10,000-image
+test set (tools/test.py, last checkpoint):
   student alone (CE)    the KD config with the KL term at weight 0, CE 1.0
   KD                    0.1 CE + 0.9 KL (T=4)
   KD + L_Mr             DisWOT+ config with L_Ms at weight 0
-  KD + L_Ms (weight 1)  DisWOT+ config with L_Mr at weight 0, L_Ms at 1
-  DisWOT+ (L_Ms weight 1)  0.1 CE + 0.9 KL + 1 L_Ms + 3000 L_Mr (L_Ms at the
-                        weight of the gradient-scale rule, the first tried)
+  KD + L_Ms             DisWOT+ config with L_Mr at weight 0
   DisWOT+               0.1 CE + 0.9 KL + 0.1 L_Ms + 3000 L_Mr (the config)
+and, with --variants, two runs with L_Ms at weight 1 (the weight of the
+gradient-scale rule, the first tried):
+  KD + L_Ms (weight 1), DisWOT+ (L_Ms weight 1).
 Writes work_dir/distill_ablation.{json,md,png}; runs already done are
 reused when started again.
 """
@@ -27,6 +32,7 @@ import statistics
 
 from common import (
     FMNIST,
+    FMNIST_TEACHER_CFG,
     run,
     slug,
     tested_top1,
@@ -43,12 +49,15 @@ VARIANTS = {
                                 ]),
     'KD': (KD, []),
     'KD + L_Mr': (PLUS, [f'{LOSSES}.loss_ms.loss_weight=0']),
+    'KD + L_Ms': (PLUS, [f'{LOSSES}.loss_mr.loss_weight=0']),
     'KD + L_Ms (weight 1)': (PLUS, [f'{LOSSES}.loss_mr.loss_weight=0',
                                     f'{LOSSES}.loss_ms.loss_weight=1.0']),
     'DisWOT+ (L_Ms weight 1)': (PLUS,
                                 [f'{LOSSES}.loss_ms.loss_weight=1.0']),
     'DisWOT+': (PLUS, []),
 }
+DEFAULT_VARIANTS = ['student alone (CE)', 'KD', 'KD + L_Mr', 'KD + L_Ms',
+                    'DisWOT+']
 
 
 def parse_args():
@@ -58,6 +67,12 @@ def parse_args():
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--epochs', type=int, default=4)
     parser.add_argument('--train-samples', type=int, default=4000)
+    parser.add_argument('--variants', nargs='+', default=DEFAULT_VARIANTS,
+                        choices=list(VARIANTS), metavar='VARIANT',
+                        help=f'any of {list(VARIANTS)}')
+    parser.add_argument('--teacher-work-dir',
+                        default='work_dirs/e2e_fashion_mnist/teacher')
+    parser.add_argument('--teacher-train-samples', type=int, default=4000)
     parser.add_argument('--teacher-epochs', type=int, default=6)
     return parser.parse_args()
 
@@ -70,14 +85,21 @@ def main():
     work = osp.abspath(args.work_dir)
     os.makedirs(work, exist_ok=True)
     data = [f'train_dataloader.dataset.num_samples={args.train_samples}']
+    teacher_dir = osp.abspath(args.teacher_work_dir)
     teacher_ckpt, _ = train_fmnist_teacher(
-        osp.abspath('work_dirs/e2e_fashion_mnist/teacher'),
-        args.teacher_epochs, data)
+        teacher_dir, args.teacher_epochs, [
+            'train_dataloader.dataset.num_samples='
+            f'{args.teacher_train_samples}'
+        ])
+    teacher_top1 = tested_top1(FMNIST_TEACHER_CFG, teacher_ckpt,
+                               osp.join(teacher_dir, 'test'), [])
+    print(f'teacher: {teacher_top1:.2f} % test top-1', flush=True)
     results = {}
     for arch in args.students:
         blocks = f'model.architecture.backbone.stage_blocks=[' \
             f'{",".join(arch)}]'
-        for label, (config, options) in VARIANTS.items():
+        for label in args.variants:
+            config, options = VARIANTS[label]
             runs = []
             for seed in args.seeds:
                 run_dir = osp.join(work, slug(f'{arch}_{label}_seed{seed}'))
@@ -100,17 +122,24 @@ def main():
             results.setdefault(arch, {})[label] = dict(
                 runs=runs, mean=statistics.mean(runs),
                 std=statistics.stdev(runs) if len(runs) > 1 else 0.0)
-    report(work, args, results)
+    report(work, args, teacher_top1, results)
 
 
-def report(work, args, results):
+def report(work, args, teacher_top1, results):
     """The table (differences to KD, marked when beyond the seed spread:
     the sum of the two stds) and a grouped bar plot."""
     with open(osp.join(work, 'distill_ablation.json'), 'w') as f:
         json.dump(dict(seeds=args.seeds, epochs=args.epochs,
-                       train_samples=args.train_samples, results=results),
-                  f, indent=1)
-    lines = ['| student | loss | test top-1 (mean +/- std) | vs KD |',
+                       train_samples=args.train_samples,
+                       teacher=dict(train_samples=args.teacher_train_samples,
+                                    epochs=args.teacher_epochs,
+                                    top1=teacher_top1),
+                       results=results), f, indent=1)
+    lines = [f'Teacher ResNet56: {args.teacher_train_samples} images x '
+             f'{args.teacher_epochs} epochs, {teacher_top1:.2f} % test '
+             f'top-1; students: {args.train_samples} images x {args.epochs} '
+             f'epochs, seeds {args.seeds}.', '',
+             '| student | loss | test top-1 (mean +/- std) | vs KD |',
              '|---|---|---|---|']
     for arch, rows in results.items():
         kd = rows['KD']
@@ -128,7 +157,7 @@ def report(work, args, results):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    labels = list(VARIANTS)
+    labels = args.variants
     fig, ax = plt.subplots(figsize=(8, 3.8))
     width = 0.8 / len(results)
     for i, (arch, rows) in enumerate(results.items()):
