@@ -245,3 +245,38 @@ def test_a_student_that_ignores_its_input_is_infeasible():
     # the official computation: the dead cell beats the working one
     assert scores[False, dead]['ignores_input'] == 1.0
     assert scores[False, dead]['diswot'] > scores[False, working]['diswot']
+
+
+def test_exactly_the_cells_cut_off_from_the_input_are_flagged():
+    """The flag agrees with the graph: a cell ignores its input iff no path
+    of non-``none`` edges joins node 0 to the output node (341 of the 15,625
+    cells); 12 of each kind, spread over the space."""
+    import random
+
+    from diswot_mm.models.search_spaces import NASBench201, alias_to_choices
+    from diswot_mm.models.search_spaces.nas_bench_201 import arch_strings
+
+    def cut_off(arch):
+        reached = {0}
+        for node, edges in enumerate(arch.split('+'), start=1):
+            for edge in edges.strip('|').split('|'):
+                op, source = edge.split('~')
+                if op != 'none' and int(source) in reached:
+                    reached.add(node)
+        return 3 not in reached
+
+    cells = arch_strings()
+    dead = [a for a in cells if cut_off(a)]
+    assert len(dead) == 341
+    rng = random.Random(0)
+    sample = rng.sample(dead, 12) + rng.sample(
+        [a for a in cells if not cut_off(a)], 12)
+    cfg = Config.fromfile(f'{REPO}/configs/_base_/models/nb201_supernet.py')
+    supernet = build(cfg.model)
+    est = estimator(reject_input_independent=False)
+    flags = []
+    for arch in sample:
+        supernet.mutator.set_choices(alias_to_choices(
+            supernet.mutator, NASBench201.decode(arch)))
+        flags.append(est.score(supernet, key=arch)['ignores_input'])
+    assert flags == [1.0] * 12 + [0.0] * 12
