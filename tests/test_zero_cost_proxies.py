@@ -145,3 +145,21 @@ def test_rank_correlation_tool_on_toy_ground_truth(tmp_path):
         assert row['regret_mean'][0] == pytest.approx(sum(regrets) / 2)
         assert row['regret_max'][0] == pytest.approx(max(regrets))
         assert f'{row["regret_mean"][0]:.2f} (0.00)' in table
+
+
+def test_rank_correlation_tool_ranks_only_the_estimators_asked(tmp_path):
+    tool = [sys.executable, 'tools/analysis/rank_correlation.py',
+            'tests/data/rank_toy.py', '--work-dir', str(tmp_path)]
+    env = dict(os.environ, PYTHONWARNINGS='ignore')
+    result = subprocess.run(tool + ['--estimators', 'snip'], cwd=REPO,
+                            capture_output=True, text=True, timeout=600,
+                            env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = list(csv.DictReader(open(tmp_path / 'scores.csv')))
+    assert {r['estimator'] for r in rows} == {'snip'}
+    wrong = subprocess.run(tool + ['--estimators', 'snpi'], cwd=REPO,
+                           capture_output=True, text=True, timeout=600,
+                           env=env)
+    assert wrong.returncode != 0
+    assert "['snpi'] are not in rank_cfg.estimators" in wrong.stderr
+    assert "'snip'" in wrong.stderr

@@ -42,6 +42,9 @@ def parse_args():
                         'rank_cfg')
     parser.add_argument('--ground-truth', help='CSV arch,accuracy or lines '
                         '"ARCH ACC"; default: rank_cfg.ground_truth')
+    parser.add_argument('--estimators', nargs='+', metavar='NAME',
+                        help='rank only these entries of rank_cfg.estimators '
+                        '(default: all)')
     add_common_args(parser)
     return parser.parse_args()
 
@@ -80,8 +83,16 @@ def main():
         params_proxy = TASK_UTILS.build(dict(type='ParamsEstimator'))
     params = [r['params'] for r in score_all(supernet, params_proxy, archs)]
 
+    estimators = dict(rank_cfg.estimators)
+    if args.estimators:
+        unknown = sorted(set(args.estimators) - set(estimators))
+        if unknown:
+            raise SystemExit(f'--estimators: {unknown} are not in '
+                             f'rank_cfg.estimators of {args.config}; it has '
+                             f'{sorted(estimators)}.')
+        estimators = {n: estimators[n] for n in args.estimators}
     rows, table, regrets = [], {}, {}
-    for name, est_cfg in rank_cfg.estimators.items():
+    for name, est_cfg in estimators.items():
         per_seed = {}
         for seed in rank_cfg.get('seeds', [0]):
             est_cfg = dict(est_cfg, seed=seed)
