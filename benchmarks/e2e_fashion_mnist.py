@@ -3,7 +3,8 @@ better than the students a user would pick otherwise?
 
     python benchmarks/e2e_fashion_mnist.py [--quick] [--seeds 0 1 2]
 
-1. trains a CIFAR ResNet56 teacher briefly on Fashion-MNIST (32x32, 3 ch.);
+1. trains a CIFAR ResNet56 teacher briefly on Fashion-MNIST (32x32, 3 ch.;
+   ``--teacher-train-samples`` images, by default the students' subset);
 2. searches S1 students within ``--budget`` M params (default 0.2: ResNet20
    does not fit, 14 students do) with tools/search.py under each selection
    rule: DisWOT with the trained teacher, DisWOT with a random (Gaussian)
@@ -45,12 +46,17 @@ def parse_args():
     parser.add_argument('--epochs', type=int, default=4)
     parser.add_argument('--train-samples', type=int, default=4000)
     parser.add_argument('--teacher-epochs', type=int, default=6)
+    parser.add_argument('--teacher-train-samples', type=int,
+                        help='training images of the teacher (default: '
+                        '--train-samples; 60000 = all of Fashion-MNIST)')
     parser.add_argument('--budget', type=float, default=0.2,
                         help='M params (ResNet20, 0.2722 M, does not fit)')
     args = parser.parse_args()
     if args.quick:
         args.seeds, args.epochs, args.teacher_epochs = args.seeds[:1], 1, 1
         args.train_samples = 64
+    args.teacher_train_samples = (args.teacher_train_samples
+                                  or args.train_samples)
     return args
 
 
@@ -123,11 +129,11 @@ def run_configs(work: str, fmnist: bool) -> dict:
     return derived
 
 
-def data_options(args, fmnist: bool):
+def data_options(args, fmnist: bool, train_samples: int):
     """--cfg-options for the Fashion-MNIST subset sizes."""
     if not fmnist:
         return []
-    options = [f'train_dataloader.dataset.num_samples={args.train_samples}']
+    options = [f'train_dataloader.dataset.num_samples={train_samples}']
     if args.quick:
         options += ['val_dataloader.dataset.num_samples=64',
                     'test_dataloader.dataset.num_samples=64']
@@ -140,14 +146,15 @@ def main():
     fmnist = osp.isfile(FMNIST)
     work = osp.abspath(args.work_dir)
     os.makedirs(work, exist_ok=True)
-    data = data_options(args, fmnist)
+    data = data_options(args, fmnist, args.train_samples)
     configs = run_configs(work, fmnist)
 
     # 1. the teacher (reused when its checkpoint is in the work_dir)
     teacher_cfg = configs['teacher']
     teacher_dir = osp.join(work, 'teacher')
     teacher_ckpt, teacher_seconds = train_fmnist_teacher(
-        teacher_dir, args.teacher_epochs, data, teacher_cfg)
+        teacher_dir, args.teacher_epochs,
+        data_options(args, fmnist, args.teacher_train_samples), teacher_cfg)
     teacher_top1 = tested_top1(teacher_cfg, teacher_ckpt,
                              osp.join(teacher_dir, 'test'), data)
 
@@ -205,7 +212,10 @@ def main():
         quick=args.quick, seeds=args.seeds, epochs=args.epochs,
         train_samples=args.train_samples if fmnist else 20,
         test_images=(64 if args.quick else 10000) if fmnist else 20,
-        teacher_epochs=args.teacher_epochs, teacher_top1=teacher_top1,
+        teacher_epochs=args.teacher_epochs,
+        teacher_train_samples=(args.teacher_train_samples
+                               if fmnist else 20),
+        teacher_top1=teacher_top1,
         teacher_seconds=teacher_seconds, search_seconds=search_seconds,
         budget=args.budget, feasible=len(feasible), students=results)
     write_report(work, summary)
@@ -222,7 +232,8 @@ def write_report(work, summary):
     lines = [
         f'Data: {summary["data"]} ({summary["train_samples"]} training '
         f'images, {summary["test_images"]} test images). Teacher ResNet56 '
-        f'trained {summary["teacher_epochs"]} epochs: test top-1 '
+        f'trained on {summary["teacher_train_samples"]} '
+        f'images for {summary["teacher_epochs"]} epochs: test top-1 '
         f'{summary["teacher_top1"]:.2f}. Budget {summary["budget"]} M '
         f'params ({summary["feasible"]} S1 students fit). Each pick: KD, '
         f'{summary["epochs"]} epochs, seeds {summary["seeds"]}.', '',
