@@ -84,6 +84,7 @@ def main():
                          'dataset-fashion-mnist')
     work = osp.abspath(args.work_dir)
     os.makedirs(work, exist_ok=True)
+    check_settings(work, args)
     data = [f'train_dataloader.dataset.num_samples={args.train_samples}']
     teacher_dir = osp.abspath(args.teacher_work_dir)
     teacher_ckpt, _ = train_fmnist_teacher(
@@ -123,6 +124,26 @@ def main():
                 runs=runs, mean=statistics.mean(runs),
                 std=statistics.stdev(runs) if len(runs) > 1 else 0.0)
     report(work, args, teacher_top1, results)
+
+
+def check_settings(work, args):
+    """Runs are reused by student, loss and seed: refuse a work_dir that
+    holds runs of another recipe or teacher (its settings.json)."""
+    settings = dict(epochs=args.epochs, train_samples=args.train_samples,
+                    teacher_work_dir=osp.abspath(args.teacher_work_dir),
+                    teacher_train_samples=args.teacher_train_samples,
+                    teacher_epochs=args.teacher_epochs)
+    path = osp.join(work, 'settings.json')
+    if osp.isfile(path):
+        with open(path) as f:
+            held = json.load(f)
+        if held != settings:
+            raise SystemExit(
+                f'{work} holds runs of other settings ({held}); these are '
+                f'{settings}. Give another --work-dir.')
+    else:
+        with open(path, 'w') as f:
+            json.dump(settings, f, indent=1)
 
 
 def report(work, args, teacher_top1, results):
