@@ -20,7 +20,9 @@ test set (tools/test.py, last checkpoint):
   DisWOT+               0.1 CE + 0.9 KL + 0.1 L_Ms + 3000 L_Mr (the config)
 and, with --variants, two runs with L_Ms at weight 1 (the weight of the
 gradient-scale rule, the first tried):
-  KD + L_Ms (weight 1), DisWOT+ (L_Ms weight 1).
+  KD + L_Ms (weight 1), DisWOT+ (L_Ms weight 1);
+and DisWOT+ with the gradient norm clipped at 10 (about 2.5x its norm
+after the first epoch; guards against the loss spikes of long runs).
 Writes work_dir/distill_ablation.{json,md,png}; runs already done are
 reused when started again.
 """
@@ -55,6 +57,8 @@ VARIANTS = {
     'DisWOT+ (L_Ms weight 1)': (PLUS,
                                 [f'{LOSSES}.loss_ms.loss_weight=1.0']),
     'DisWOT+': (PLUS, []),
+    'DisWOT+ (grad clip 10)': (PLUS,
+                               ['optim_wrapper.clip_grad.max_norm=10']),
 }
 DEFAULT_VARIANTS = ['student alone (CE)', 'KD', 'KD + L_Mr', 'KD + L_Ms',
                     'DisWOT+']
