@@ -167,14 +167,17 @@ def report(work, args, teacher_top1, results):
              '| student | loss | test top-1 (mean +/- std) | vs KD |',
              '|---|---|---|---|']
     for arch, rows in results.items():
-        kd = rows['KD']
+        kd = rows.get('KD')  # absent when --variants leaves KD out
         for label, r in rows.items():
-            diff = r['mean'] - kd['mean']
-            beyond = abs(diff) > r['std'] + kd['std']
-            lines.append(
-                f'| {arch} | {label} | {r["mean"]:.2f} +/- {r["std"]:.2f} | '
-                + ('-' if label == 'KD' else f'{diff:+.2f}' +
-                   (' (beyond the seed spread)' if beyond else '')) + ' |')
+            if kd is None or label == 'KD':
+                versus = '-'
+            else:
+                diff = r['mean'] - kd['mean']
+                versus = f'{diff:+.2f}' + (
+                    ' (beyond the seed spread)'
+                    if abs(diff) > r['std'] + kd['std'] else '')
+            lines.append(f'| {arch} | {label} | {r["mean"]:.2f} +/- '
+                         f'{r["std"]:.2f} | {versus} |')
     text = '\n'.join(lines) + '\n'
     with open(osp.join(work, 'distill_ablation.md'), 'w') as f:
         f.write(text)
