@@ -179,20 +179,23 @@ def test_dist_train_resume_and_test(tmp_path):
 
 def test_each_diswot_plus_loss_term_is_logged_and_finite(tmp_path):
     """tools/train.py logs every term (CE, KL, L_Ms, L_Mr) separately, so
-    users see their scale; the config's weights are those the docs
-    justify."""
+    users see their scale, and the gradient norm when it is clipped; the
+    configs' weights and clip are those the docs justify."""
     cfg = Config.fromfile(f'{REPO}/{PLUS}')
     losses = cfg.model.distiller.distill_losses
     assert (losses.loss_ms.loss_weight, losses.loss_mr.loss_weight) == (
         0.1, 3000.0)
+    e2e = Config.fromfile(f'{REPO}/configs/e2e/distill_diswot_plus_fmnist.py')
+    assert e2e.optim_wrapper.clip_grad == dict(max_norm=10)
     result = run_tool([sys.executable, 'tools/train.py',
                        'tests/data/distill_tiny.py', '--work-dir',
-                       str(tmp_path)])
+                       str(tmp_path), '--cfg-options',
+                       'optim_wrapper.clip_grad.max_norm=10'])
     assert result.returncode == 0, result.stderr[-3000:]
     logged = [entry for entry in map(json.loads, open(next(
         tmp_path.glob('*/vis_data/scalars.json')))) if 'loss' in entry]
     terms = ('student.loss', 'distill.loss_kl', 'distill.loss_ms',
-             'distill.loss_mr')
+             'distill.loss_mr', 'grad_norm')  # grad_norm: with a clip
     for entry in logged:
         for term in terms:
             assert math.isfinite(entry[term]), (term, entry)
