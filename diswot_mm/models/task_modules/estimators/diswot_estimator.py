@@ -81,12 +81,13 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         device (str, optional): Where to run. Defaults to CUDA if available.
         reject_input_independent (bool): Score ``-inf`` (infeasible, with a
             warning) a student with ``ignores_input``: one whose pooled
-            features are the same for every image of the minibatch, e.g. an NB201 cell whose output node is
-            fed only by ``none`` edges (it outputs zeros). The official
-            distances rank such a student near the top: a zero relation
-            matrix is at distance 1/B of the teacher's, closer than most
-            working networks. ``False`` scores it as the official code does.
-            No S1 ResNet student is affected. Defaults to True.
+            features are the same for every image of the minibatch, e.g. an
+            NB201 cell whose output node is fed only by ``none`` edges (it
+            outputs zeros). The official distances rank such a student near
+            the top: a zero relation matrix is at distance 1/B of the
+            teacher's, closer than most working networks. ``False`` scores
+            it as the official code does. No S1 ResNet student is affected.
+            Defaults to True.
     """
 
     score_name = 'diswot'
