@@ -17,6 +17,14 @@ def run_python(code: str, timeout: int = 300) -> subprocess.CompletedProcess:
                           text=True, timeout=timeout, cwd=REPO, env=env)
 
 
+def select(supernet, arch: str) -> None:
+    """Select ``arch`` (in its space's naming) in an mmrazor supernet."""
+    from diswot_mm.models.search_spaces import alias_to_choices
+    backbone = supernet.architecture.backbone
+    supernet.mutator.set_choices(
+        alias_to_choices(supernet.mutator, backbone.decode(arch)))
+
+
 @pytest.fixture(scope='session')
 def sample_batch():
     """The 20 embedded CIFAR-100 images, normalised: (20, 3, 32, 32), (20,)."""

@@ -3,7 +3,7 @@ mutated, clear errors, never crashes on NaN."""
 
 import pytest
 import torch
-from conftest import REPO
+from conftest import REPO, select
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
@@ -22,6 +22,11 @@ def cifar_model(arch='resnet20', num_classes=100, **overrides):
 def build(cfg):
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         return MODELS.build(cfg)
+
+
+def nb201_supernet():
+    cfg = Config.fromfile(f'{REPO}/configs/_base_/models/nb201_supernet.py')
+    return build(cfg.model)
 
 
 def estimator(**kwargs):
@@ -144,10 +149,8 @@ def test_supernet_scores_only_the_active_path():
     cfg = Config.fromfile(
         f'{REPO}/configs/_base_/models/s1_cifar_resnet_supernet.py')
     supernet = build(cfg.model)
-    from diswot_mm.models.search_spaces import alias_to_choices
     backbone = supernet.architecture.backbone
-    supernet.mutator.set_choices(
-        alias_to_choices(supernet.mutator, backbone.decode('135')))
+    select(supernet, '135')
     ran = []
     for i, stage in enumerate(backbone.stages):
         for j, block in enumerate(stage):
@@ -158,29 +161,20 @@ def test_supernet_scores_only_the_active_path():
     assert sorted(set(ran)) == [(0, 0), (1, 0), (1, 1), (1, 2), (2, 0),
                                 (2, 1), (2, 2), (2, 3), (2, 4)]
     # the key (not the order) decides the init: another candidate between
-    supernet.mutator.set_choices(
-        alias_to_choices(supernet.mutator, backbone.decode('777')))
+    select(supernet, '777')
     other = est.score(supernet, key='777')
-    supernet.mutator.set_choices(
-        alias_to_choices(supernet.mutator, backbone.decode('135')))
+    select(supernet, '135')
     assert est.score(supernet, key='135') == first != other
 
 
 def test_init_draws_only_the_active_ops_of_a_supernet():
     """NB201: only the chosen op of each edge is re-initialised; a cell's
     score does not depend on what was scored before or on the instance."""
-    from diswot_mm.models.search_spaces import NASBench201, alias_to_choices
     from diswot_mm.models.task_modules.estimators.utils import (
         active_modules,
         random_init_,
     )
-    cfg = Config.fromfile(f'{REPO}/configs/_base_/models/nb201_supernet.py')
-    first, second = build(cfg.model), build(cfg.model)
-
-    def select(supernet, arch):
-        supernet.mutator.set_choices(alias_to_choices(
-            supernet.mutator, NASBench201.decode(arch)))
-
+    first, second = nb201_supernet(), nb201_supernet()
     cell = '|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+' \
         '|nor_conv_1x1~0|none~1|nor_conv_3x3~2|'
     other = '|nor_conv_1x1~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+' \
@@ -214,15 +208,13 @@ def test_a_student_that_ignores_its_input_is_infeasible():
     """An NB201 cell whose output node is fed only by ``none`` edges outputs
     zeros; the official distances score it above a working cell, so by
     default it is recorded as infeasible (-inf), with a warning."""
-    from diswot_mm.models.search_spaces import NASBench201, alias_to_choices
     from diswot_mm.models.task_modules.estimators.utils import (
         is_input_independent,
     )
     assert is_input_independent(torch.zeros(4, 8))
     assert is_input_independent(torch.randn(1, 8).expand(4, 8) * 1e3)
     assert not is_input_independent(torch.randn(4, 8))
-    cfg = Config.fromfile(f'{REPO}/configs/_base_/models/nb201_supernet.py')
-    supernet = build(cfg.model)
+    supernet = nb201_supernet()
     dead = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+' \
         '|none~0|none~1|none~2|'
     working = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+' \
@@ -231,8 +223,7 @@ def test_a_student_that_ignores_its_input_is_infeasible():
     for reject in (True, False):
         est = estimator(reject_input_independent=reject)
         for arch in (dead, working):
-            supernet.mutator.set_choices(alias_to_choices(
-                supernet.mutator, NASBench201.decode(arch)))
+            select(supernet, arch)
             if reject and arch == dead:
                 with pytest.warns(UserWarning, match='not finite'):
                     scores[reject, arch] = est.score(supernet, key=arch)
@@ -253,7 +244,6 @@ def test_exactly_the_cells_cut_off_from_the_input_are_flagged():
     cells); 12 of each kind, spread over the space."""
     import random
 
-    from diswot_mm.models.search_spaces import NASBench201, alias_to_choices
     from diswot_mm.models.search_spaces.nas_bench_201 import arch_strings
 
     def cut_off(arch):
@@ -271,12 +261,10 @@ def test_exactly_the_cells_cut_off_from_the_input_are_flagged():
     rng = random.Random(0)
     sample = rng.sample(dead, 12) + rng.sample(
         [a for a in cells if not cut_off(a)], 12)
-    cfg = Config.fromfile(f'{REPO}/configs/_base_/models/nb201_supernet.py')
-    supernet = build(cfg.model)
+    supernet = nb201_supernet()
     est = estimator(reject_input_independent=False)
     flags = []
     for arch in sample:
-        supernet.mutator.set_choices(alias_to_choices(
-            supernet.mutator, NASBench201.decode(arch)))
+        select(supernet, arch)
         flags.append(est.score(supernet, key=arch)['ignores_input'])
     assert flags == [1.0] * 12 + [0.0] * 12

@@ -7,11 +7,10 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import REPO
+from conftest import REPO, select
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from diswot_mm.models.search_spaces import alias_to_choices
 from diswot_mm.models.task_modules.estimators import combine_scores
 from diswot_mm.registry import MODELS, TASK_UTILS
 
@@ -66,10 +65,8 @@ def test_ensemble_scores_members_and_combines_a_population():
     assert ensemble.members['snip'].seed == 3
     archs = ['111', '333', '571', '777']
     results, own_snip = [], []
-    backbone = supernet.architecture.backbone
     for arch in archs:
-        supernet.mutator.set_choices(
-            alias_to_choices(supernet.mutator, backbone.decode(arch)))
+        select(supernet, arch)
         results.append(ensemble.score(supernet, key=arch))
         own_snip.append(snip.score(supernet, key=arch)['snip'])
     assert [r['snip.score'] for r in results] == pytest.approx(own_snip)

@@ -4,7 +4,7 @@ import random
 
 import pytest
 import torch
-from conftest import REPO
+from conftest import REPO, select
 from mmengine import fileio
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
@@ -12,7 +12,6 @@ from mmrazor.structures import convert_fix_subnet, export_fix_subnet
 
 from diswot_mm.models.search_spaces import (
     NASBench201,
-    alias_to_choices,
     arch_to_index,
     choices_to_alias,
     index_to_arch,
@@ -32,12 +31,6 @@ def resources(model, size=32):
         dict(type='mmrazor.ResourceEstimator',
              input_shape=(1, 3, size, size)))
     return estimator.estimate(model)
-
-
-def select(supernet, arch):
-    backbone = supernet.architecture.backbone
-    supernet.mutator.set_choices(
-        alias_to_choices(supernet.mutator, backbone.decode(arch)))
 
 
 def export_and_rebuild(supernet, cfg, arch, tmp_path, inputs):
