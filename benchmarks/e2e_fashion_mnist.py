@@ -71,23 +71,23 @@ samples = dict(_delete_=True, type='CIFARSamples', subset='cifar10',
 
 #: Selection rules found by tools/search.py: label -> (config lines added
 #: to the search config, its --cfg-options given the teacher checkpoint).
-FMNIST_DATA = ('dataloader={{_base_.search_cfg.estimator.dataloader}}, '
+FMNIST_DATA = ('dataloader={{_base_.train_cfg.estimator.dataloader}}, '
                'data_preprocessor='
-               '{{_base_.search_cfg.estimator.data_preprocessor}}')
+               '{{_base_.train_cfg.estimator.data_preprocessor}}')
 RULES = {
     'DisWOT (trained teacher)': (
-        '', lambda ckpt: [f'search_cfg.estimator.teacher_ckpt={ckpt}']),
+        '', lambda ckpt: [f'train_cfg.estimator.teacher_ckpt={ckpt}']),
     'DisWOT (random teacher)': (
-        '', lambda ckpt: ['search_cfg.estimator.teacher_init=gaussian']),
+        '', lambda ckpt: ['train_cfg.estimator.teacher_init=gaussian']),
     'DisWOT + ZiCo ensemble (trained teacher)': (
-        'search_cfg = dict(score_key="ensemble", estimator=dict('
+        'train_cfg = dict(score_key="ensemble", estimator=dict('
         '_delete_=True, type="EnsembleEstimator", estimators=dict('
-        'diswot={{_base_.search_cfg.estimator}}, zico=dict('
+        'diswot={{_base_.train_cfg.estimator}}, zico=dict('
         f'type="ZiCoEstimator", {FMNIST_DATA}))))',
         lambda ckpt: [
-            f'search_cfg.estimator.estimators.diswot.teacher_ckpt={ckpt}'
+            f'train_cfg.estimator.estimators.diswot.teacher_ckpt={ckpt}'
         ]),
-    'SNIP': ('search_cfg = dict(score_key="snip", estimator=dict('
+    'SNIP': ('train_cfg = dict(score_key="snip", estimator=dict('
              f'_delete_=True, type="SNIPEstimator", {FMNIST_DATA}))',
              lambda ckpt: []),
 }
@@ -117,7 +117,7 @@ def run_configs(work: str, fmnist: bool) -> dict:
     os.makedirs(folder, exist_ok=True)
     derived = {}
     for name, base in CONFIGS.items():
-        body = (["search_cfg = dict(estimator=dict(dataloader=dict("
+        body = (["train_cfg = dict(estimator=dict(dataloader=dict("
                  "dataset=samples)))"] if name == 'search' else [
                      f'{loader} = dict(dataset=samples)' for loader in
                      ('train_dataloader', 'val_dataloader',
@@ -160,7 +160,7 @@ def main():
 
     # 2. one search per selection rule (S1 is small: each search scores
     # every feasible student, so its pick is the rule's best)
-    budget = [f'search_cfg.constraints_range.params=[0,{args.budget}]']
+    budget = [f'train_cfg.constraints_range.params=[0,{args.budget}]']
     picks, found, search_seconds = {}, None, {}
     for label, (body, options) in RULES.items():
         config = rule_config(work, configs['search'], label, body)

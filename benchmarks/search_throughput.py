@@ -34,8 +34,7 @@ from mmengine.runner import Runner
 
 import diswot_mm  # noqa: F401
 from diswot_mm.models.task_modules.estimators.utils import batch_statistics
-from diswot_mm.registry import LOOPS, TASK_UTILS
-from diswot_mm.utils.cli import drop_training_keys
+from diswot_mm.registry import TASK_UTILS
 
 IMAGENET_SAMPLES = dict(
     batch_size=4,
@@ -63,20 +62,18 @@ def mean_ms(values):
 def search(cfg, dataloader, overrides):
     """A real search of ``cfg``: (the finished loop, its wall seconds)."""
     cfg = Config(cfg.to_dict())
-    cfg.search_cfg.estimator.dataloader = dataloader
+    cfg.train_cfg.estimator.dataloader = dataloader
     if dataloader is None:  # the embedded images: CIFAR-100 preprocessing
-        cfg.search_cfg.estimator.pop('data_preprocessor', None)
-    cfg.search_cfg.update(overrides)
-    drop_training_keys(cfg)
+        cfg.train_cfg.estimator.pop('data_preprocessor', None)
+    cfg.train_cfg.update(overrides)
     cfg.distill_configs = {}
     with tempfile.TemporaryDirectory() as work_dir:
         cfg.work_dir = work_dir
         cfg.log_level = 'WARNING'
         runner = Runner.from_cfg(cfg)
-        loop = LOOPS.build(cfg.search_cfg, default_args=dict(runner=runner))
         start = time.perf_counter()
-        loop.run()
-        return loop, time.perf_counter() - start
+        runner.train()
+        return runner.train_loop, time.perf_counter() - start
 
 
 def parts(loop, count):
@@ -86,7 +83,7 @@ def parts(loop, count):
     reference."""
     # imported after diswot_mm's compatibility fixes
     from mmrazor.engine.runner.utils import check_subnet_resources
-    model, estimator = loop.model, loop.score_estimator
+    model, estimator = loop.model, loop.estimator
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         resources = loop.search_config['resource_estimator']
         reference = TASK_UTILS.build(
@@ -98,7 +95,7 @@ def parts(loop, count):
     for arch in archs:
         choices = loop.choices_of(arch)
         start = time.perf_counter()
-        loop.estimator.check_subnet(model, choices, loop.constraints_range)
+        loop.resource_estimator.check_subnet(model, choices, loop.constraints_range)
         times['check'].append(time.perf_counter() - start)
         start = time.perf_counter()
         check_subnet_resources(model, choices, reference,
@@ -128,7 +125,7 @@ def main():
         loop, seconds = search(Config.fromfile(config), dataloader,
                                overrides)
         row = parts(loop, args.candidates)
-        estimator = loop.score_estimator
+        estimator = loop.estimator
         row.update(loop_ms=round(seconds / len(loop.records) * 1000, 2),
                    loop_candidates=len(loop.records),
                    repeats=estimator.repeats,

@@ -1,7 +1,7 @@
 # The S1 search of diswot_cifar100.py for a ResNet56 teacher.
 _base_ = ['./diswot_cifar100.py']
 
-search_cfg = dict(
+train_cfg = dict(
     estimator=dict(teacher='configs/_base_/models/resnet56_cifar.py'))
 distill_configs = dict(
     diswot='configs/distill/kd_resnet56_resnet20_cifar100.py',

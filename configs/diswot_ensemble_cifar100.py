@@ -5,14 +5,14 @@
 #   python tools/search.py configs/diswot_ensemble_cifar100.py
 _base_ = ['./diswot_cifar100.py']
 
-search_cfg = dict(
+train_cfg = dict(
     estimator=dict(
         _delete_=True,
         type='EnsembleEstimator',
         mode='rank',
         # the search's minibatch for the members that set none (ZiCo)
-        dataloader={{_base_.search_cfg.estimator.dataloader}},
+        dataloader={{_base_.train_cfg.estimator.dataloader}},
         estimators=dict(
-            diswot={{_base_.search_cfg.estimator}},
+            diswot={{_base_.train_cfg.estimator}},
             zico=dict(type='ZiCoEstimator'))),
     score_key='ensemble')

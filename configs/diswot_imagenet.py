@@ -4,6 +4,7 @@
 # without it, the 20 embedded CIFAR-100 images resized to 224 (smoke test).
 _base_ = [
     './_base_/models/imagenet_resnet_supernet.py',
+    './_base_/schedules/training_free_search.py',
     './_base_/default_runtime.py',
 ]
 
@@ -14,8 +15,7 @@ imagenet_preprocessor = dict(
     std=[58.395, 57.12, 57.375],
     to_rgb=True)
 
-search_cfg = dict(
-    type='TrainingFreeSearchLoop',
+train_cfg = dict(
     estimator=dict(
         type='DisWOTEstimator',
         teacher='configs/_base_/models/resnet34_imagenet.py',
@@ -38,8 +38,6 @@ search_cfg = dict(
         data_preprocessor=imagenet_preprocessor,
         repeats=5,  # as configs/diswot_cifar100.py (S1 ablation)
         seed=0),
-    score_key='diswot',
-    max_epochs=20,
     num_candidates=50,
     top_k=10,
     num_mutation=25,
@@ -47,19 +45,21 @@ search_cfg = dict(
     constraints_range=dict(flops=(0, 1900)),  # M FLOPs, about ResNet18's
     resource_estimator=dict(
         type='ActivePathResourceEstimator', input_shape=(1, 3, 224, 224)),
-    seed=0)
+    # without data/imagenet on disk: the 20 embedded CIFAR-100 test images
+    # resized to 224 (said in the log and the outputs)
+    sample_fallback=dict(
+        data_root='data/imagenet',
+        dataloader=dict(
+            batch_size=20,
+            dataset=dict(
+                type='CIFARSamples',
+                subset='cifar100',
+                pipeline=[
+                    dict(type='mmpretrain.Resize', scale=224),
+                    dict(type='mmpretrain.PackInputs'),
+                ]),
+            sampler=dict(type='DefaultSampler', shuffle=False))))
 
-# Used by tools/search.py when data/imagenet is not on disk.
-sample_dataloader = dict(
-    batch_size=20,
-    dataset=dict(
-        type='CIFARSamples',
-        subset='cifar100',
-        pipeline=[
-            dict(type='mmpretrain.Resize', scale=224),
-            dict(type='mmpretrain.PackInputs'),
-        ]),
-    sampler=dict(type='DefaultSampler', shuffle=False))
 # tools/search.py writes work_dir/distill_<name>.py: each config below with
 # the chosen student, ready for tools/dist_train.sh (ResNet34 teacher).
 distill_configs = dict(

@@ -6,7 +6,7 @@ _base_ = ['./diswot_cifar100.py']
 model = dict(architecture=dict(backbone=dict(
     _delete_=True, type='NASBench201', channels=16, num_cells=5)))
 
-search_cfg = dict(
+train_cfg = dict(
     max_epochs=20,
     num_candidates=36,
     top_k=8,

@@ -4,7 +4,7 @@
 #   python tools/analysis/rank_correlation.py configs/rank_s1_cifar100.py
 _base_ = ['./diswot_cifar100.py']
 
-diswot = {{_base_.search_cfg.estimator}}
+diswot = {{_base_.train_cfg.estimator}}
 params = dict(type='ParamsEstimator')
 snip = dict(type='SNIPEstimator')
 zico = dict(type='ZiCoEstimator')

@@ -7,8 +7,8 @@
 _base_ = ['./e2e/search_fmnist.py']
 
 fmnist = dict(  # 64 Fashion-MNIST training images, as the e2e search
-    dataloader={{_base_.search_cfg.estimator.dataloader}},
-    data_preprocessor={{_base_.search_cfg.estimator.data_preprocessor}})
+    dataloader={{_base_.train_cfg.estimator.dataloader}},
+    data_preprocessor={{_base_.train_cfg.estimator.data_preprocessor}})
 diswot = dict(
     type='DisWOTEstimator',
     teacher='configs/e2e/teacher_resnet56_fmnist.py',

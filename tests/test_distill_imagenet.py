@@ -70,10 +70,10 @@ def test_search_writes_imagenet_distill_configs_for_its_student(
     result = subprocess.run(
         [sys.executable, 'tools/search.py', 'configs/diswot_imagenet.py',
          '--work-dir', str(tmp_path), '--cfg-options',
-         'search_cfg.estimator.repeats=1', 'search_cfg.max_epochs=1',
-         'search_cfg.num_candidates=2', 'search_cfg.top_k=1',
-         'search_cfg.num_mutation=0', 'search_cfg.num_crossover=0',
-         'sample_dataloader.batch_size=4'],
+         'train_cfg.estimator.repeats=1', 'train_cfg.max_epochs=1',
+         'train_cfg.num_candidates=2', 'train_cfg.top_k=1',
+         'train_cfg.num_mutation=0', 'train_cfg.num_crossover=0',
+         'train_cfg.sample_fallback.dataloader.batch_size=4'],
         cwd=REPO, capture_output=True, text=True, timeout=600,
         env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert result.returncode == 0, result.stderr[-3000:]

@@ -95,9 +95,9 @@ def test_ensemble_drives_a_two_generation_search(tmp_path):
     result = subprocess.run(
         [sys.executable, 'tools/search.py',
          'configs/diswot_ensemble_cifar100.py', '--work-dir', str(tmp_path),
-         '--cfg-options', 'search_cfg.max_epochs=2',
-         'search_cfg.num_candidates=8', 'search_cfg.top_k=3',
-         'search_cfg.num_mutation=3', 'search_cfg.num_crossover=3'],
+         '--cfg-options', 'train_cfg.max_epochs=2',
+         'train_cfg.num_candidates=8', 'train_cfg.top_k=3',
+         'train_cfg.num_mutation=3', 'train_cfg.num_crossover=3'],
         cwd=REPO, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.load(open(tmp_path / 'candidates.json'))

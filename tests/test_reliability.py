@@ -14,10 +14,10 @@ from diswot_mm.engine.runner.search_state import FORMAT_VERSION
 
 CONFIG = 'configs/diswot_cifar100.py'
 # a quick search: 1 repeat, 6 per generation, students <= 0.3 M (26 of 64)
-QUICK = ['search_cfg.estimator.repeats=1', 'search_cfg.num_candidates=6',
-         'search_cfg.top_k=2', 'search_cfg.num_mutation=2',
-         'search_cfg.num_crossover=2',
-         'search_cfg.constraints_range.params=[0,0.3]']
+QUICK = ['train_cfg.estimator.repeats=1', 'train_cfg.num_candidates=6',
+         'train_cfg.top_k=2', 'train_cfg.num_mutation=2',
+         'train_cfg.num_crossover=2',
+         'train_cfg.constraints_range.params=[0,0.3]']
 
 
 def run(args, timeout=600):
@@ -113,7 +113,7 @@ def test_state_of_another_config_or_format_is_refused(reference, tmp_path):
     foreign = tmp_path / 'search_epoch_5.json'
     foreign.write_text(json.dumps(state))
     result = search(tmp_path, '--resume', str(foreign),
-                    options=['search_cfg.seed=7'])
+                    options=['train_cfg.seed=7'])
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
     assert 'written by another search config' in last
@@ -163,8 +163,8 @@ def test_teacher_file_that_is_not_a_checkpoint_in_the_search(
         bad_checkpoints, tmp_path):
     for path in bad_checkpoints:
         result = search(tmp_path,
-                        options=[f'search_cfg.estimator.teacher_ckpt={path}'])
+                        options=[f'train_cfg.estimator.teacher_ckpt={path}'])
         assert result.returncode != 0
         last = result.stderr.strip().splitlines()[-1]
-        assert f"search_cfg.estimator.teacher_ckpt='{path}' is not a " \
+        assert f"train_cfg.estimator.teacher_ckpt='{path}' is not a " \
             'readable PyTorch checkpoint' in last

@@ -19,8 +19,8 @@ from diswot_mm.registry import MODELS
 CONFIG = 'configs/diswot_cifar100.py'
 # 8 per generation over S1 (64 candidates, 45 within 0.5 M params): several
 # generations before the space is exhausted.
-SMALL = ['search_cfg.num_candidates=8', 'search_cfg.top_k=3',
-         'search_cfg.num_mutation=3', 'search_cfg.num_crossover=3']
+SMALL = ['train_cfg.num_candidates=8', 'train_cfg.top_k=3',
+         'train_cfg.num_mutation=3', 'train_cfg.num_crossover=3']
 
 
 def search_cmd(work_dir, *options, resume=False):
@@ -151,7 +151,7 @@ def test_slurm_two_tasks_equal_single_process(uninterrupted, tmp_path):
 
 def test_impossible_constraint_is_a_clear_error(tmp_path):
     result = run(search_cmd(tmp_path,
-                            'search_cfg.constraints_range.params=[0,0.01]'))
+                            'train_cfg.constraints_range.params=[0,0.01]'))
     assert result.returncode != 0
     assert 'no candidate satisfies' in result.stderr
     assert 'smallest subnet' in result.stderr and 'Widen' in result.stderr
@@ -159,7 +159,7 @@ def test_impossible_constraint_is_a_clear_error(tmp_path):
 
 def test_unknown_estimator_lists_registered_ones(tmp_path):
     result = run(search_cmd(tmp_path,
-                            'search_cfg.estimator.type=NoSuchEstimator'))
+                            'train_cfg.estimator.type=NoSuchEstimator'))
     assert result.returncode != 0
     assert 'DisWOTEstimator' in result.stderr
 

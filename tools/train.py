@@ -3,7 +3,8 @@
 mmpretrain's tools/train.py for diswot_mm configs (teachers, students,
 distillation): work_dir, --resume (auto or a checkpoint), --amp,
 --cfg-options, launchers; the best top-1 checkpoint is kept by the
-config's CheckpointHook (save_best).
+config's CheckpointHook (save_best). A search config (``train_cfg`` a
+TrainingFreeSearchLoop) runs the search, as ``tools/search.py`` does.
 """
 import argparse
 
@@ -13,7 +14,9 @@ import diswot_mm  # noqa: F401  (compat fixes, registries)
 from diswot_mm.utils.cli import (
     add_common_args,
     finish_distributed,
+    is_search_config,
     load_config,
+    run_search,
 )
 
 
@@ -41,6 +44,10 @@ def parse_args():
 def main():
     args = parse_args()
     cfg = load_config(args)
+    if is_search_config(cfg):
+        run_search(cfg, args.resume)
+        finish_distributed()
+        return
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
         cfg.default_hooks.checkpoint.save_best = None

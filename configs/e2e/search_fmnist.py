@@ -9,7 +9,7 @@ model = dict(
     architecture=dict(
         data_preprocessor={{_base_.data_preprocessor}},
         head=dict(num_classes=10)))
-search_cfg = dict(
+train_cfg = dict(
     estimator=dict(
         teacher='configs/e2e/teacher_resnet56_fmnist.py',
         teacher_ckpt=None,  # set by the driver: the trained teacher

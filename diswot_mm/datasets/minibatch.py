@@ -1,6 +1,6 @@
 """One real, preprocessed minibatch: what the training-free scores run on."""
 import copy
-from typing import Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import torch
 from mmengine.dataset import pseudo_collate
@@ -26,10 +26,30 @@ CIFAR100_PREPROCESSOR = dict(
     to_rgb=False)
 
 
+def _build_dataset(dataset_cfg: dict, key: str):
+    """Build the minibatch's data set; any failure is one error naming the
+    config key, the data set type and its root."""
+    try:
+        with DefaultScope.overwrite_default_scope('diswot_mm'):
+            dataset = DATASETS.build(copy.deepcopy(dataset_cfg))
+    except Exception as err:  # dataset classes raise many kinds
+        raise FileNotFoundError(
+            f'{key}: {dataset_cfg.get("type")} at data_root='
+            f'{dataset_cfg.get("data_root")!r} cannot be loaded '
+            f'({type(err).__name__}: {err}). Fix {key}.data_root (or put '
+            'the data there); the search does not score on other images.'
+        ) from None
+    if len(dataset) == 0:
+        raise ValueError(f'{key}: {dataset_cfg.get("type")} at data_root='
+                         f'{dataset_cfg.get("data_root")!r} holds no image.')
+    return dataset
+
+
 def load_minibatch(
         dataloader: Optional[dict] = None,
         data_preprocessor: Optional[dict] = None,
-        seed: int = 0) -> Tuple[torch.Tensor, torch.Tensor]:
+        seed: int = 0,
+        key: str = 'dataloader.dataset') -> Tuple[torch.Tensor, torch.Tensor]:
     """The first batch of a dataloader config, preprocessed.
 
     The batch is drawn here, not by the config's sampler, so that every
@@ -44,14 +64,21 @@ def load_minibatch(
             Defaults to :data:`CIFAR100_PREPROCESSOR`.
         seed (int): Seed of the shuffling when ``sampler.shuffle`` is on.
             Defaults to 0.
+        key (str): Where the dataset config sits, for error messages.
 
     Returns:
         tuple: ``inputs`` of shape (B, 3, H, W), float32, normalised, and
         ``labels`` of shape (B,), int64.
+
+    Raises:
+        FileNotFoundError: the data set cannot be built (missing or corrupt
+            data, a mistyped root).
+        ValueError: an empty data set, or images of different sizes (the
+            preprocessor would zero-pad them to the largest without a word).
     """
     cfg = copy.deepcopy(dataloader or SAMPLE_DATALOADER)
+    dataset = _build_dataset(cfg['dataset'], key)
     with DefaultScope.overwrite_default_scope('diswot_mm'):
-        dataset = DATASETS.build(cfg['dataset'])
         preprocessor = MODELS.build(
             copy.deepcopy(data_preprocessor or CIFAR100_PREPROCESSOR))
     batch_size = min(cfg.get('batch_size', len(dataset)), len(dataset))
@@ -60,39 +87,85 @@ def load_minibatch(
         indices = torch.randperm(len(dataset), generator=generator)
     else:
         indices = torch.arange(len(dataset))
-    batch = pseudo_collate(
-        [dataset[int(i)] for i in indices[:batch_size]])
-    data = preprocessor(batch, training=False)
+    items = [dataset[int(i)] for i in indices[:batch_size]]
+    sizes = sorted({tuple(item['inputs'].shape[-2:]) for item in items})
+    if len(sizes) > 1:
+        raise ValueError(
+            f'{key}: the minibatch holds images of {len(sizes)} sizes (H, W) '
+            f'from {sizes[0]} to {sizes[-1]}; they would be zero-padded to '
+            'the largest. Add a resize step to its pipeline, e.g. '
+            "dict(type='mmpretrain.Resize', scale=32) or "
+            "dict(type='mmpretrain.ResizeEdge', scale=256, edge='short') + "
+            "dict(type='mmpretrain.CenterCrop', crop_size=224), before "
+            'PackInputs.')
+    data = preprocessor(pseudo_collate(items), training=False)
     labels = torch.cat([s.gt_label for s in data['data_samples']])
     return data['inputs'].float(), labels.long()
 
 
-def dataset_on_disk(dataloader: dict) -> bool:
-    """Whether the data set of a dataloader config can be built here."""
-    try:
-        with DefaultScope.overwrite_default_scope('diswot_mm'):
-            DATASETS.build(copy.deepcopy(dataloader['dataset']))
-    except FileNotFoundError:
-        return False
-    return True
+def describe_minibatch(dataloader: Optional[dict],
+                       inputs: torch.Tensor) -> dict:
+    """What scores were computed on: data set type and root, number of
+    images, input shape (B, C, H, W), and whether it is the embedded
+    sample (``CIFARSamples``)."""
+    dataset = (dataloader or SAMPLE_DATALOADER)['dataset']
+    embedded = dataset.get('type') == 'CIFARSamples'
+    return dict(
+        dataset=str(dataset.get('type')),
+        data_root=('diswot_mm/datasets/cifar_samples'
+                   if embedded else dataset.get('data_root')),
+        images=int(inputs.shape[0]),
+        input_shape=list(inputs.shape),
+        embedded_sample=embedded)
 
 
-def fall_back_to_samples(estimator: dict,
-                         sample_dataloader: Optional[dict] = None,
-                         logger=None) -> None:
-    """If the data set of ``estimator['dataloader']`` (or of the dataloader
-    of a member of an ensemble's ``estimators``) is not on disk, score on
-    ``sample_dataloader`` (default: the embedded CIFAR-100 images) and say
-    so in the log."""
-    for member in estimator.get('estimators', {}).values():
-        fall_back_to_samples(member, sample_dataloader, logger)
+def describe_minibatches(info: Dict[str, dict]) -> str:
+    """One line per estimator (or member) of what it scores on."""
+    return '; '.join(
+        f'{name}: {m["images"]} images of {m["dataset"]} at '
+        f'{m["data_root"]!r}, input {tuple(m["input_shape"])}' +
+        (' (THE EMBEDDED SAMPLE, not your data set)'
+         if m['embedded_sample'] else '')
+        for name, m in info.items())
+
+
+def apply_sample_fallback(estimator: dict,
+                          fallback: Optional[dict] = None,
+                          logger=None,
+                          key: str = 'estimator') -> None:
+    """Score on the embedded sample where, and only where, the config says
+    so: when the data set of ``estimator['dataloader']`` (or of a member's
+    in an ensemble's ``estimators``) is missing AND its ``data_root`` is
+    ``fallback['data_root']``, the dataloader becomes ``fallback``'s
+    (default: the 20 embedded CIFAR-100 images), with a warning. Any other
+    missing data is left to :func:`load_minibatch`'s error.
+
+    Args:
+        estimator (dict): Estimator config, changed in place.
+        fallback (dict, optional): ``dict(data_root=..., dataloader=...)``;
+            None: no fallback.
+        key (str): Config key of ``estimator``, for the messages.
+    """
+    for name, member in estimator.get('estimators', {}).items():
+        apply_sample_fallback(member, fallback, logger,
+                              f'{key}.estimators.{name}')
     loader = estimator.get('dataloader')
-    if loader is None or dataset_on_disk(loader):
+    if not fallback or loader is None:
         return
-    message = (f'{loader["dataset"].get("data_root", loader["dataset"])} is '
-               'not on disk: scoring on the 20 CIFAR-100 test images '
-               'embedded in diswot_mm instead. Put the data set there for a '
-               'real minibatch.')
+    root = loader['dataset'].get('data_root')
+    if root != fallback['data_root']:
+        return
+    try:
+        _build_dataset(loader['dataset'], f'{key}.dataloader.dataset')
+        return
+    except FileNotFoundError:
+        pass
+    sample = fallback.get('dataloader') or SAMPLE_DATALOADER
+    message = (f'{loader["dataset"].get("type")} is not on disk at {root!r}:'
+               f' scoring on {sample["dataset"]["type"]} (the '
+               f'{sample.get("batch_size", "")} real test images embedded in '
+               'diswot_mm), as the config allows (sample_fallback). Put the '
+               'data set there for a real minibatch.')
     if logger is not None:
         logger.warning(message)
-    estimator['dataloader'] = sample_dataloader
+    estimator['dataloader'] = copy.deepcopy(sample)

@@ -1,11 +1,14 @@
-"""What tools/search.py, train.py and test.py share: common arguments and
-the config set-up of mmpretrain's tools."""
+"""What tools/search.py, train.py and test.py share: common arguments, the
+config set-up of mmpretrain's tools, and running a search config."""
 import argparse
 import os
 import os.path as osp
+import sys
+from typing import Optional
 
 import torch
 from mmengine.config import Config, DictAction
+from mmengine.registry import DefaultScope
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +36,18 @@ def load_config(args: argparse.Namespace) -> Config:
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'config {args.config!r} does not exist.')
     cfg = Config.fromfile(args.config)
+    renamed = [k for k in ('search_cfg', 'sample_dataloader') if k in cfg]
+    if renamed:
+        raise KeyError(
+            f'{args.config} sets {renamed}, the settings of an older '
+            'diswot_mm: the search now runs as an mmengine loop from '
+            'train_cfg, as mmrazor\'s search loops do. Rename search_cfg to '
+            'train_cfg (and {{_base_.search_cfg...}} to '
+            '{{_base_.train_cfg...}}), inherit '
+            'configs/_base_/schedules/training_free_search.py when the config '
+            'does not inherit a diswot_mm search config, and replace '
+            'sample_dataloader by train_cfg.sample_fallback=dict('
+            'data_root=<the root it stands in for>, dataloader=<it>).')
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
@@ -45,17 +60,81 @@ def load_config(args: argparse.Namespace) -> Config:
 
 #: What a search never uses but a config may inherit from data set /
 #: schedule bases (the estimator has its own minibatch).
-TRAINING_KEYS = ('train_dataloader', 'train_cfg', 'optim_wrapper',
-                 'param_scheduler', 'val_dataloader', 'val_cfg',
-                 'val_evaluator', 'test_dataloader', 'test_cfg',
-                 'test_evaluator')
+EVALUATION_KEYS = ('param_scheduler', 'val_dataloader', 'val_cfg',
+                   'val_evaluator', 'test_dataloader', 'test_cfg',
+                   'test_evaluator')
 
 
-def drop_training_keys(cfg: Config) -> None:
-    """Set :data:`TRAINING_KEYS` to None, so that a Runner built for a
-    training-free search trains, validates and tests nothing."""
-    for key in TRAINING_KEYS:
+def is_search_config(cfg: Config) -> bool:
+    """Whether ``cfg.train_cfg`` is a training-free search loop."""
+    from diswot_mm.engine import TrainingFreeSearchLoop
+    from diswot_mm.registry import LOOPS
+    loop_type = (cfg.get('train_cfg') or {}).get('type')
+    if not isinstance(loop_type, str):
+        return False
+    with DefaultScope.overwrite_default_scope('diswot_mm'):
+        loop = LOOPS.get(loop_type)
+    return isinstance(loop, type) and issubclass(loop,
+                                                 TrainingFreeSearchLoop)
+
+
+def run_search(cfg: Config, resume: Optional[str] = None) -> dict:
+    """Run a search config with mmengine's Runner (``runner.train()``, as
+    mmrazor's search configs are run) and print the chosen student.
+
+    Args:
+        cfg (Config): A config whose ``train_cfg`` is a
+            TrainingFreeSearchLoop.
+        resume (str, optional): A ``search_epoch_N.json``, ``'auto'`` (the
+            newest valid one of the work_dir) or None (a fresh search).
+
+    Returns:
+        dict: The chosen candidate's record.
+    """
+    from mmengine.runner import Runner
+
+    from diswot_mm.datasets import describe_minibatches
+    from diswot_mm.registry import MODELS
+    for key in EVALUATION_KEYS:
         cfg[key] = None
+    cfg.train_cfg.resume_from = resume
+    try:
+        runner = Runner.from_cfg(cfg)
+    except KeyError as err:
+        if 'registry' not in str(err):
+            raise
+        spaces = sorted(
+            name for name, cls in MODELS.module_dict.items()
+            if cls.__module__.startswith('diswot_mm.models.search_spaces'))
+        raise KeyError(f'{err}. Search spaces registered in diswot_mm: '
+                       f'{spaces}.') from err
+    try:
+        runner.train()
+    except KeyboardInterrupt:
+        if runner.rank == 0:
+            loop = runner.train_loop
+            state = getattr(loop, 'last_state', None)
+            print('\nInterrupted. ' + (
+                f'The search state is {state}; continue with: python '
+                f'tools/search.py {cfg.filename} --work-dir {cfg.work_dir} '
+                '--resume' if state else
+                'No generation had finished: nothing to resume; run the '
+                'command again.'), file=sys.stderr)
+        sys.exit(130)
+    best = runner.train_loop.best
+    if runner.rank == 0:
+        loop = runner.train_loop
+        print(f'\nChosen student: {best["arch"]}  ({loop.score_key}='
+              f'{best["score"]:.6g}, params={best["params"]:.4f} M, '
+              f'flops={best["flops"]:.2f} M)\nScores computed on: '
+              f'{describe_minibatches(loop.minibatch)}\nOutputs in '
+              f'{cfg.work_dir}: best_fix_subnet.yaml, student.py, '
+              'candidates.csv, candidates.json, score_vs_flops.png')
+        for name in cfg.get('distill_configs', {}):
+            path = osp.join(cfg.work_dir, f'distill_{name}.py')
+            print(f'Distil it: bash tools/dist_train.sh {path} N '
+                  '--cfg-options model.teacher_ckpt=TEACHER.pth')
+    return best
 
 
 def finish_distributed() -> None:

@@ -17,6 +17,7 @@ import signal
 import sys
 
 import diswot_mm  # noqa: F401
+from diswot_mm.engine.hooks import search_report_hook
 from diswot_mm.engine.runner import search_loop, search_state
 from diswot_mm.models.task_modules.estimators import (
     ActivePathResourceEstimator,
@@ -70,8 +71,8 @@ elif MOMENT == 'torn':
 elif MOMENT == 'replace':
     search_state.os = proxy(os, replace=on_nth(os.replace))
 elif MOMENT == 'report':
-    search_loop.write_search_report = on_nth(
-        search_loop.write_search_report)
+    search_report_hook.write_search_report = on_nth(
+        search_report_hook.write_search_report)
 else:
     raise SystemExit(f'unknown moment {MOMENT!r}')
 

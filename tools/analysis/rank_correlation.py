@@ -27,7 +27,7 @@ from diswot_mm.analysis import (
     rank_correlations,
     regret_summary,
 )
-from diswot_mm.datasets import fall_back_to_samples
+from diswot_mm.datasets import apply_sample_fallback, describe_minibatches
 from diswot_mm.models.search_spaces import alias_to_choices
 from diswot_mm.registry import MODELS, TASK_UTILS
 from diswot_mm.utils.cli import add_common_args, load_config
@@ -96,15 +96,18 @@ def main():
         per_seed = {}
         for seed in rank_cfg.get('seeds', [0]):
             est_cfg = dict(est_cfg, seed=seed)
-            fall_back_to_samples(est_cfg, cfg.get('sample_dataloader'))
+            apply_sample_fallback(
+                est_cfg, cfg.get('train_cfg', {}).get('sample_fallback'),
+                key=f'rank_cfg.estimators.{name}')
             start = time.perf_counter()
             with DefaultScope.overwrite_default_scope('diswot_mm'):
                 estimator = TASK_UTILS.build(est_cfg)
-            print(f'{name} (seed {seed}):')
+            print(f'{name} (seed {seed}), scores computed on: ' +
+                  describe_minibatches(estimator.minibatch_info))
             results = score_all(supernet, estimator, archs)
             seconds = time.perf_counter() - start
             main_key = estimator.score_name
-            if hasattr(estimator, 'combine'):  # relative to all archs
+            if estimator.population_relative:  # relative to all archs
                 for r, value in zip(results, estimator.combine(results)):
                     r[main_key] = value
             rankings = {name: [r[main_key] for r in results]}

@@ -1,7 +1,9 @@
-"""Training-free evolution search: mmrazor's EvolutionSearchLoop scoring each
-candidate with an estimator (DisWOT by default) instead of validation."""
+"""Training-free evolution search: mmrazor's evolution search, each candidate
+scored by a training-free estimator (DisWOT by default) instead of being
+validated, run by mmengine's Runner from ``train_cfg``."""
 import copy
 import glob
+import inspect
 import json
 import math
 import os
@@ -14,18 +16,18 @@ from mmengine.dist import all_gather_object, get_rank, get_world_size
 from mmengine.model import is_model_wrapper
 from mmengine.runner.base_loop import BaseLoop
 from mmengine.utils import ProgressBar
-from mmrazor.engine.runner import EvolutionSearchLoop
 from mmrazor.engine.runner.utils import check_subnet_resources
-from mmrazor.structures import convert_fix_subnet, export_fix_subnet
 
+from diswot_mm.datasets import apply_sample_fallback, describe_minibatches
 from diswot_mm.models.search_spaces import alias_to_choices, choices_to_alias
+from diswot_mm.models.task_modules.estimators import TrainingFreeEstimator
 from diswot_mm.registry import LOOPS, TASK_UTILS
 
-from .search_report import write_search_report
 from .search_state import (
     FORMAT_VERSION,
     STATE_PATTERN,
     SearchStateError,
+    config_diff,
     config_hash,
     find_states,
     newest_valid_state,
@@ -35,19 +37,26 @@ from .search_state import (
 
 
 @LOOPS.register_module()
-class TrainingFreeSearchLoop(EvolutionSearchLoop):
+class TrainingFreeSearchLoop(BaseLoop):
     """Evolution search that scores candidates without training them.
 
-    Each generation (an mmrazor "epoch") scores the candidates it has not
-    scored before with ``estimator.score(model, key=arch)[score_key]``
-    (re-scoring all held candidates with ``estimator.combine(records)`` when
-    the estimator's score is relative to the population, as an ensemble's
-    mean rank is), keeps the ``top_k`` of everything scored so far, and
-    breeds the next generation from them by mutation and crossover (filled
-    up with random samples), all within ``constraints_range``. No candidate
-    is scored twice; the search stops early when no new feasible candidate
-    can be found (the space is exhausted). Scores keep full precision
-    (mmrazor rounds to 2 decimals, which collapses training-free scores).
+    The loop of mmrazor's ``EvolutionSearchLoop`` (generations of mutation
+    and crossover of the ``top_k`` under ``constraints_range``) with a
+    training-free ``estimator`` in place of validation. Each generation (an
+    "epoch") scores the candidates not scored before with
+    ``estimator.score(model, key=arch)[score_key]`` (re-scoring all held
+    candidates with ``estimator.combine`` when the score is relative to the
+    population, as an ensemble's mean rank is) and keeps the ``top_k`` of
+    everything scored so far. No candidate is scored twice; the search stops
+    early when no new feasible candidate can be found. Scores keep full
+    precision (mmrazor rounds to 2 decimals, which collapses training-free
+    scores). A candidate whose scoring raises is recorded as infeasible
+    with the error, and the search goes on.
+
+    Run by the Runner (``train_cfg = dict(type='TrainingFreeSearchLoop',
+    ...)``, ``runner.train()``), it fires ``before_train`` and
+    ``after_train``; the outputs (fix_subnet, candidate table, plot,
+    student and distillation configs) are written by ``SearchReportHook``.
 
     Reproducible: one seeded RNG drives sampling, its state is saved with
     the scores after every generation (``search_epoch_N.json``: JSON,
@@ -60,8 +69,10 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
     Args:
         runner (Runner): The runner; ``runner.model`` is an mmrazor algorithm
             with a ``mutator`` and an ``architecture`` (e.g. SPOS).
-        estimator (dict): Config of a training-free estimator with
-            ``score(model, key) -> dict``.
+        estimator (dict): Config of a :class:`TrainingFreeEstimator`.
+        dataloader (dict): The Runner's ``train_dataloader`` (mmengine's
+            hooks read its metainfo); the scores use the estimators' own
+            minibatch (``estimator.dataloader``), not this.
         score_key (str): Key of the score to maximise. Defaults to
             ``'diswot'``.
         max_epochs (int): Generations. Defaults to 20.
@@ -69,7 +80,9 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
         top_k (int): Parents kept. Defaults to 10.
         num_mutation (int): Children by mutation per generation. Defaults
             to 25.
-        num_crossover (int): Children by crossover. Defaults to 25.
+        num_crossover (int): Children by crossover. Defaults to 25. When
+            ``num_mutation + num_crossover`` exceeds ``num_candidates`` both
+            are scaled down when a generation breeds (said in the log).
         mutate_prob (float): Per-choice mutation probability. Defaults to
             0.1.
         crossover_prob (float): Per-choice probability of taking the second
@@ -82,14 +95,21 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
         max_sample_tries (int): Random draws tried per new candidate before
             the space counts as exhausted. Defaults to 200.
         seed (int): Seed of the search RNG. Defaults to 0.
-        max_keep_ckpts (int): Search checkpoints kept. Defaults to 3.
+        max_keep_ckpts (int): Search states of this config kept. Defaults
+            to 3.
         resume_from (str, optional): A ``search_epoch_N.json`` to resume
             from, or ``'auto'``: the newest valid one of the work_dir.
+        sample_fallback (dict, optional): ``dict(data_root=ROOT,
+            dataloader=None)``: when the estimator's data set at ``ROOT`` is
+            missing, score on ``dataloader`` (default: the 20 CIFAR-100 test
+            images embedded in diswot_mm), loudly. The demo configs set it;
+            without it (or for any other root) missing data is an error.
     """
 
     def __init__(self,
                  runner,
                  estimator: dict,
+                 dataloader: Any,
                  score_key: str = 'diswot',
                  max_epochs: int = 20,
                  num_candidates: int = 50,
@@ -103,18 +123,19 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
                  max_sample_tries: int = 200,
                  seed: int = 0,
                  max_keep_ckpts: int = 3,
-                 resume_from: Optional[str] = None) -> None:
-        # No dataloader or evaluator: skip EvolutionSearchLoop's and
-        # EpochBasedTrainLoop's constructors, which require both.
-        BaseLoop.__init__(self, runner, dataloader=[])
-        if num_mutation + num_crossover > num_candidates:
-            raise ValueError(
-                f'num_mutation + num_crossover ({num_mutation} + '
-                f'{num_crossover}) must not exceed num_candidates '
-                f'({num_candidates}).')
-        if not 0 < top_k <= num_candidates:
-            raise ValueError(f'top_k must be in [1, num_candidates='
-                             f'{num_candidates}], got {top_k}.')
+                 resume_from: Optional[str] = None,
+                 sample_fallback: Optional[dict] = None) -> None:
+        super().__init__(runner, dataloader)
+        for name, value in (('num_candidates', num_candidates),
+                            ('top_k', top_k), ('max_epochs', max_epochs)):
+            if value < 1:
+                raise ValueError(f'train_cfg.{name} must be >= 1, got '
+                                 f'{value}.')
+        for name, value in (('num_mutation', num_mutation),
+                            ('num_crossover', num_crossover)):
+            if value < 0:
+                raise ValueError(f'train_cfg.{name} must be >= 0, got '
+                                 f'{value}.')
         self._max_epochs = max_epochs
         self._epoch = 0
         self.num_candidates = num_candidates
@@ -145,8 +166,12 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
 
         resource_estimator = resource_estimator or dict(
             type='ActivePathResourceEstimator', input_shape=(1, 3, 32, 32))
-        self.estimator = TASK_UTILS.build(resource_estimator)
-        self.score_estimator = build_score_estimator(estimator)
+        self.resource_estimator = TASK_UTILS.build(resource_estimator)
+        estimator = copy.deepcopy(estimator)
+        apply_sample_fallback(estimator, sample_fallback, runner.logger,
+                              'train_cfg.estimator')
+        self.estimator = build_score_estimator(estimator)
+        self.minibatch = self.estimator.minibatch_info
         # what a resumed state must have been written with
         self.search_config = json.loads(json.dumps(dict(
             model=runner.cfg.get('model'), estimator=estimator,
@@ -162,7 +187,29 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
         self.rng = random.Random(seed)
         self.records: Dict[str, dict] = {}  # arch -> scored candidate
         self.infeasible: Dict[str, dict] = {}  # arch -> resources
+        self.pending_resources: Dict[str, dict] = {}  # this generation's
         self.exhausted = False
+        self.last_state: Optional[str] = None  # newest state written
+        self.best: Optional[dict] = None  # set when the search ends
+        self._told_breeding = False
+
+    # ----- what mmengine's Runner and hooks read --------------------------
+    @property
+    def max_epochs(self) -> int:
+        return self._max_epochs
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    @property
+    def iter(self) -> int:
+        """Candidates scored so far."""
+        return len(self.records)
+
+    @property
+    def max_iters(self) -> int:
+        return self._max_epochs * self.num_candidates
 
     # ----- candidate naming -------------------------------------------
     def arch_of(self, choices: Dict[str, Any]) -> str:
@@ -226,23 +273,41 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
         one batch-1 forward), else mmrazor's ``check_subnet_resources``
         (a sliced copy per candidate)."""
         start = time.perf_counter()
-        check = getattr(self.estimator, 'check_subnet', None)
+        check = getattr(self.resource_estimator, 'check_subnet', None)
         if check is not None:
             result = check(self.model, choices, self.constraints_range)
         else:
             result = check_subnet_resources(self.model, choices,
-                                            self.estimator,
+                                            self.resource_estimator,
                                             self.constraints_range)
         self.timing['check'] += time.perf_counter() - start
         return result
 
+    def _breeding_counts(self):
+        """(num_mutation, num_crossover) for a breeding generation, scaled
+        down proportionally when together they exceed num_candidates."""
+        bred = self.num_mutation + self.num_crossover
+        if bred <= self.num_candidates:
+            return self.num_mutation, self.num_crossover
+        mutation = self.num_mutation * self.num_candidates // bred
+        crossover = self.num_candidates - mutation
+        if not self._told_breeding:
+            self.runner.logger.info(
+                f'num_mutation + num_crossover ({self.num_mutation} + '
+                f'{self.num_crossover}) exceed num_candidates '
+                f'({self.num_candidates}): breeding {mutation} + {crossover}'
+                ' per generation.')
+            self._told_breeding = True
+        return mutation, crossover
+
     def next_generation(self) -> List[str]:
         """New, feasible, never-scored candidates of this generation."""
-        self.pending_resources: Dict[str, dict] = {}
+        self.pending_resources = {}
         archs: List[str] = []
         if self.top_k_archs:
-            self._collect(self._mutation, self.num_mutation, archs)
-            self._collect(self._crossover, self.num_crossover, archs)
+            mutation, crossover = self._breeding_counts()
+            self._collect(self._mutation, mutation, archs)
+            self._collect(self._crossover, crossover, archs)
         self._collect(self._random_choices, self.num_candidates - len(archs),
                       archs)
         if not archs and not self.records:
@@ -262,26 +327,49 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
                 f'{reach["max"]["params"]:.4f} M. Widen the range.')
 
     # ----- scoring ---------------------------------------------------------
+    def _score_one(self, arch: str) -> Dict[str, Any]:
+        """The estimator's scores of ``arch``; a candidate whose scoring
+        raises gets ``score_key = -inf`` and ``error``."""
+        self.mutator.set_choices(self.choices_of(arch))
+        try:
+            scores = self.estimator.score(self.model, key=arch)
+        except Exception as err:  # noqa: B902 (one candidate, not the run)
+            message = f'{type(err).__name__}: {err}'.splitlines()[0][:500]
+            self.runner.logger.warning(
+                f'candidate {arch}: scoring failed ({message}); recorded as '
+                'infeasible.')
+            return {self.score_key: -math.inf, 'error': message}
+        if self.score_key not in scores:
+            raise KeyError(f'score_key {self.score_key!r} is not among '
+                           f'the estimator outputs {sorted(scores)}.')
+        return {k: float(v) for k, v in scores.items()}
+
     def score_candidates(self, archs: List[str]) -> None:
-        """Score ``archs``; each rank scores its share, results gathered."""
+        """Score ``archs``; each rank scores its share, results gathered.
+
+        Raises:
+            RuntimeError: every candidate of the generation failed (quoting
+                the first error): the estimator, not a candidate, is broken.
+        """
         rank, world_size = get_rank(), get_world_size()
         mine = archs[rank::world_size]
         bar = ProgressBar(len(mine)) if rank == 0 and mine else None
         results = {}
         start = time.perf_counter()
         for arch in mine:
-            self.mutator.set_choices(self.choices_of(arch))
-            scores = self.score_estimator.score(self.model, key=arch)
-            if self.score_key not in scores:
-                raise KeyError(f'score_key {self.score_key!r} is not among '
-                               f'the estimator outputs {sorted(scores)}.')
-            results[arch] = {k: float(v) for k, v in scores.items()}
+            results[arch] = self._score_one(arch)
             if bar is not None:
                 bar.update()
         self.timing['score'] += time.perf_counter() - start
         if world_size > 1:
             gathered = all_gather_object(results)
             results = {k: v for part in gathered for k, v in part.items()}
+        failed = [a for a in archs if 'error' in results[a]]
+        if failed and len(failed) == len(archs):
+            raise RuntimeError(
+                f'every candidate of generation {self._epoch + 1} failed to '
+                f'score ({len(archs)}); the first, {failed[0]}: '
+                f'{results[failed[0]]["error"]}')
         for arch in archs:  # in generation order, whatever the rank
             score = results[arch][self.score_key]
             self.records[arch] = dict(
@@ -298,12 +386,13 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
         mean rank): a new generation can change earlier candidates' ranks.
         Runs on every rank on the same records, in arch order, so all ranks
         and resumes agree."""
-        combine = getattr(self.score_estimator, 'combine', None)
-        if combine is None or self.score_key != getattr(
-                self.score_estimator, 'score_name', None):
+        if not (self.estimator.population_relative
+                and self.score_key == self.estimator.score_name):
             return
-        records = [self.records[arch] for arch in sorted(self.records)]
-        for record, score in zip(records, combine(records)):
+        records = [self.records[arch] for arch in sorted(self.records)
+                   if 'error' not in self.records[arch]]
+        for record, score in zip(records,
+                                 self.estimator.combine(records)):
             record[self.score_key] = record['score'] = score
 
     def _ranked(self) -> List[dict]:
@@ -317,10 +406,16 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
         return [r['arch'] for r in self._ranked()[:self.top_k]]
 
     # ----- the loop --------------------------------------------------------
-    def run(self) -> dict:
-        """Search, write the outputs, return the best candidate's record."""
+    def run(self):
+        """Search; the best candidate's record ends in :attr:`best` (the
+        ``after_train`` hooks write the outputs). Returns the model."""
+        self.runner.call_hook('before_train')
+        self.runner.logger.info('Scores computed on: ' +
+                                describe_minibatches(self.minibatch))
         if self.resume_from:
             self._resume()
+        else:
+            self._check_fresh_work_dir()
         logger = self.runner.logger
         while self._epoch < self._max_epochs and not self.exhausted:
             self.run_epoch()
@@ -332,11 +427,9 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
         if not self._ranked():
             raise RuntimeError('every scored candidate had a non-finite '
                                'score; nothing to select.')
-        best = self._ranked()[0]
-        if get_rank() == 0:
-            self._save_best_fix_subnet()
-            write_search_report(self, best)
-        return best
+        self.best = self._ranked()[0]
+        self.runner.call_hook('after_train')
+        return self.runner.model
 
     def run_epoch(self) -> None:
         """Generate, score and rank one generation; log its best and where
@@ -359,10 +452,12 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
             scalars['search/best_score'] = best['score']
         # curves for the config's vis_backends (local JSON, TensorBoard, ...)
         self.runner.visualizer.add_scalars(scalars, step=self._epoch + 1)
+        failed = sum('error' in self.records[a] for a in archs)
         self.runner.logger.info(
             f'Generation [{self._epoch + 1}/{self._max_epochs}] scored '
             f'{len(archs)} new ({len(self.records)} in all, '
-            f'{len(self.infeasible)} infeasible skipped), '
+            f'{len(self.infeasible)} infeasible skipped' +
+            (f', {failed} failed to score' if failed else '') + '), '
             f'{ms_per_candidate:.1f} ms/candidate '
             f'(checks {self.timing["check"] / wall:.0%}, scoring '
             f'{self.timing["score"] / wall:.0%}); best ' +
@@ -370,6 +465,7 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
              if best else 'none (no finite score yet)'))
         self._epoch += 1
 
+    # ----- the search state ------------------------------------------------
     def _state(self) -> dict:
         return dict(
             format_version=FORMAT_VERSION,
@@ -381,16 +477,55 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
             exhausted=self.exhausted,
             rng_state=self.rng.getstate())
 
+    def _own_states(self) -> List[str]:
+        """This config's states in the work_dir, oldest first."""
+        own = []
+        for path in find_states(self.runner.work_dir):
+            try:
+                with open(path) as f:
+                    if json.load(f).get('config_hash') == config_hash(
+                            self.search_config):
+                        own.append(path)
+            except (OSError, ValueError, AttributeError):
+                continue  # a torn or foreign file: never ours to delete
+        return own
+
     def _save_searcher_ckpt(self) -> None:
-        """Atomically write ``search_epoch_N.json``; keep the newest few."""
+        """Atomically write ``search_epoch_N.json``; keep the newest
+        ``max_keep_ckpts`` of this config (another search's are never
+        deleted)."""
         if get_rank() != 0:
             return
-        work_dir = self.runner.work_dir
-        write_state(osp.join(work_dir, STATE_PATTERN.format(self._epoch)),
-                    self._state())
+        self.last_state = osp.join(self.runner.work_dir,
+                                   STATE_PATTERN.format(self._epoch))
+        write_state(self.last_state, self._state())
         if self.max_keep_ckpts > 0:
-            for stale in find_states(work_dir)[:-self.max_keep_ckpts]:
+            for stale in self._own_states()[:-self.max_keep_ckpts]:
                 os.remove(stale)
+
+    def _check_fresh_work_dir(self) -> None:
+        """A fresh search refuses a work_dir holding another config's search
+        states (it would overwrite that search's states and outputs)."""
+        mine = config_hash(self.search_config)
+        for path in reversed(find_states(self.runner.work_dir)):
+            try:
+                with open(path) as f:
+                    state = json.load(f)
+                theirs = state['config_hash']
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+            if theirs == mine:
+                self.runner.logger.warning(
+                    f'{self.runner.work_dir} holds a search of this same '
+                    f'config ({osp.basename(path)}): starting afresh '
+                    'replaces it (--resume continues it instead).')
+                return
+            raise SearchStateError(
+                f'{self.runner.work_dir} holds another search ({path}; it '
+                f'differs in {config_diff(state.get("config"), self.search_config)})'
+                ': a fresh search there would overwrite its states and '
+                'outputs. Give another --work-dir, or delete its '
+                'search_epoch_*.json if you mean to replace it.')
 
     def _resume(self) -> None:
         """Load the state of ``resume_from`` (``'auto'``: the newest valid
@@ -402,11 +537,17 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
                                                       self.search_config)
             for bad, why in skipped:
                 logger.warning(f'--resume: skipped {bad}: {why}.')
+            if path is None and skipped:
+                raise SearchStateError(
+                    f'--resume: {work_dir} holds search states, none of this '
+                    f'config: {skipped[0][0]}: {skipped[0][1]}. Resuming '
+                    'needs the config that wrote them; for a new search '
+                    'give another --work-dir.')
             if path is None:
                 legacy = glob.glob(osp.join(work_dir, 'search_epoch_*.pkl'))
                 logger.info(
-                    f'--resume: no valid search state in {work_dir}; '
-                    'starting afresh.' +
+                    f'--resume: no search state in {work_dir}; starting '
+                    'afresh.' +
                     (f' ({len(legacy)} search_epoch_N.pkl of an older '
                      'diswot_mm are not read: pickles can run code.)'
                      if legacy else ''))
@@ -433,35 +574,42 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
         self.records = state['records']
         self.infeasible = state['infeasible']
         self.exhausted = state['exhausted']
+        self.last_state = path
         version, internal, gauss = state['rng_state']
         self.rng.setstate((version, tuple(internal), gauss))
         logger.info(f'Resumed from {path}: generation {self._epoch}, '
                     f'{len(self.records)} candidates scored.')
 
-    def _save_best_fix_subnet(self) -> None:
-        """``best_fix_subnet.yaml``: the mmrazor fix_subnet of the best."""
-        from mmengine import fileio
-        self.mutator.set_choices(self.choices_of(self._ranked()[0]['arch']))
-        fix_subnet, _ = export_fix_subnet(self.model)
-        fileio.dump(
-            convert_fix_subnet(fix_subnet),
-            osp.join(self.runner.work_dir, 'best_fix_subnet.yaml'))
 
+def build_score_estimator(cfg: dict) -> TrainingFreeEstimator:
+    """Build a training-free estimator.
 
-def build_score_estimator(cfg: dict):
-    """Build a training-free estimator; list the registered ones if the
-    type is unknown."""
-    try:
-        estimator = TASK_UTILS.build(copy.deepcopy(cfg))
-    except KeyError as err:
-        if str(cfg.get('type')) not in str(err):
-            raise
-        known = sorted(name for name, cls in TASK_UTILS.module_dict.items()
-                       if hasattr(cls, 'score'))
+    Raises:
+        KeyError: unknown type (listing the registered ones), or a setting
+            the estimator does not take (for an ensemble: which member path
+            to set it on).
+        TypeError: the type is not a :class:`TrainingFreeEstimator`.
+    """
+    known = sorted(name for name, cls in TASK_UTILS.module_dict.items()
+                   if isinstance(cls, type)
+                   and issubclass(cls, TrainingFreeEstimator)
+                   and not inspect.isabstract(cls))
+    cls = TASK_UTILS.get(cfg.get('type'))
+    if cls is None:
         raise KeyError(f'unknown estimator {cfg.get("type")!r}; the '
-                       f'registered training-free estimators are {known}.'
-                       ) from err
-    if not callable(getattr(estimator, 'score', None)):
-        raise TypeError(f'{type(estimator).__name__} has no score(model) '
-                        'method: it is not a training-free estimator.')
-    return estimator
+                       f'registered training-free estimators are {known}.')
+    if not (isinstance(cls, type) and issubclass(cls, TrainingFreeEstimator)):
+        raise TypeError(f'{cls.__name__} is not a training-free estimator '
+                        f'(registered ones: {known}).')
+    params = inspect.signature(cls.__init__).parameters
+    if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        unknown = sorted(set(cfg) - set(params) - {'type', '_scope_'})
+        if unknown:
+            hint = ''.join(
+                f' Set it on a member instead, e.g. '
+                f'train_cfg.estimator.estimators.{name}.{unknown[0]}'
+                for name in list(cfg.get('estimators', {}))[:1])
+            raise KeyError(
+                f'{cls.__name__} has no setting {unknown}; it takes '
+                f'{sorted(set(params) - {"self"})}.{hint}')
+    return TASK_UTILS.build(copy.deepcopy(cfg))

@@ -6,15 +6,18 @@ import math
 import os.path as osp
 from typing import List
 
+from mmengine import fileio
 from mmengine.config import Config
+from mmrazor.structures import convert_fix_subnet, export_fix_subnet
 
 COLUMNS = ('arch', 'semantic', 'relation', 'score', 'flops', 'params',
            'generation')
 
 
 def write_search_report(loop, best: dict) -> dict:
-    """Write the candidate table (CSV + JSON), the score-vs-FLOPs plot and
-    the student config into ``loop.runner.work_dir``; log where they are.
+    """Write the chosen fix_subnet, the candidate table (CSV + JSON, with
+    what the scores were computed on), the score-vs-FLOPs plot and the
+    student config into ``loop.runner.work_dir``; log where they are.
 
     Args:
         loop (TrainingFreeSearchLoop): The finished search.
@@ -32,6 +35,9 @@ def write_search_report(loop, best: dict) -> dict:
         plot=osp.join(work_dir, 'score_vs_flops.png'),
         subnet=osp.join(work_dir, 'best_fix_subnet.yaml'),
         student=osp.join(work_dir, 'student.py'))
+    loop.mutator.set_choices(loop.choices_of(best['arch']))
+    fix_subnet, _ = export_fix_subnet(loop.model)
+    fileio.dump(convert_fix_subnet(fix_subnet), paths['subnet'])
     columns = list(COLUMNS) + sorted(
         {k for r in records for k in r} - set(COLUMNS))
     with open(paths['table'], 'w', newline='') as f:
@@ -42,6 +48,7 @@ def write_search_report(loop, best: dict) -> dict:
         json.dump(
             dict(best=best, score_key=loop.score_key,
                  constraints_range=loop.constraints_range,
+                 minibatch=loop.minibatch,
                  candidates=records), f, indent=1, default=str)
     plot_score_vs_flops(records, best, loop.score_key, paths['plot'])
     configs = write_student_config(loop, paths['subnet'], paths['student'])

@@ -1,5 +1,8 @@
 from .active_path_resource_estimator import ActivePathResourceEstimator
-from .base_training_free import BaseTrainingFreeEstimator
+from .base_training_free import (
+    BaseTrainingFreeEstimator,
+    TrainingFreeEstimator,
+)
 from .diswot_estimator import DisWOTEstimator
 from .ensemble_estimator import EnsembleEstimator, combine_scores
 from .zero_cost_proxies import (
@@ -18,6 +21,6 @@ __all__ = [
     'ActivePathResourceEstimator', 'BaseTrainingFreeEstimator',
     'DisWOTEstimator', 'EnsembleEstimator', 'FlopsEstimator',
     'GradNormEstimator', 'JacobCovEstimator', 'NASWOTEstimator',
-    'ParamsEstimator', 'SNIPEstimator', 'SynFlowEstimator', 'ZenEstimator',
-    'ZiCoEstimator', 'combine_scores'
+    'ParamsEstimator', 'SNIPEstimator', 'SynFlowEstimator', 'TrainingFreeEstimator',
+    'ZenEstimator', 'ZiCoEstimator', 'combine_scores'
 ]

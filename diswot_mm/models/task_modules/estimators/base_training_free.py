@@ -1,20 +1,53 @@
-"""What every training-free estimator shares: one real minibatch, a device,
-and a seeded random initialisation per candidate."""
+"""The training-free estimator interface, and what the single-network ones
+share: one real minibatch, a device, a seeded random initialisation per
+candidate."""
 import math
 import warnings
-from abc import abstractmethod
-from typing import Dict, Optional
+from abc import ABCMeta, abstractmethod
+from typing import Dict, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
 from mmrazor.models.task_modules.estimators.base_estimator import BaseEstimator
 
-from diswot_mm.datasets import load_minibatch
+from diswot_mm.datasets import describe_minibatch, load_minibatch
 
 from .utils import INIT_SCHEMES, candidate_key, derive_seed, random_init_
 
 
-class BaseTrainingFreeEstimator(BaseEstimator):
+class TrainingFreeEstimator(metaclass=ABCMeta):
+    """What the search loop and the rank tool need of an estimator.
+
+    ``score(model, key)`` gives a dict of floats whose ``score_name`` entry
+    is higher-is-better. An estimator whose score only exists relative to a
+    population (an ensemble's mean rank) sets ``population_relative`` and
+    implements :meth:`combine`; ``minibatch_info`` says what the scores are
+    computed on (dataset, root, images, input shape, embedded fallback).
+    """
+    #: Name of the higher-is-better entry of :meth:`score`.
+    score_name = 'score'
+    #: Whether :meth:`combine` re-scores a population (see the class doc).
+    population_relative = False
+
+    @abstractmethod
+    def score(self,
+              model: nn.Module,
+              key: Optional[str] = None) -> Dict[str, float]:
+        """Scores of one candidate, ``score_name`` higher-is-better."""
+
+    def combine(self, results: Sequence[Dict[str, float]]) -> List[float]:
+        """Scores of a population of :meth:`score` results (only for a
+        ``population_relative`` estimator)."""
+        raise NotImplementedError(
+            f'{type(self).__name__} scores each candidate on its own.')
+
+    @property
+    @abstractmethod
+    def minibatch_info(self) -> Dict[str, dict]:
+        """Estimator (or member) name -> :func:`describe_minibatch`."""
+
+
+class BaseTrainingFreeEstimator(BaseEstimator, TrainingFreeEstimator):
     """Base of the training-free estimators: ``score(model, key)`` returns a
     dict of floats whose ``score_name`` entry is higher-is-better.
 
@@ -31,9 +64,6 @@ class BaseTrainingFreeEstimator(BaseEstimator):
         seed (int): Seed of all initialisations. Defaults to 0.
         device (str, optional): Where to run. Defaults to CUDA if available.
     """
-    #: Name of the higher-is-better entry of :meth:`score`.
-    score_name = 'score'
-
     def __init__(self,
                  init: str = 'default',
                  dataloader: Optional[dict] = None,
@@ -50,7 +80,12 @@ class BaseTrainingFreeEstimator(BaseEstimator):
         self.inputs, self.labels = (
             t.to(self.device)
             for t in load_minibatch(dataloader, data_preprocessor, seed))
+        self._minibatch_info = describe_minibatch(dataloader, self.inputs)
         super().__init__(input_shape=tuple(self.inputs.shape))
+
+    @property
+    def minibatch_info(self) -> Dict[str, dict]:
+        return {type(self).__name__: self._minibatch_info}
 
     def init_candidate(self, model: nn.Module, key: str,
                        repeat: int = 0) -> None:

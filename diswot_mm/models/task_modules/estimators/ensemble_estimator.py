@@ -11,6 +11,8 @@ from scipy.stats import rankdata
 
 from diswot_mm.registry import TASK_UTILS
 
+from .base_training_free import TrainingFreeEstimator
+
 COMBINE_MODES = ('rank', 'zscore')
 
 
@@ -57,7 +59,7 @@ def combine_scores(member_scores: Dict[str, Sequence[float]],
 
 
 @TASK_UTILS.register_module()
-class EnsembleEstimator:
+class EnsembleEstimator(TrainingFreeEstimator):
     """Combine registered training-free estimators with fixed weights.
 
     ``score(model, key)`` runs every member and returns each member's main
@@ -83,6 +85,7 @@ class EnsembleEstimator:
         device (str, optional): Device of the members that set none.
     """
     score_name = 'ensemble'
+    population_relative = True
 
     def __init__(self,
                  estimators: Dict[str, dict],
@@ -132,6 +135,11 @@ class EnsembleEstimator:
                            if k != member.score_name})
         result[self.score_name] = self.combine([result])[0]
         return result
+
+    @property
+    def minibatch_info(self) -> Dict[str, dict]:
+        return {f'{name}.{k}': v for name, member in self.members.items()
+                for k, v in member.minibatch_info.items()}
 
     def combine(self, results: Sequence[Dict[str, float]]) -> List[float]:
         """Ensemble scores of a population of :meth:`score` results."""

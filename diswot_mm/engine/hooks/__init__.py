@@ -1,0 +1,3 @@
+from .search_report_hook import SearchReportHook
+
+__all__ = ['SearchReportHook']
