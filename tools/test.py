@@ -2,15 +2,20 @@
 
 Prints the config's test metrics (top-1 / top-5 for classifiers and
 distillation configs, where the student is evaluated) and writes them to
-the work_dir.
+the work_dir. The checkpoint is read by the checked reader
+(:mod:`diswot_mm.utils.checkpoint`): it must fit the configured model key by
+key (a distillation checkpoint given with a student config: its student);
+anything else is an error, never an evaluation of random weights.
 """
 import argparse
 import json
 import os.path as osp
 
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 import diswot_mm  # noqa: F401  (compat fixes, registries)
+from diswot_mm.utils.checkpoint import read_model_state
 from diswot_mm.utils.cli import (
     add_common_args,
     finish_distributed,
@@ -28,16 +33,19 @@ def parse_args():
 
 def main():
     args = parse_args()
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint {args.checkpoint!r} does not '
-                                'exist.')
     cfg = load_config(args)
-    cfg.load_from = args.checkpoint
+    # weights come from the checked reader below, not mmengine's lenient
+    # load_from (which warns about missing keys and tests random weights)
+    cfg.load_from = None
     if cfg.model.get('type') == 'StrictSingleTeacherDistill':
         # the tested checkpoint holds the teacher too: no teacher_ckpt needed
         cfg.model.teacher_ckpt = None
         cfg.model.require_teacher_ckpt = False
     runner = Runner.from_cfg(cfg)
+    model = runner.model.module if is_model_wrapper(
+        runner.model) else runner.model
+    model.load_state_dict(read_model_state(model, args.checkpoint,
+                                           'checkpoint', runner.logger))
     metrics = runner.test()
     if runner.rank == 0:
         path = osp.join(cfg.work_dir, 'test_metrics.json')

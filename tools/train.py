@@ -8,9 +8,11 @@ TrainingFreeSearchLoop) runs the search, as ``tools/search.py`` does.
 """
 import argparse
 
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 import diswot_mm  # noqa: F401  (compat fixes, registries)
+from diswot_mm.utils.checkpoint import read_model_state
 from diswot_mm.utils.cli import (
     add_common_args,
     finish_distributed,
@@ -60,7 +62,13 @@ def main():
         cfg.resume, cfg.load_from = True, args.resume
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
-    Runner.from_cfg(cfg).train()
+    runner = Runner.from_cfg(cfg)
+    if cfg.load_from:  # checked before mmengine loads it leniently
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        read_model_state(model, cfg.load_from,
+                         '--resume' if cfg.resume else 'load_from')
+    runner.train()
     finish_distributed()
 
 

@@ -372,12 +372,14 @@ class TrainingFreeSearchLoop(BaseLoop):
                 f'{results[failed[0]]["error"]}')
         for arch in archs:  # in generation order, whatever the rank
             score = results[arch][self.score_key]
-            self.records[arch] = dict(
-                arch=arch,
+            # an estimator output named like a resource (ParamsEstimator's
+            # 'params') is that resource: the checked value is kept
+            self.records[arch] = {
+                'arch': arch,
                 **results[arch],
-                score=score if math.isfinite(score) else -math.inf,
+                'score': score if math.isfinite(score) else -math.inf,
                 **self.pending_resources[arch],
-                generation=self._epoch)
+                'generation': self._epoch}
         self._combine_scores()
 
     def _combine_scores(self) -> None:

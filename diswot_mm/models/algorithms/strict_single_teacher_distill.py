@@ -4,7 +4,7 @@ from mmengine.model import BaseModel
 from mmrazor.models import SingleTeacherDistill
 
 from diswot_mm.registry import MODELS
-from diswot_mm.utils.checkpoint import read_teacher_state
+from diswot_mm.utils.checkpoint import read_model_state
 
 
 @MODELS.register_module()
@@ -32,7 +32,7 @@ class StrictSingleTeacherDistill(SingleTeacherDistill):
             teacher = MODELS.build(teacher)
         state = None
         if teacher_ckpt:
-            state = read_teacher_state(teacher, teacher_ckpt,
+            state = read_model_state(teacher, teacher_ckpt,
                                        'model.teacher_ckpt')
         elif require_teacher_ckpt:
             raise ValueError(

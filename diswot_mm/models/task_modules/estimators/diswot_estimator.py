@@ -19,7 +19,7 @@ from diswot_mm.models.functional import (
     semantic_distance,
 )
 from diswot_mm.registry import MODELS, TASK_UTILS
-from diswot_mm.utils.checkpoint import read_teacher_state
+from diswot_mm.utils.checkpoint import read_model_state
 
 from .base_training_free import BaseTrainingFreeEstimator
 from .utils import (
@@ -144,8 +144,8 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
             with DefaultScope.overwrite_default_scope('diswot_mm'):
                 teacher = MODELS.build(copy.deepcopy(teacher))
         if ckpt:
-            teacher.load_state_dict(read_teacher_state(
-                teacher, ckpt, 'search_cfg.estimator.teacher_ckpt'))
+            teacher.load_state_dict(read_model_state(
+                teacher, ckpt, 'train_cfg.estimator.teacher_ckpt'))
         return teacher.to(self.device).eval()
 
     def _check_labels(self, num_classes: int, who: str) -> None:

@@ -5,6 +5,7 @@ Each follows its paper's published definition, as collected by Abdelfattah
 et al., "Zero-Cost Proxies for Lightweight NAS" (ICLR 2021), unless noted.
 """
 import copy
+import math
 from typing import Dict
 
 import torch
@@ -165,7 +166,9 @@ class JacobCovEstimator(BaseTrainingFreeEstimator):
     """jacob_cov: with J the per-sample gradients of the summed outputs
     w.r.t. the inputs and v the eigenvalues of corrcoef(J),
     score = -sum(log(v + k) + 1 / (v + k)), k = 1e-5 (Mellor et al.,
-    arXiv 2006.04647v1)."""
+    arXiv 2006.04647v1). A network whose output does not depend on its
+    input (a zero or constant Jacobian row: corrcoef is undefined) scores
+    -inf, as NASWOT and Zen treat such networks."""
     score_name = 'jacob_cov'
 
     def _score(self, model: nn.Module, key: str) -> Dict[str, float]:
@@ -174,7 +177,11 @@ class JacobCovEstimator(BaseTrainingFreeEstimator):
         with torch.enable_grad(), batch_statistics(model):
             logits_of(model, inputs).sum().backward()
         model.zero_grad()
+        if inputs.grad is None:
+            return {self.score_name: -math.inf}
         jacobian = inputs.grad.flatten(1).double()
+        if (jacobian.std(dim=1) == 0).any():
+            return {self.score_name: -math.inf}
         eigenvalues = torch.linalg.eigvalsh(torch.corrcoef(jacobian))
         k = 1e-5
         value = -(torch.log(eigenvalues + k) + 1 / (eigenvalues + k)).sum()
