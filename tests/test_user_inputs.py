@@ -97,10 +97,11 @@ def test_sample_fallback_only_for_the_root_the_config_names(tmp_path):
         pipeline=[dict(type='mmpretrain.PackInputs')]))
     fallback = dict(data_root='data/cifar100')
     estimator = dict(type='ParamsEstimator', dataloader=missing)
-    apply_sample_fallback(estimator, fallback)
-    assert estimator['dataloader'] is missing  # another root: untouched
-    with pytest.raises(FileNotFoundError, match='nothing'):
-        load_minibatch(estimator['dataloader'])
+    with pytest.raises(FileNotFoundError) as err:  # another root: an error
+        apply_sample_fallback(estimator, fallback, key='train_cfg.estimator')
+    assert str(err.value).startswith(
+        'train_cfg.estimator.dataloader.dataset: CIFAR100 at data_root=')
+    assert estimator['dataloader'] is missing
     named = dict(missing, dataset=dict(missing['dataset'],
                                        data_root='data/cifar100'))
     ensemble = dict(type='EnsembleEstimator', estimators=dict(
@@ -108,7 +109,7 @@ def test_sample_fallback_only_for_the_root_the_config_names(tmp_path):
     apply_sample_fallback(ensemble, fallback)
     assert ensemble['estimators']['a']['dataloader']['dataset']['type'] == \
         'CIFARSamples'
-    apply_sample_fallback(ensemble, None)  # no fallback: nothing changes
+    apply_sample_fallback(ensemble, None)  # the sample is on disk
     est = TASK_UTILS.build(ensemble)
     assert est.minibatch_info['a.ParamsEstimator']['embedded_sample']
 

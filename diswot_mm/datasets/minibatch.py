@@ -133,33 +133,37 @@ def apply_sample_fallback(estimator: dict,
                           fallback: Optional[dict] = None,
                           logger=None,
                           key: str = 'estimator') -> None:
-    """Score on the embedded sample where, and only where, the config says
-    so: when the data set of ``estimator['dataloader']`` (or of a member's
-    in an ensemble's ``estimators``) is missing AND its ``data_root`` is
+    """Check that the data set of ``estimator['dataloader']`` (and of each
+    member's in an ensemble's ``estimators``) can be loaded, before any
+    scoring; score on the embedded sample where, and only where, the config
+    says so: when that data set is missing AND its ``data_root`` is
     ``fallback['data_root']``, the dataloader becomes ``fallback``'s
-    (default: the 20 embedded CIFAR-100 images), with a warning. Any other
-    missing data is left to :func:`load_minibatch`'s error.
+    (default: the 20 embedded CIFAR-100 images), with a warning.
 
     Args:
         estimator (dict): Estimator config, changed in place.
         fallback (dict, optional): ``dict(data_root=..., dataloader=...)``;
             None: no fallback.
+        logger: Where the warning goes (mmengine logger).
         key (str): Config key of ``estimator``, for the messages.
+
+    Raises:
+        FileNotFoundError: a data set that cannot be loaded and has no
+            fallback (naming ``<key>.dataloader.dataset`` and its root).
     """
     for name, member in estimator.get('estimators', {}).items():
         apply_sample_fallback(member, fallback, logger,
                               f'{key}.estimators.{name}')
     loader = estimator.get('dataloader')
-    if not fallback or loader is None:
-        return
-    root = loader['dataset'].get('data_root')
-    if root != fallback['data_root']:
+    if loader is None:
         return
     try:
         _build_dataset(loader['dataset'], f'{key}.dataloader.dataset')
         return
     except FileNotFoundError:
-        pass
+        root = loader['dataset'].get('data_root')
+        if not fallback or root != fallback['data_root']:
+            raise
     sample = fallback.get('dataloader') or SAMPLE_DATALOADER
     message = (f'{loader["dataset"].get("type")} is not on disk at {root!r}:'
                f' scoring on {sample["dataset"]["type"]} (the '

@@ -136,6 +136,11 @@ class TrainingFreeSearchLoop(BaseLoop):
             if value < 0:
                 raise ValueError(f'train_cfg.{name} must be >= 0, got '
                                  f'{value}.')
+        for name, value in (('mutate_prob', mutate_prob),
+                            ('crossover_prob', crossover_prob)):
+            if not 0 <= value <= 1:
+                raise ValueError(f'train_cfg.{name} is a probability, got '
+                                 f'{value}.')
         self._max_epochs = max_epochs
         self._epoch = 0
         self.num_candidates = num_candidates
@@ -150,10 +155,14 @@ class TrainingFreeSearchLoop(BaseLoop):
         self.resume_from = resume_from
         self.constraints_range = dict(constraints_range or dict(
             params=(0, 1e9)))
-        for key in self.constraints_range:
+        for key, bounds in self.constraints_range.items():
             if key not in ('flops', 'params'):
                 raise KeyError(f'constraints_range supports flops and params '
                                f'(in M), got {key!r}.')
+            if not (isinstance(bounds, (list, tuple)) and len(bounds) == 2
+                    and bounds[0] <= bounds[1]):
+                raise ValueError(f'train_cfg.constraints_range.{key} must be '
+                                 f'(min, max) with min <= max, got {bounds}.')
         self.model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         if not (hasattr(self.model, 'mutator')
