@@ -172,3 +172,50 @@ def test_unknown_search_space_lists_registered_ones(tmp_path):
     for space in ('SearchableCIFARResNet', 'NASBench201',
                   'SearchableImageNetResNet'):
         assert space in result.stderr
+
+
+def test_train_tool_runs_a_search_config_as_the_runner_loop(uninterrupted,
+                                                            tmp_path):
+    """tools/train.py CONFIG runs the search (train_cfg is the loop, as in
+    mmrazor's search configs): the same candidates as tools/search.py."""
+    result = run([sys.executable, 'tools/train.py', CONFIG, '--work-dir',
+                  str(tmp_path), '--cfg-options', *SMALL])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert records(tmp_path)['candidates'] == records(
+        uninterrupted[0])['candidates']
+    assert (tmp_path / 'best_fix_subnet.yaml').read_text() == (
+        uninterrupted[0] / 'best_fix_subnet.yaml').read_text()
+
+
+def test_a_config_of_the_older_layout_says_what_to_rename(tmp_path):
+    old = tmp_path / 'old_search.py'
+    old.write_text(f"_base_ = ['{REPO}/configs/_base_/models/"
+                   "s1_cifar_resnet_supernet.py']\nsearch_cfg = dict(type="
+                   "'TrainingFreeSearchLoop', estimator=dict(type="
+                   "'ParamsEstimator'))\n")
+    result = run([sys.executable, 'tools/search.py', str(old)])
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert "sets ['search_cfg']" in last
+    assert 'Rename search_cfg to train_cfg' in last
+    assert 'configs/_base_/schedules/training_free_search.py' in last
+
+
+def test_estimators_are_recognised_by_their_declared_interface():
+    from diswot_mm.engine.runner.search_loop import build_score_estimator
+    from diswot_mm.models.task_modules.estimators import (
+        EnsembleEstimator,
+        TrainingFreeEstimator,
+    )
+    with DefaultScope.overwrite_default_scope('diswot_mm'):
+        ensemble = build_score_estimator(dict(
+            type='EnsembleEstimator',
+            estimators=dict(p=dict(type='ParamsEstimator'))))
+        assert isinstance(ensemble, TrainingFreeEstimator)
+        assert EnsembleEstimator.population_relative
+        with pytest.raises(TypeError, match='not a training-free'):
+            build_score_estimator(dict(type='ActivePathResourceEstimator'))
+        with pytest.raises(KeyError) as err:
+            build_score_estimator(dict(type='NoSuchEstimator'))
+    assert 'DisWOTEstimator' in str(err.value)
+    assert 'TrainingFreeEstimator' not in str(err.value)  # abstract
