@@ -277,6 +277,10 @@ def test_fresh_search_in_another_searchs_work_dir_is_refused(
     last = result.stderr.strip().splitlines()[-1]
     assert 'holds another search' in last and 'seed: state 0, config 7' in last
     assert snapshot(tmp_path / 'w') == before
+    again = search(tmp_path / 'w')  # the same config: its own search
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert 'holds a search of this same config' in again.stdout + \
+        again.stderr
 
 
 def test_rotation_deletes_only_this_searchs_states(finished, tmp_path):

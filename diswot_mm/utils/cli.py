@@ -95,9 +95,13 @@ def run_search(cfg: Config, resume: Optional[str] = None) -> dict:
 
     from diswot_mm.datasets import describe_minibatches
     from diswot_mm.registry import MODELS
+    from diswot_mm.registry import LOOPS
     for key in EVALUATION_KEYS:
         cfg[key] = None
     cfg.train_cfg.resume_from = resume
+    with DefaultScope.overwrite_default_scope('diswot_mm'):
+        # before the Runner writes its copy of the config into the work_dir
+        LOOPS.get(cfg.train_cfg.type).check_work_dir_of(cfg)
     try:
         runner = Runner.from_cfg(cfg)
     except KeyError as err:

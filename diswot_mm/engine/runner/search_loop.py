@@ -27,13 +27,28 @@ from .search_state import (
     FORMAT_VERSION,
     STATE_PATTERN,
     SearchStateError,
-    config_diff,
+    check_work_dir,
     config_hash,
     find_states,
     newest_valid_state,
     read_state,
     write_state,
 )
+
+
+#: The resource estimator of a search that configures none.
+DEFAULT_RESOURCE_ESTIMATOR = dict(
+    type='ActivePathResourceEstimator', input_shape=(1, 3, 32, 32))
+
+
+def search_config(model: Optional[dict], estimator: dict,
+                  **settings) -> dict:
+    """What a resumed state must have been written with: the supernet, the
+    estimator (after the sample fallback) and the search settings, as
+    canonical JSON values."""
+    return json.loads(json.dumps(
+        dict(model=model, estimator=estimator, **settings), sort_keys=True,
+        default=str))
 
 
 @LOOPS.register_module()
@@ -173,24 +188,21 @@ class TrainingFreeSearchLoop(BaseLoop):
         self.mutator = self.model.mutator
         self.backbone = self.model.architecture.backbone
 
-        resource_estimator = resource_estimator or dict(
-            type='ActivePathResourceEstimator', input_shape=(1, 3, 32, 32))
+        resource_estimator = resource_estimator or DEFAULT_RESOURCE_ESTIMATOR
         self.resource_estimator = TASK_UTILS.build(resource_estimator)
         estimator = copy.deepcopy(estimator)
         apply_sample_fallback(estimator, sample_fallback, runner.logger,
                               'train_cfg.estimator')
         self.estimator = build_score_estimator(estimator)
         self.minibatch = self.estimator.minibatch_info
-        # what a resumed state must have been written with
-        self.search_config = json.loads(json.dumps(dict(
-            model=runner.cfg.get('model'), estimator=estimator,
-            score_key=score_key, num_candidates=num_candidates, top_k=top_k,
+        self.search_config = search_config(
+            runner.cfg.get('model'), estimator, score_key=score_key,
+            num_candidates=num_candidates, top_k=top_k,
             num_mutation=num_mutation, num_crossover=num_crossover,
             mutate_prob=mutate_prob, crossover_prob=crossover_prob,
             constraints_range=self.constraints_range,
             resource_estimator=resource_estimator,
-            max_sample_tries=max_sample_tries, seed=seed),
-            sort_keys=True, default=str))
+            max_sample_tries=max_sample_tries, seed=seed)
 
         self.timing = dict(check=0.0, score=0.0)  # seconds, this generation
         self.rng = random.Random(seed)
@@ -201,6 +213,31 @@ class TrainingFreeSearchLoop(BaseLoop):
         self.last_state: Optional[str] = None  # newest state written
         self.best: Optional[dict] = None  # set when the search ends
         self._told_breeding = False
+
+    @classmethod
+    def check_work_dir_of(cls, cfg, logger=None) -> None:
+        """Run :func:`check_work_dir` for a search config before a Runner
+        is built (it writes a copy of the config into the work_dir), with
+        the settings the loop will use (defaults filled in)."""
+        settings = inspect.signature(cls.__init__).bind(
+            None, dataloader=None,
+            **{k: v for k, v in cfg.train_cfg.items() if k != 'type'})
+        settings.apply_defaults()
+        args = dict(settings.arguments)
+        estimator = copy.deepcopy(args.pop('estimator'))
+        apply_sample_fallback(estimator, args['sample_fallback'], None,
+                              'train_cfg.estimator')
+        config = search_config(
+            cfg.get('model'), estimator,
+            constraints_range=dict(args['constraints_range'] or dict(
+                params=(0, 1e9))),
+            resource_estimator=(args['resource_estimator']
+                                or DEFAULT_RESOURCE_ESTIMATOR),
+            **{k: args[k] for k in (
+                'score_key', 'num_candidates', 'top_k', 'num_mutation',
+                'num_crossover', 'mutate_prob', 'crossover_prob',
+                'max_sample_tries', 'seed')})
+        check_work_dir(cfg.work_dir, config, args['resume_from'], logger)
 
     # ----- what mmengine's Runner and hooks read --------------------------
     @property
@@ -423,10 +460,10 @@ class TrainingFreeSearchLoop(BaseLoop):
         self.runner.call_hook('before_train')
         self.runner.logger.info('Scores computed on: ' +
                                 describe_minibatches(self.minibatch))
+        check_work_dir(self.runner.work_dir, self.search_config,
+                       self.resume_from, self.runner.logger)
         if self.resume_from:
             self._resume()
-        else:
-            self._check_fresh_work_dir()
         logger = self.runner.logger
         while self._epoch < self._max_epochs and not self.exhausted:
             self.run_epoch()
@@ -514,30 +551,6 @@ class TrainingFreeSearchLoop(BaseLoop):
             for stale in self._own_states()[:-self.max_keep_ckpts]:
                 os.remove(stale)
 
-    def _check_fresh_work_dir(self) -> None:
-        """A fresh search refuses a work_dir holding another config's search
-        states (it would overwrite that search's states and outputs)."""
-        mine = config_hash(self.search_config)
-        for path in reversed(find_states(self.runner.work_dir)):
-            try:
-                with open(path) as f:
-                    state = json.load(f)
-                theirs = state['config_hash']
-            except (OSError, ValueError, KeyError, TypeError):
-                continue
-            if theirs == mine:
-                self.runner.logger.warning(
-                    f'{self.runner.work_dir} holds a search of this same '
-                    f'config ({osp.basename(path)}): starting afresh '
-                    'replaces it (--resume continues it instead).')
-                return
-            raise SearchStateError(
-                f'{self.runner.work_dir} holds another search ({path}; it '
-                f'differs in {config_diff(state.get("config"), self.search_config)})'
-                ': a fresh search there would overwrite its states and '
-                'outputs. Give another --work-dir, or delete its '
-                'search_epoch_*.json if you mean to replace it.')
-
     def _resume(self) -> None:
         """Load the state of ``resume_from`` (``'auto'``: the newest valid
         one of the work_dir, saying which newer files were skipped and
@@ -548,12 +561,6 @@ class TrainingFreeSearchLoop(BaseLoop):
                                                       self.search_config)
             for bad, why in skipped:
                 logger.warning(f'--resume: skipped {bad}: {why}.')
-            if path is None and skipped:
-                raise SearchStateError(
-                    f'--resume: {work_dir} holds search states, none of this '
-                    f'config: {skipped[0][0]}: {skipped[0][1]}. Resuming '
-                    'needs the config that wrote them; for a new search '
-                    'give another --work-dir.')
             if path is None:
                 legacy = glob.glob(osp.join(work_dir, 'search_epoch_*.pkl'))
                 logger.info(

@@ -118,3 +118,54 @@ def newest_valid_state(
         except SearchStateError as err:
             skipped.append((path, str(err)))
     return None, None, skipped
+
+
+def check_work_dir(work_dir: str, config: Dict[str, Any],
+                   resume_from: Optional[str], logger=None) -> None:
+    """Refuse to start where a search would destroy another search's work.
+
+    A fresh search (``resume_from`` None) in a work_dir holding states of
+    another config would overwrite its states and outputs; ``'auto'``
+    resume where every state is of another config (or unreadable) would
+    start afresh over them. The same config run again replaces its own
+    search (a warning says so). An explicit state path is checked when it
+    is read.
+
+    Raises:
+        SearchStateError: naming the state, how its config differs, and
+            ``--work-dir`` as the way out.
+    """
+    if resume_from not in (None, 'auto'):
+        return
+    states = find_states(work_dir)
+    if not states:
+        return
+    if resume_from == 'auto':
+        path, _, skipped = newest_valid_state(work_dir, config)
+        if path is None:
+            raise SearchStateError(
+                f'--resume: {work_dir} holds search states, none of this '
+                f'config: {skipped[0][0]}: {skipped[0][1]}. Resuming needs '
+                'the config that wrote them; for a new search give another '
+                '--work-dir.')
+        return
+    for path in reversed(states):
+        try:
+            with open(path) as f:
+                state = json.load(f)
+            theirs = state['config_hash']
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if theirs == config_hash(config):
+            if logger is not None:
+                logger.warning(
+                    f'{work_dir} holds a search of this same config '
+                    f'({osp.basename(path)}): starting afresh replaces it '
+                    '(--resume continues it instead).')
+            return
+        raise SearchStateError(
+            f'{work_dir} holds another search ({path}; it differs in '
+            f'{config_diff(state.get("config"), config)}): a fresh search '
+            'there would overwrite its states and outputs. Give another '
+            '--work-dir, or delete its search_epoch_*.json if you mean to '
+            'replace it.')
