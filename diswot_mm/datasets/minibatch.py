@@ -172,4 +172,6 @@ def apply_sample_fallback(estimator: dict,
                'data set there for a real minibatch.')
     if logger is not None:
         logger.warning(message)
-    estimator['dataloader'] = copy.deepcopy(sample)
+    # None stands for the default sample (as states of earlier versions
+    # recorded it, so their searches still resume)
+    estimator['dataloader'] = copy.deepcopy(fallback.get('dataloader'))

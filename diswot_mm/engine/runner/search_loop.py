@@ -220,7 +220,7 @@ class TrainingFreeSearchLoop(BaseLoop):
         is built (it writes a copy of the config into the work_dir), with
         the settings the loop will use (defaults filled in)."""
         settings = inspect.signature(cls.__init__).bind(
-            None, dataloader=None,
+            None, runner=None, dataloader=None,
             **{k: v for k, v in cfg.train_cfg.items() if k != 'type'})
         settings.apply_defaults()
         args = dict(settings.arguments)
