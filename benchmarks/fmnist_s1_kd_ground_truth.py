@@ -32,11 +32,13 @@ loss and seed) and ``OUT.PROVENANCE.md``.
 """
 import argparse
 import datetime
+import itertools
 import json
 import os
 import os.path as osp
 import platform
 import statistics
+import sys
 import time
 
 import torch
@@ -45,8 +47,10 @@ from common import FMNIST, REPO, train_fmnist_teacher
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
+from scipy import stats
 
 import diswot_mm  # noqa: F401  (compat fixes before mmrazor)
+from diswot_mm.analysis import kd_residual
 from diswot_mm.datasets import FashionMNIST32
 from diswot_mm.registry import MODELS
 
@@ -293,6 +297,10 @@ def write_outputs(args, students, done, teacher_top1, seconds):
             f.write('\n'.join(lines) + '\n')
     expected = len(students) * len(args.seeds) * len(args.losses)
     run_seconds = sum(r['seconds'] for r in runs)
+    teacher = (f'`{args.teacher_ckpt}`' if args.teacher_ckpt else
+               f'`configs/e2e/teacher_resnet56_fmnist.py`, '
+               f'{args.teacher_epochs} epochs on '
+               f'{args.teacher_train_samples} training images')
     with open(f'{prefix}.PROVENANCE.md', 'w') as f:
         f.write(
             f'# {osp.basename(prefix)}*.csv\n\n'
@@ -303,16 +311,8 @@ def write_outputs(args, students, done, teacher_top1, seconds):
             f'finished seeds of {args.seeds}; per-seed values in '
             f'`{osp.basename(prefix)}_runs.csv`. {len(runs)} of {expected} '
             'runs finished.\n\n'
-            '- Command: `python benchmarks/fmnist_s1_kd_ground_truth.py '
-            f'--seeds {" ".join(map(str, args.seeds))} --losses '
-            f'{" ".join(args.losses)} --teacher-train-samples '
-            f'{args.teacher_train_samples} --teacher-epochs '
-            f'{args.teacher_epochs} --teacher-work-dir '
-            f'{args.teacher_work_dir} --work-dir {args.work_dir} --out '
-            f'{args.out}`\n'
-            f'- Teacher: `configs/e2e/teacher_resnet56_fmnist.py`, '
-            f'{args.teacher_epochs} epochs on {args.teacher_train_samples} '
-            f'training images, test top-1 {teacher_top1:.2f}.\n'
+            f'- Command: `python {" ".join(sys.argv)}`\n'
+            f'- Teacher: {teacher}, test top-1 {teacher_top1:.2f}.\n'
             f'- Recipe: {args.train_samples} training images, crop 32 pad 2 '
             f'+ flip, batch 64, {args.epochs} epochs, SGD 0.05 momentum 0.9 '
             'wd 5e-4, cosine per epoch; kd: 0.1 CE + 0.9 KL (T=4), '
@@ -322,7 +322,40 @@ def write_outputs(args, students, done, teacher_top1, seconds):
             f'{torch.__version__}; date '
             f'{datetime.date.today().isoformat()}; last invocation '
             f'{seconds / 60:.0f} min ({run_seconds / 60:.0f} min of student '
-            'runs in all).\n')
+            'runs in all).\n' + seed_agreement(runs))
+
+
+def seed_agreement(runs):
+    """A markdown line per ground truth: Kendall tau between two seeds of
+    the same ground truth over the archs finished in both, mean over the
+    seed pairs (the noise ceiling of any score's tau)."""
+    seeds = sorted({r['seed'] for r in runs})
+    truths = {}
+    for seed in seeds:
+        kd, plain = ({r['arch']: r['top1'] for r in runs
+                      if r['seed'] == seed and r['loss'] == loss}
+                     for loss in ('kd', 'vanilla'))
+        paired = sorted(set(kd) & set(plain))
+        residual = kd_residual([kd[a] for a in paired],
+                               [plain[a] for a in paired]) if len(
+                                   paired) >= 3 else []
+        truths[seed] = dict(kd=kd, vanilla=plain,
+                            kd_gain={a: kd[a] - plain[a] for a in paired},
+                            kd_residual=dict(zip(paired, residual)))
+    lines = []
+    for name in ('kd', 'vanilla', 'kd_gain', 'kd_residual'):
+        taus = []
+        for a, b in itertools.combinations(seeds, 2):
+            x, y = truths[a][name], truths[b][name]
+            both = sorted(set(x) & set(y))
+            if len(both) >= 3:
+                taus.append(stats.kendalltau([float(x[k]) for k in both],
+                                             [float(y[k]) for k in both])[0])
+        if taus:
+            lines.append(f'- Kendall tau between seeds, {name}: '
+                         f'{statistics.mean(taus):.3f} (seed pairs: '
+                         f'{", ".join(f"{t:.3f}" for t in taus)}).\n')
+    return ''.join(lines)
 
 
 if __name__ == '__main__':
