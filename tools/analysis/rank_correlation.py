@@ -52,8 +52,10 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='config with model (supernet) and '
                         'rank_cfg')
-    parser.add_argument('--ground-truth', help='CSV arch,accuracy or lines '
-                        '"ARCH ACC"; default: rank_cfg.ground_truth')
+    parser.add_argument('--ground-truth', help='CSV with a header (arch / '
+                        'architecture / subnet and accuracy / acc / top1 / '
+                        'top-1, any case) or lines "ARCH ACC"; default: '
+                        'rank_cfg.ground_truth')
     parser.add_argument('--vanilla-ground-truth', help='the same archs '
                         'trained without a teacher (same formats); default: '
                         'rank_cfg.vanilla_ground_truth, if any')
