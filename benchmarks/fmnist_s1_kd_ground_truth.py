@@ -1,30 +1,44 @@
-"""KD ground truth on real data with a trained teacher, on the CPU: every S1
-student within ResNet20's parameter count distilled from the trained
-Fashion-MNIST ResNet56 teacher of the end-to-end pipeline.
+"""KD (and plain) ground truth on real data with a trained teacher, on the
+CPU: every S1 student within ResNet20's parameter count distilled from the
+trained Fashion-MNIST ResNet56 teacher of the end-to-end pipeline, and
+trained alone with the same recipe.
 
     python benchmarks/fmnist_s1_kd_ground_truth.py [--seeds 0 1]
+    # the 91 % teacher, KD and the student alone, 3 seeds (issue 25):
+    python benchmarks/fmnist_s1_kd_ground_truth.py --seeds 0 1 2 \
+        --losses kd vanilla --teacher-train-samples 60000 \
+        --teacher-epochs 4 --teacher-work-dir \
+        work_dirs/distill_ablation_long/teacher_60000x4e \
+        --work-dir work_dirs/fmnist_s1_gt_t91 \
+        --out diswot_mm/models/search_spaces/data/fmnist_s1_t91
 
 Recipe (that of ``configs/e2e/distill_kd_fmnist.py``, the same for every
 student): 4,000 training images (the e2e subset), random crop 32 with
 padding 2 and horizontal flip, batch 64, 4 epochs, SGD lr 0.05 momentum 0.9
 weight decay 5e-4 with cosine decay per epoch, loss 0.1 CE + 0.9 KL (T=4,
-mmrazor's KLDivergence); top-1 of the last epoch on the full 10,000-image
+mmrazor's KLDivergence; ``vanilla``: CE alone at weight 1, the same
+images, augmentation, order and initialisation); top-1 of the last epoch on the full 10,000-image
 test set. It runs as a plain PyTorch loop so that the teacher logits can be
 computed once: the augmentation of each epoch is drawn from (seed, epoch), so
 all students of one seed see the same augmented images, whose teacher logits
 are cached. Each finished run is appended to ``runs.jsonl`` in the work_dir
 and skipped when the script is started again.
 
-Writes ``diswot_mm/models/search_spaces/data/fmnist_s1_kd_resnet20_budget.csv``
-(arch, accuracy = mean over seeds, std, params) and its provenance note.
+Writes, after every run (so a partial run leaves usable files), for the
+prefix ``--out``: ``OUT.csv`` (KD: arch, accuracy = mean over the finished
+seeds, std, n seeds, params), ``OUT_vanilla.csv`` (the same for the student
+alone, with ``--losses ... vanilla``), ``OUT_runs.csv`` (one row per arch,
+loss and seed) and ``OUT.PROVENANCE.md``.
 """
 import argparse
 import datetime
+import itertools
 import json
 import os
 import os.path as osp
 import platform
 import statistics
+import sys
 import time
 
 import torch
@@ -33,13 +47,16 @@ from common import FMNIST, REPO, train_fmnist_teacher
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
+from scipy import stats
 
 import diswot_mm  # noqa: F401  (compat fixes before mmrazor)
+from diswot_mm.analysis import kd_residual
 from diswot_mm.datasets import FashionMNIST32
 from diswot_mm.registry import MODELS
 
 STUDENT_CFG = 'configs/e2e/distill_kd_fmnist.py'
-OUT = 'diswot_mm/models/search_spaces/data/fmnist_s1_kd_resnet20_budget.csv'
+OUT = 'diswot_mm/models/search_spaces/data/fmnist_s1_kd_resnet20_budget'
+LOSSES = ('kd', 'vanilla')
 BLOCKS = (1, 3, 5, 7)
 MEAN, STD = 56.7, 85.1  # of configs/_base_/datasets/fashion_mnist32_bs64.py
 
@@ -49,15 +66,24 @@ def parse_args():
     parser.add_argument('--work-dir',
                         default='work_dirs/fmnist_s1_kd_ground_truth')
     parser.add_argument('--teacher-ckpt', help='trained teacher; default: '
-                        'the e2e teacher (trained here when missing)')
+                        'the last checkpoint in --teacher-work-dir (trained '
+                        'there when missing)')
+    parser.add_argument('--teacher-work-dir',
+                        default='work_dirs/e2e_fashion_mnist/teacher')
     parser.add_argument('--teacher-epochs', type=int, default=6)
+    parser.add_argument('--teacher-train-samples', type=int, default=4000)
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
+    parser.add_argument('--losses', nargs='+', choices=LOSSES,
+                        default=['kd'], help='kd: 0.1 CE + 0.9 KL; vanilla: '
+                        'the student alone (CE)')
     parser.add_argument('--epochs', type=int, default=4)
     parser.add_argument('--train-samples', type=int, default=4000)
     parser.add_argument('--budget', type=float, default=0.2725,
                         help='M params (ResNet20 with a 10-class head: '
                         '0.2722)')
-    parser.add_argument('--out', default=OUT)
+    parser.add_argument('--out', default=OUT, help='prefix of the output '
+                        'files (OUT.csv, OUT_vanilla.csv, OUT_runs.csv, '
+                        'OUT.PROVENANCE.md)')
     return parser.parse_args()
 
 
@@ -141,8 +167,11 @@ def epoch_data(seed, epochs, images, teacher, cache_dir):
     return data
 
 
-def distil(model, data, labels, epochs, batch=64, lr=0.05):
+def distil(model, data, labels, epochs, loss='kd', batch=64, lr=0.05):
+    """Train ``model`` in place; ``loss``: 'kd' (0.1 CE + 0.9 KL, T=4) or
+    'vanilla' (CE alone)."""
     kl = build(dict(type='KLDivergence', tau=4, loss_weight=0.9))
+    ce_weight = 0.1 if loss == 'kd' else 1.0
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9,
                                 weight_decay=5e-4)
     for epoch, (order, images, teacher_logits) in enumerate(data):
@@ -153,10 +182,11 @@ def distil(model, data, labels, epochs, batch=64, lr=0.05):
         for i in range(0, len(order), batch):
             idx = order[i:i + batch]
             logits = model(images[idx], mode='tensor')
-            loss = 0.1 * F.cross_entropy(logits, labels[idx]) + kl(
-                logits, teacher_logits[idx])
+            value = ce_weight * F.cross_entropy(logits, labels[idx])
+            if loss == 'kd':
+                value = value + kl(logits, teacher_logits[idx])
             optimizer.zero_grad()
-            loss.backward()
+            value.backward()
             optimizer.step()
 
 
@@ -171,9 +201,10 @@ def main():
     teacher_ckpt = args.teacher_ckpt
     if not teacher_ckpt:
         teacher_ckpt, _ = train_fmnist_teacher(
-            osp.join(REPO, 'work_dirs/e2e_fashion_mnist/teacher'),
-            args.teacher_epochs,
-            [f'train_dataloader.dataset.num_samples={args.train_samples}'])
+            osp.join(REPO, args.teacher_work_dir), args.teacher_epochs,
+            ['train_dataloader.dataset.num_samples='
+             f'{args.teacher_train_samples}'])
+    check_settings(work, args, teacher_ckpt)
     cfg = Config.fromfile(osp.join(REPO, STUDENT_CFG))
     teacher_cfg = cfg.model.teacher.copy()
     teacher = build(teacher_cfg)
@@ -195,65 +226,136 @@ def main():
         with open(runs_path) as f:
             for line in f:
                 r = json.loads(line)
-                done[(r['arch'], r['seed'])] = r
+                r.setdefault('loss', 'kd')  # runs before issue 25
+                done[(r['arch'], r['seed'], r['loss'])] = r
     for seed in args.seeds:
         data = epoch_data(seed, args.epochs, train_images, teacher, work)
         for arch in sorted(students):
-            if (arch, seed) in done:
+            for loss in args.losses:
+                if (arch, seed, loss) in done:
+                    continue
+                t0 = time.perf_counter()
+                torch.manual_seed(seed)
+                model = student(cfg, arch)
+                distil(model, data, train_labels, args.epochs, loss)
+                top1 = float((logits_of(model, test_images).argmax(1) ==
+                              test_labels).float().mean() * 100)
+                record = dict(arch=arch, seed=seed, loss=loss, top1=top1,
+                              seconds=time.perf_counter() - t0)
+                done[(arch, seed, loss)] = record
+                with open(runs_path, 'a') as f:
+                    f.write(json.dumps(record) + '\n')
+                print(f'seed {seed} {arch} {loss}: {top1:.2f} '
+                      f'({record["seconds"]:.0f} s)', flush=True)
+                write_outputs(args, students, done, teacher_top1,
+                              time.perf_counter() - start)
+    write_outputs(args, students, done, teacher_top1,
+                  time.perf_counter() - start)
+
+
+def check_settings(work, args, teacher_ckpt):
+    """Refuse to resume a work_dir whose runs used another recipe or
+    teacher (its settings.json)."""
+    settings = dict(epochs=args.epochs, train_samples=args.train_samples,
+                    teacher_ckpt=osp.abspath(teacher_ckpt))
+    path = osp.join(work, 'settings.json')
+    if osp.isfile(path):
+        with open(path) as f:
+            old = json.load(f)
+        if old != settings:
+            raise SystemExit(f'{work} holds runs of {old}, not {settings}: '
+                             'pass another --work-dir.')
+    else:
+        with open(path, 'w') as f:
+            json.dump(settings, f)
+
+
+def write_outputs(args, students, done, teacher_top1, seconds):
+    """Write the per-seed CSV, one CSV of means per loss and the provenance
+    note for the runs finished so far (means over the finished seeds)."""
+    prefix = osp.join(REPO, args.out)
+    runs = sorted((r for r in done.values() if r['arch'] in students
+                   and r['seed'] in args.seeds and r['loss'] in args.losses),
+                  key=lambda r: (r['loss'], r['arch'], r['seed']))
+    with open(f'{prefix}_runs.csv', 'w') as f:
+        f.write('arch,params,loss,seed,top1,seconds\n')
+        for r in runs:
+            f.write(f'{r["arch"]},{students[r["arch"]]:.6f},{r["loss"]},'
+                    f'{r["seed"]},{r["top1"]:.2f},{r["seconds"]:.0f}\n')
+    for loss in args.losses:
+        out = f'{prefix}.csv' if loss == 'kd' else f'{prefix}_{loss}.csv'
+        lines = ['arch,accuracy,std,n,params']
+        for arch in sorted(students):
+            accs = [r['top1'] for r in runs
+                    if r['arch'] == arch and r['loss'] == loss]
+            if not accs:
                 continue
-            t0 = time.perf_counter()
-            torch.manual_seed(seed)
-            model = student(cfg, arch)
-            distil(model, data, train_labels, args.epochs)
-            top1 = float((logits_of(model, test_images).argmax(1) ==
-                          test_labels).float().mean() * 100)
-            record = dict(arch=arch, seed=seed, top1=top1,
-                          seconds=time.perf_counter() - t0)
-            done[(arch, seed)] = record
-            with open(runs_path, 'a') as f:
-                f.write(json.dumps(record) + '\n')
-            print(f'seed {seed} {arch}: {top1:.2f} '
-                  f'({record["seconds"]:.0f} s)', flush=True)
-    write_csv(args, students, done, teacher_top1,
-              time.perf_counter() - start)
-
-
-def write_csv(args, students, done, teacher_top1, seconds):
-    out = osp.join(REPO, args.out)
-    lines = ['arch,accuracy,std,params']
-    for arch in sorted(students):
-        accs = [done[(arch, s)]['top1'] for s in args.seeds]
-        std = statistics.stdev(accs) if len(accs) > 1 else 0.0
-        lines.append(f'{arch},{statistics.mean(accs):.2f},{std:.2f},'
-                     f'{students[arch]:.6f}')
-    with open(out, 'w') as f:
-        f.write('\n'.join(lines) + '\n')
-    note = osp.splitext(out)[0] + '.PROVENANCE.md'
-    run_seconds = sum(done[(a, s)]['seconds'] for a in students
-                      for s in args.seeds)
-    with open(note, 'w') as f:
+            std = statistics.stdev(accs) if len(accs) > 1 else 0.0
+            lines.append(f'{arch},{statistics.mean(accs):.2f},{std:.2f},'
+                         f'{len(accs)},{students[arch]:.6f}')
+        with open(out, 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+    expected = len(students) * len(args.seeds) * len(args.losses)
+    run_seconds = sum(r['seconds'] for r in runs)
+    teacher = (f'`{args.teacher_ckpt}`' if args.teacher_ckpt else
+               f'`configs/e2e/teacher_resnet56_fmnist.py`, '
+               f'{args.teacher_epochs} epochs on '
+               f'{args.teacher_train_samples} training images')
+    with open(f'{prefix}.PROVENANCE.md', 'w') as f:
         f.write(
-            f'# {osp.basename(out)}\n\n'
-            'Fashion-MNIST top-1 (%) after KD from a trained ResNet56 of '
-            f'every S1 student within {args.budget} M params (ResNet20 '
-            'with a 10-class head), mean and std over seeds '
-            f'{args.seeds}.\n\n'
-            f'- Command: `python benchmarks/fmnist_s1_kd_ground_truth.py '
-            f'--seeds {" ".join(map(str, args.seeds))}`\n'
-            f'- Teacher: `configs/e2e/teacher_resnet56_fmnist.py`, '
-            f'{args.teacher_epochs} epochs on {args.train_samples} training '
-            f'images, test top-1 {teacher_top1:.2f}.\n'
+            f'# {osp.basename(prefix)}*.csv\n\n'
+            'Fashion-MNIST top-1 (%) of every S1 student within '
+            f'{args.budget} M params (ResNet20 with a 10-class head), '
+            f'losses {", ".join(args.losses)} (kd: after KD from a trained '
+            'ResNet56; vanilla: the student alone), mean and std over the '
+            f'finished seeds of {args.seeds}; per-seed values in '
+            f'`{osp.basename(prefix)}_runs.csv`. {len(runs)} of {expected} '
+            'runs finished.\n\n'
+            f'- Command: `python {" ".join(sys.argv)}`\n'
+            f'- Teacher: {teacher}, test top-1 {teacher_top1:.2f}.\n'
             f'- Recipe: {args.train_samples} training images, crop 32 pad 2 '
             f'+ flip, batch 64, {args.epochs} epochs, SGD 0.05 momentum 0.9 '
-            'wd 5e-4, cosine per epoch, 0.1 CE + 0.9 KL (T=4); full '
-            '10,000-image test set, last epoch.\n'
+            'wd 5e-4, cosine per epoch; kd: 0.1 CE + 0.9 KL (T=4), '
+            'vanilla: CE; full 10,000-image test set, last epoch.\n'
             f'- Machine: {platform.machine()}, {os.cpu_count()} cores '
             f'({torch.get_num_threads()} torch threads), torch '
             f'{torch.__version__}; date '
-            f'{datetime.date.today().isoformat()}; '
-            f'{seconds / 60:.0f} min in all ({run_seconds / 60:.0f} min of '
-            'student runs).\n')
-    print(f'Saved {out} and {note}')
+            f'{datetime.date.today().isoformat()}; last invocation '
+            f'{seconds / 60:.0f} min ({run_seconds / 60:.0f} min of student '
+            'runs in all).\n' + seed_agreement(runs))
+
+
+def seed_agreement(runs):
+    """A markdown line per ground truth: Kendall tau between two seeds of
+    the same ground truth over the archs finished in both, mean over the
+    seed pairs (the noise ceiling of any score's tau)."""
+    seeds = sorted({r['seed'] for r in runs})
+    truths = {}
+    for seed in seeds:
+        kd, plain = ({r['arch']: r['top1'] for r in runs
+                      if r['seed'] == seed and r['loss'] == loss}
+                     for loss in ('kd', 'vanilla'))
+        paired = sorted(set(kd) & set(plain))
+        residual = kd_residual([kd[a] for a in paired],
+                               [plain[a] for a in paired]) if len(
+                                   paired) >= 3 else []
+        truths[seed] = dict(kd=kd, vanilla=plain,
+                            kd_gain={a: kd[a] - plain[a] for a in paired},
+                            kd_residual=dict(zip(paired, residual)))
+    lines = []
+    for name in ('kd', 'vanilla', 'kd_gain', 'kd_residual'):
+        taus = []
+        for a, b in itertools.combinations(seeds, 2):
+            x, y = truths[a][name], truths[b][name]
+            both = sorted(set(x) & set(y))
+            if len(both) >= 3:
+                taus.append(stats.kendalltau([float(x[k]) for k in both],
+                                             [float(y[k]) for k in both])[0])
+        if taus:
+            lines.append(f'- Kendall tau between seeds, {name}: '
+                         f'{statistics.mean(taus):.3f} (seed pairs: '
+                         f'{", ".join(f"{t:.3f}" for t in taus)}).\n')
+    return ''.join(lines)
 
 
 if __name__ == '__main__':

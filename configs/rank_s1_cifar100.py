@@ -1,6 +1,7 @@
 # Rank correlation on the published S1 ground truth (CIFAR-100 top-1 after KD
 # from ResNet110): DisWOT with ResNet110 and ResNet56 teachers, zero-cost
-# proxies and a-priori equal-weight ensembles, 3 seeds.
+# proxies and a-priori equal-weight ensembles, 3 seeds; with the vanilla
+# ground truth, also the taus with vanilla accuracy, KD gain and KD residual.
 #   python tools/analysis/rank_correlation.py configs/rank_s1_cifar100.py
 _base_ = ['./diswot_cifar100.py']
 
@@ -11,6 +12,10 @@ zico = dict(type='ZiCoEstimator')
 
 rank_cfg = dict(
     ground_truth='diswot_mm/models/search_spaces/data/diswot_s1_gt_kd.txt',
+    # the same 64 students trained alone: which ones gain from KD (issue 25)
+    vanilla_ground_truth='diswot_mm/models/search_spaces/data/'
+    'diswot_s1_gt_cls.txt',
+    residual_plot=['diswot_r110', 'params', 'snip', 'zico', 'naswot'],
     seeds=[0, 1, 2],
     # params budgets (M) of the regret: 0.1, 0.15, ..., 0.7
     budgets=[

@@ -9,17 +9,50 @@ import numpy as np
 from scipy import stats
 
 
+#: Accepted CSV header names (case-insensitive) of the two columns.
+ARCH_COLUMNS = ('arch', 'architecture', 'subnet')
+ACCURACY_COLUMNS = ('accuracy', 'acc', 'top1', 'top-1')
+
+
 def load_ground_truth(path: str) -> Dict[str, float]:
-    """Read ``arch -> accuracy`` from a CSV with ``arch,accuracy`` columns or
-    from whitespace lines ``ARCH ACC`` (the published S1 files)."""
+    """Read ``arch -> accuracy`` from a CSV with a header or from whitespace
+    lines ``ARCH ACC`` (the published S1 files).
+
+    The CSV header names the columns case-insensitively: the architecture
+    one of :data:`ARCH_COLUMNS`, the accuracy one of
+    :data:`ACCURACY_COLUMNS`; other columns are ignored.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: a CSV header without those columns (the message names
+            the file, the header found and the accepted names), a line that
+            is not ``ARCH ACC``, a value that is not a number, or fewer than
+            3 architectures.
+    """
     if not osp.isfile(path):
         raise FileNotFoundError(f'ground truth {path!r} does not exist.')
     with open(path) as f:
         text = f.read()
+    first = text.lstrip().splitlines()[0] if text.strip() else ''
     rows = {}
-    if text.lstrip().lower().startswith('arch'):
-        for row in csv.DictReader(text.splitlines()):
-            rows[row['arch'].strip()] = float(row['accuracy'])
+    if ',' in first:
+        reader = csv.reader(text.lstrip().splitlines())
+        header = [h.strip() for h in next(reader)]
+        lower = [h.lower() for h in header]
+        arch_col = next((lower.index(c) for c in ARCH_COLUMNS
+                         if c in lower), None)
+        acc_col = next((lower.index(c) for c in ACCURACY_COLUMNS
+                        if c in lower), None)
+        if arch_col is None or acc_col is None:
+            raise ValueError(
+                f'ground truth {path!r} has the header {header}; expected '
+                f'an architecture column (one of {list(ARCH_COLUMNS)}) and '
+                f'an accuracy column (one of {list(ACCURACY_COLUMNS)}), '
+                'any case.')
+        for number, row in enumerate(reader, 2):
+            if not any(cell.strip() for cell in row):
+                continue
+            rows[row[arch_col].strip()] = _number(row[acc_col], path, number)
     else:
         for number, line in enumerate(text.splitlines(), 1):
             if not line.strip():
@@ -28,11 +61,19 @@ def load_ground_truth(path: str) -> Dict[str, float]:
             if len(parts) != 2:
                 raise ValueError(f'{path}:{number}: expected "ARCH ACC", '
                                  f'got {line!r}.')
-            rows[parts[0]] = float(parts[1])
+            rows[parts[0]] = _number(parts[1], path, number)
     if len(rows) < 3:
         raise ValueError(f'{path} has {len(rows)} architectures; rank '
                          'correlations need at least 3.')
     return rows
+
+
+def _number(text: str, path: str, line: int) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f'{path}:{line}: accuracy {text!r} is not a '
+                         'number.') from None
 
 
 def rank_correlations(scores: Sequence[float],
@@ -73,3 +114,29 @@ def regret_summary(regret: Dict[float, float]) -> Dict[str, float]:
     if not values:
         return dict(regret_mean=math.nan, regret_max=math.nan)
     return dict(regret_mean=statistics.mean(values), regret_max=max(values))
+
+
+def kd_residual(kd: Sequence[float], vanilla: Sequence[float]) -> np.ndarray:
+    """KD accuracy minus the least-squares line of KD on vanilla accuracy:
+    how much more a student gains from distillation than its plain accuracy
+    predicts. Shapes (N,) -> (N,), accuracy units."""
+    kd = np.asarray(kd, dtype=float)
+    vanilla = np.asarray(vanilla, dtype=float)
+    slope, intercept = np.polyfit(vanilla, kd, 1)
+    return kd - (slope * vanilla + intercept)
+
+
+def teacher_awareness(scores: Sequence[float], kd: Sequence[float],
+                      vanilla: Sequence[float]) -> Dict[str, float]:
+    """Kendall tau of the scores with the vanilla accuracy
+    (``tau_vanilla``), the KD gain KD - vanilla (``tau_kd_gain``) and the
+    :func:`kd_residual` (``tau_kd_residual``); non-finite scores rank last
+    as in :func:`rank_correlations`."""
+    kd = np.asarray(kd, dtype=float)
+    vanilla = np.asarray(vanilla, dtype=float)
+    targets = dict(tau_vanilla=vanilla, tau_kd_gain=kd - vanilla,
+                   tau_kd_residual=kd_residual(kd, vanilla))
+    return {
+        key: rank_correlations(scores, target)['kendall']
+        for key, target in targets.items()
+    }

@@ -8,6 +8,14 @@ S1 digits, NAS-Bench-201 strings) with each estimator of ``rank_cfg``, for
 each seed; prints and saves Kendall tau / Spearman rho / Pearson r (mean and
 std over seeds, also per DisWOT term), a budget-regret table, scatter plots
 and a CSV of all scores in the work_dir.
+
+With a vanilla ground truth (``rank_cfg.vanilla_ground_truth``: the same
+architectures trained without a teacher) it also reports, per estimator and
+seed, Kendall tau with the vanilla accuracy, with the KD gain (KD - vanilla)
+and with the KD residual (KD minus the least-squares line of KD on vanilla):
+does the score know which students gain from distillation? Plus a plot of the
+KD residual against the score (``rank_cfg.residual_plot``: estimator names,
+default all).
 """
 import argparse
 import csv
@@ -25,7 +33,9 @@ from diswot_mm.analysis import (
     budget_regret,
     load_ground_truth,
     rank_correlations,
+    kd_residual,
     regret_summary,
+    teacher_awareness,
 )
 from diswot_mm.datasets import apply_sample_fallback, describe_minibatches
 from diswot_mm.models.search_spaces import alias_to_choices
@@ -34,14 +44,21 @@ from diswot_mm.utils.cli import add_common_args, load_config
 
 #: Extra rankings from the terms of a DisWOT score (lower distance = better).
 DISWOT_TERMS = ('semantic', 'relation')
+#: Taus with a vanilla ground truth (diswot_mm.analysis.teacher_awareness).
+AWARENESS = ('tau_vanilla', 'tau_kd_gain', 'tau_kd_residual')
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='config with model (supernet) and '
                         'rank_cfg')
-    parser.add_argument('--ground-truth', help='CSV arch,accuracy or lines '
-                        '"ARCH ACC"; default: rank_cfg.ground_truth')
+    parser.add_argument('--ground-truth', help='CSV with a header (arch / '
+                        'architecture / subnet and accuracy / acc / top1 / '
+                        'top-1, any case) or lines "ARCH ACC"; default: '
+                        'rank_cfg.ground_truth')
+    parser.add_argument('--vanilla-ground-truth', help='the same archs '
+                        'trained without a teacher (same formats); default: '
+                        'rank_cfg.vanilla_ground_truth, if any')
     parser.add_argument('--estimators', nargs='+', metavar='NAME',
                         help='rank only these entries of rank_cfg.estimators '
                         '(default: all)')
@@ -77,6 +94,7 @@ def main():
     truth = load_ground_truth(args.ground_truth or rank_cfg.ground_truth)
     archs = sorted(truth)
     accuracies = [truth[a] for a in archs]
+    vanilla = load_vanilla(args, rank_cfg, truth)
     mkdir_or_exist(cfg.work_dir)
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         supernet = MODELS.build(cfg.model)
@@ -117,27 +135,52 @@ def main():
             for rank_name, scores in rankings.items():
                 regret = budget_regret(archs, scores, accuracies, params,
                                        rank_cfg.budgets)
+                aware = {} if vanilla is None else teacher_awareness(
+                    scores, accuracies, vanilla)
                 per_seed.setdefault(rank_name, []).append(
                     dict(**rank_correlations(scores, accuracies),
                          regret=regret, **regret_summary(regret),
-                         seconds=seconds))
-            for arch, acc, p, r in zip(archs, accuracies, params, results):
+                         seconds=seconds, **aware))
+            for i, (arch, acc, p, r) in enumerate(
+                    zip(archs, accuracies, params, results)):
                 terms = {t: r[t] for t in DISWOT_TERMS if t in r}
+                plain = {} if vanilla is None else dict(vanilla=vanilla[i])
                 rows.append(dict(estimator=name, seed=seed, arch=arch,
                                  accuracy=acc, params=p, score=r[main_key],
-                                 **terms))
+                                 **terms, **plain))
         for rank_name, runs in per_seed.items():
-            table[rank_name] = {
-                k: mean_std([run[k] for run in runs])
-                for k in ('kendall', 'spearman', 'pearson', 'regret_mean',
-                          'regret_max', 'seconds')
-            }
+            keys = ('kendall', 'spearman', 'pearson', 'regret_mean',
+                    'regret_max', 'seconds')
+            if vanilla is not None:
+                keys += AWARENESS
+            table[rank_name] = {k: mean_std([run[k] for run in runs])
+                                for k in keys}
+            if vanilla is not None:
+                table[rank_name]['seeds'] = {
+                    k: [run[k] for run in runs] for k in AWARENESS}
             regrets[rank_name] = {
                 b: mean_std([run['regret'][b] for run in runs])[0]
                 for b in rank_cfg.budgets
             }
     write_outputs(cfg.work_dir, rank_cfg, table, regrets, rows, archs,
-                  accuracies)
+                  accuracies, vanilla)
+
+
+def load_vanilla(args, rank_cfg, truth):
+    """Vanilla accuracies in the order of ``sorted(truth)``, or None when
+    neither --vanilla-ground-truth nor rank_cfg.vanilla_ground_truth is
+    given; its archs must be those of the KD ground truth."""
+    path = args.vanilla_ground_truth or rank_cfg.get('vanilla_ground_truth')
+    if not path:
+        return None
+    plain = load_ground_truth(path)
+    if set(plain) != set(truth):
+        raise SystemExit(
+            f'vanilla ground truth {path!r} and the KD ground truth differ '
+            f'in archs: only KD {sorted(set(truth) - set(plain))}, only '
+            f'vanilla {sorted(set(plain) - set(truth))}; give both for the '
+            'same archs.')
+    return [plain[a] for a in sorted(truth)]
 
 
 def markdown(rank_cfg, table, regrets, n_archs) -> str:
@@ -165,11 +208,28 @@ def markdown(rank_cfg, table, regrets, n_archs) -> str:
     for name in sorted(regrets, key=lambda n: -table[n]['kendall'][0]):
         lines.append(f'| {name} | ' + ' | '.join(
             f'{regrets[name][b]:.2f}' for b in budgets) + ' |')
+    if 'tau_kd_residual' in next(iter(table.values())):
+        lines += ['', 'Which students gain from distillation: Kendall tau '
+                  'with the KD accuracy, the vanilla accuracy, the KD gain '
+                  '(KD - vanilla) and the KD residual (KD minus the '
+                  'least-squares line of KD on vanilla), mean (std) over '
+                  'seeds; residual per seed last.', '',
+                  '| estimator | tau KD | tau vanilla | tau KD - vanilla | '
+                  'tau KD residual | residual per seed |',
+                  '|---|---|---|---|---|---|']
+        for name, row in sorted(table.items(),
+                                key=lambda kv: -kv[1]['tau_kd_residual'][0]):
+            cells = [f'{row[k][0]:.3f} ({row[k][1]:.3f})'
+                     for k in ('kendall', ) + AWARENESS]
+            seeds = ', '.join(f'{v:.3f}'
+                              for v in row['seeds']['tau_kd_residual'])
+            lines.append(f'| {name} | ' + ' | '.join(cells) +
+                         f' | {seeds} |')
     return '\n'.join(lines) + '\n'
 
 
 def write_outputs(work_dir, rank_cfg, table, regrets, rows, archs,
-                  accuracies):
+                  accuracies, vanilla):
     text = markdown(rank_cfg, table, regrets, len(archs))
     print(text)
     with open(osp.join(work_dir, 'rank_correlation.md'), 'w') as f:
@@ -179,16 +239,31 @@ def write_outputs(work_dir, rank_cfg, table, regrets, rows, archs,
                   allow_nan=True)
     with open(osp.join(work_dir, 'scores.csv'), 'w', newline='') as f:
         fields = ['estimator', 'seed', 'arch', 'accuracy', 'params',
-                  'score', *DISWOT_TERMS]
+                  'score', *DISWOT_TERMS] + ([] if vanilla is None else
+                                             ['vanilla'])
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
-    plot_scatter(work_dir, rows, table)
-    print(f'Saved rank_correlation.md/.json, scores.csv, scatter.png in '
+    plot_scatter(work_dir, rows, table, 'accuracy', 'kendall',
+                 'scatter.png')
+    saved = 'scatter.png'
+    if vanilla is not None:
+        residual = dict(zip(archs, kd_residual(accuracies, vanilla)))
+        ran = {r['estimator'] for r in rows}
+        names = set(rank_cfg.get('residual_plot') or ran) & ran
+        if names:
+            plot_scatter(work_dir, [
+                dict(r, kd_residual=residual[r['arch']]) for r in rows
+                if r['estimator'] in names
+            ], table, 'kd_residual', 'tau_kd_residual', 'kd_residual.png')
+            saved += ', kd_residual.png'
+    print(f'Saved rank_correlation.md/.json, scores.csv, {saved} in '
           f'{work_dir}')
 
 
-def plot_scatter(work_dir, rows, table):
+def plot_scatter(work_dir, rows, table, target, tau_key, filename):
+    """One panel per estimator: ``row[target]`` against the score of its
+    first seed, titled with ``table[estimator][tau_key]``."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -202,16 +277,16 @@ def plot_scatter(work_dir, rows, table):
         first_seed = min(r['seed'] for r in rows if r['estimator'] == name)
         pts = [r for r in rows
                if r['estimator'] == name and r['seed'] == first_seed]
-        ax.scatter([r['score'] for r in pts], [r['accuracy'] for r in pts],
+        ax.scatter([r['score'] for r in pts], [r[target] for r in pts],
                    s=10)
-        ax.set_title(f'{name}: tau={table[name]["kendall"][0]:.3f}',
+        ax.set_title(f'{name}: tau={table[name][tau_key][0]:.3f}',
                      fontsize=9)
         ax.set_xlabel('score', fontsize=8)
-        ax.set_ylabel('accuracy', fontsize=8)
+        ax.set_ylabel(target, fontsize=8)
     for ax in list(axes.flat)[len(names):]:
         ax.axis('off')
     fig.tight_layout()
-    fig.savefig(osp.join(work_dir, 'scatter.png'), dpi=110)
+    fig.savefig(osp.join(work_dir, filename), dpi=110)
     plt.close(fig)
 
 

@@ -1,0 +1,136 @@
+"""The ground-truth reader and the teacher-awareness taus of the rank tool
+against hand computations."""
+import csv
+import itertools
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO
+
+from diswot_mm.analysis import (
+    kd_residual,
+    load_ground_truth,
+    teacher_awareness,
+)
+
+
+def kendall_tau_b(x, y):
+    """Tau-b by counting concordant and discordant pairs."""
+    concordant = discordant = ties_x = ties_y = 0
+    for i, j in itertools.combinations(range(len(x)), 2):
+        dx, dy = x[i] - x[j], y[i] - y[j]
+        if dx == 0 and dy == 0:
+            continue
+        if dx == 0:
+            ties_x += 1
+        elif dy == 0:
+            ties_y += 1
+        elif dx * dy > 0:
+            concordant += 1
+        else:
+            discordant += 1
+    return (concordant - discordant) / math.sqrt(
+        (concordant + discordant + ties_x) *
+        (concordant + discordant + ties_y))
+
+
+def residual_by_hand(kd, vanilla):
+    """KD - (a * vanilla + b), a and b of the least-squares line:
+    a = sum((v - mean v)(k - mean k)) / sum((v - mean v)^2),
+    b = mean k - a * mean v."""
+    mv, mk = sum(vanilla) / len(vanilla), sum(kd) / len(kd)
+    a = sum((v - mv) * (k - mk) for v, k in zip(vanilla, kd)) / sum(
+        (v - mv)**2 for v in vanilla)
+    b = mk - a * mv
+    return [k - (a * v + b) for v, k in zip(vanilla, kd)]
+
+
+KD = [61.0, 64.0, 66.5, 70.0, 69.0, 72.5]
+VANILLA = [60.0, 62.0, 63.0, 68.5, 66.0, 71.0]
+SCORES = [0.1, 0.9, 0.5, 0.2, 0.8, 0.4]
+
+
+def test_kd_residual_is_kd_minus_the_least_squares_line():
+    assert kd_residual(KD, VANILLA) == pytest.approx(
+        residual_by_hand(KD, VANILLA))
+
+
+def test_teacher_awareness_taus_by_hand():
+    taus = teacher_awareness(SCORES, KD, VANILLA)
+    gain = [k - v for k, v in zip(KD, VANILLA)]  # 1, 2, 3.5, 1.5, 3, 1.5
+    assert taus == dict(
+        tau_vanilla=pytest.approx(kendall_tau_b(SCORES, VANILLA)),
+        tau_kd_gain=pytest.approx(kendall_tau_b(SCORES, gain)),
+        tau_kd_residual=pytest.approx(
+            kendall_tau_b(SCORES, residual_by_hand(KD, VANILLA))))
+    # the scores follow the gains, not the vanilla accuracies
+    assert taus['tau_kd_gain'] > 0.5 > 0 > taus['tau_vanilla']
+
+
+@pytest.mark.parametrize('name', ['user_gt_arch_top1.csv',
+                                  'user_gt_Arch_Accuracy.csv'])
+def test_ground_truth_reader_takes_common_column_names(name):
+    truth = load_ground_truth(f'{REPO}/tests/data/{name}')
+    assert truth == {'111': 60.0, '113': 63.0, '131': 64.0, '333': 69.0}
+
+
+def test_ground_truth_reader_names_the_file_and_header(tmp_path):
+    path = tmp_path / 'mine.csv'
+    path.write_text('model,score\n111,60\n113,63\n131,64\n')
+    with pytest.raises(ValueError) as error:
+        load_ground_truth(str(path))
+    message = str(error.value)
+    assert 'mine.csv' in message and "['model', 'score']" in message
+    assert "'arch'" in message and "'top1'" in message
+
+
+def test_rank_tool_reports_teacher_awareness(tmp_path):
+    result = subprocess.run(
+        [sys.executable, 'tools/analysis/rank_correlation.py',
+         'tests/data/rank_toy.py', '--work-dir', str(tmp_path),
+         '--estimators', 'params', 'snip', '--vanilla-ground-truth',
+         'tests/data/toy_vanilla_ground_truth.csv'],
+        cwd=REPO, capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, PYTHONWARNINGS='ignore'))
+    assert result.returncode == 0, result.stderr[-3000:]
+    kd = load_ground_truth(f'{REPO}/tests/data/toy_ground_truth.csv')
+    plain = load_ground_truth(
+        f'{REPO}/tests/data/toy_vanilla_ground_truth.csv')
+    archs = sorted(kd)
+    residual = dict(zip(archs, residual_by_hand(
+        [kd[a] for a in archs], [plain[a] for a in archs])))
+    rows = list(csv.DictReader(open(tmp_path / 'scores.csv')))
+    summary = json.load(open(tmp_path / 'rank_correlation.json'))
+    table = (tmp_path / 'rank_correlation.md').read_text()
+    for name in ('params', 'snip'):
+        mine = sorted((r for r in rows if r['estimator'] == name),
+                      key=lambda r: r['arch'])
+        scores = [float(r['score']) for r in mine]
+        expected = dict(
+            tau_vanilla=kendall_tau_b(scores, [plain[a] for a in archs]),
+            tau_kd_gain=kendall_tau_b(scores,
+                                      [kd[a] - plain[a] for a in archs]),
+            tau_kd_residual=kendall_tau_b(scores,
+                                          [residual[a] for a in archs]))
+        row = summary['correlations'][name]
+        for key, value in expected.items():
+            assert row[key] == [pytest.approx(value), 0.0]
+        assert (f'{expected["tau_kd_residual"]:.3f} (0.000) | '
+                f'{expected["tau_kd_residual"]:.3f} |') in table
+    assert (tmp_path / 'kd_residual.png').stat().st_size > 10_000
+
+
+def test_rank_tool_refuses_a_vanilla_ground_truth_of_other_archs(tmp_path):
+    result = subprocess.run(
+        [sys.executable, 'tools/analysis/rank_correlation.py',
+         'tests/data/rank_toy.py', '--work-dir', str(tmp_path),
+         '--estimators', 'params', '--vanilla-ground-truth',
+         'tests/data/user_gt_arch_top1.csv'],
+        cwd=REPO, capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, PYTHONWARNINGS='ignore'))
+    assert result.returncode != 0
+    assert "only KD ['355', '557']" in result.stderr
