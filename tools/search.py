@@ -66,7 +66,9 @@ def main():
     if runner.rank == 0:
         print(f'\nChosen student: {best["arch"]}  ({loop.score_key}='
               f'{best["score"]:.6g}, params={best["params"]:.4f} M, '
-              f'flops={best["flops"]:.2f} M)\nOutputs in {cfg.work_dir}: '
+              f'flops={best["flops"]:.2f} M' +
+              (f', latency={best["latency"]:.3f} ms' if 'latency' in best
+               else '') + f')\nOutputs in {cfg.work_dir}: '
               'best_fix_subnet.yaml, student.py, candidates.csv, '
               'candidates.json, score_vs_flops.png')
         for path in sorted(glob.glob(osp.join(cfg.work_dir,

@@ -13,13 +13,14 @@ from typing import Any, Dict, List, Optional
 from mmengine.dist import all_gather_object, get_rank, get_world_size
 from mmengine.model import is_model_wrapper
 from mmengine.runner.base_loop import BaseLoop
-from mmengine.utils import ProgressBar
 from mmrazor.engine.runner import EvolutionSearchLoop
 from mmrazor.engine.runner.utils import check_subnet_resources
 from mmrazor.structures import convert_fix_subnet, export_fix_subnet
 
 from diswot_mm.models.search_spaces import alias_to_choices, choices_to_alias
+from diswot_mm.models.task_modules.estimators import check_constraints
 from diswot_mm.registry import LOOPS, TASK_UTILS
+from diswot_mm.utils.progress import Progress
 
 from .search_report import write_search_report
 from .search_state import (
@@ -129,10 +130,6 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
         self.resume_from = resume_from
         self.constraints_range = dict(constraints_range or dict(
             params=(0, 1e9)))
-        for key in self.constraints_range:
-            if key not in ('flops', 'params'):
-                raise KeyError(f'constraints_range supports flops and params '
-                               f'(in M), got {key!r}.')
         self.model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         if not (hasattr(self.model, 'mutator')
@@ -146,6 +143,7 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
         resource_estimator = resource_estimator or dict(
             type='ActivePathResourceEstimator', input_shape=(1, 3, 32, 32))
         self.estimator = TASK_UTILS.build(resource_estimator)
+        check_constraints(self.estimator, self.constraints_range)
         self.score_estimator = build_score_estimator(estimator)
         # what a resumed state must have been written with
         self.search_config = json.loads(json.dumps(dict(
@@ -213,7 +211,8 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
                     arch in archs:
                 continue
             feasible, resources = self._check(choices)
-            resources = {k: float(resources[k]) for k in ('flops', 'params')}
+            resources = {k: float(resources[k])
+                         for k in ('flops', 'params', *self.constraints_range)}
             if feasible:
                 archs.append(arch)
                 self.pending_resources[arch] = resources
@@ -259,14 +258,18 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
                 f'flops={reach["min"]["flops"]:.3f} M, params='
                 f'{reach["min"]["params"]:.4f} M and the largest flops='
                 f'{reach["max"]["flops"]:.3f} M, params='
-                f'{reach["max"]["params"]:.4f} M. Widen the range.')
+                f'{reach["max"]["params"]:.4f} M' + (
+                    f'; latency {reach["min"]["latency"]:.3f} ms (smallest)'
+                    f' and {reach["max"]["latency"]:.3f} ms (largest)'
+                    if 'latency' in
+                    reach['min'] else '') + '. Widen the range.')
 
     # ----- scoring ---------------------------------------------------------
     def score_candidates(self, archs: List[str]) -> None:
         """Score ``archs``; each rank scores its share, results gathered."""
         rank, world_size = get_rank(), get_world_size()
         mine = archs[rank::world_size]
-        bar = ProgressBar(len(mine)) if rank == 0 and mine else None
+        bar = Progress(len(mine), 'scoring') if rank == 0 and mine else None
         results = {}
         start = time.perf_counter()
         for arch in mine:

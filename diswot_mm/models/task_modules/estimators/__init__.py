@@ -1,4 +1,7 @@
-from .active_path_resource_estimator import ActivePathResourceEstimator
+from .active_path_resource_estimator import (
+    ActivePathResourceEstimator,
+    check_constraints,
+)
 from .base_training_free import BaseTrainingFreeEstimator
 from .diswot_estimator import DisWOTEstimator
 from .ensemble_estimator import EnsembleEstimator, combine_scores
@@ -19,5 +22,5 @@ __all__ = [
     'DisWOTEstimator', 'EnsembleEstimator', 'FlopsEstimator',
     'GradNormEstimator', 'JacobCovEstimator', 'NASWOTEstimator',
     'ParamsEstimator', 'SNIPEstimator', 'SynFlowEstimator', 'ZenEstimator',
-    'ZiCoEstimator', 'combine_scores'
+    'ZiCoEstimator', 'check_constraints', 'combine_scores'
 ]
