@@ -87,9 +87,14 @@ def search(work_dir, **options):
     cfg.work_dir = str(work_dir)
     drop_training_keys(cfg)
     runner = Runner.from_cfg(cfg)
-    loop_cfg = dict(cfg.search_cfg, estimator=dict(type='DepthScore'),
-                    score_key='depth', num_candidates=8, top_k=3,
-                    num_mutation=3, num_crossover=3, **options)
+    loop_cfg = dict(cfg.search_cfg,
+                    estimator=dict(type='DepthScore'),
+                    score_key='depth',
+                    num_candidates=8,
+                    top_k=3,
+                    num_mutation=3,
+                    num_crossover=3,
+                    **options)
     loop = LOOPS.build(loop_cfg, default_args=dict(runner=runner))
     return loop, loop.run()
 
@@ -103,8 +108,10 @@ def latencies():
 def test_measure_latency_is_the_median_after_warmup():
     ticks = iter([0, 0, 1, 1, 4, 4, 6, 0.0])  # start, end of each run
     calls = []
-    ms = measure_latency(lambda: calls.append(1), torch.device('cpu'),
-                         num_warmup=2, num_runs=4,
+    ms = measure_latency(lambda: calls.append(1),
+                         torch.device('cpu'),
+                         num_warmup=2,
+                         num_runs=4,
                          timer=lambda: next(ticks))
     assert len(calls) == 6
     assert ms == pytest.approx(1000 * statistics.median([0, 0, 2, -6]))
@@ -114,11 +121,14 @@ def test_timed_latency_budget_binds(latencies, tmp_path, monkeypatch):
     monkeypatch.chdir(REPO)
     budget = statistics.median(latencies.values())
     with stand_in_costs():
-        loop, best = search(
-            tmp_path, constraints_range=dict(latency=(0, budget)),
-            resource_estimator=dict(
-                type='ActivePathResourceEstimator', input_shape=(1, 3, 32, 32),
-                latency_cfg=dict(timer=clock, num_warmup=1, num_runs=3)))
+        loop, best = search(tmp_path,
+                            constraints_range=dict(latency=(0, budget)),
+                            resource_estimator=dict(
+                                type='ActivePathResourceEstimator',
+                                input_shape=(1, 3, 32, 32),
+                                latency_cfg=dict(timer=clock,
+                                                 num_warmup=1,
+                                                 num_runs=3)))
     within = {a for a, ms in latencies.items() if ms <= budget}
     assert latencies['777'] > budget  # the unconstrained pick is excluded
     assert set(loop.records) == within  # exhausted: every student within
@@ -133,13 +143,14 @@ def test_timed_latency_budget_binds(latencies, tmp_path, monkeypatch):
 
 
 def test_lut_latency_budget_binds_within_its_error(latencies, tmp_path,
-                                                    monkeypatch):
+                                                   monkeypatch):
     monkeypatch.chdir(REPO)
     supernet = build_supernet()
     with DefaultScope.overwrite_default_scope('diswot_mm'):
-        estimator = TASK_UTILS.build(dict(
-            type='ActivePathResourceEstimator', input_shape=(1, 3, 32, 32),
-            latency_cfg=dict(timer=clock, num_warmup=1, num_runs=3)))
+        estimator = TASK_UTILS.build(
+            dict(type='ActivePathResourceEstimator',
+                 input_shape=(1, 3, 32, 32),
+                 latency_cfg=dict(timer=clock, num_warmup=1, num_runs=3)))
     with stand_in_costs():
         lut = build_latency_lut(supernet, estimator, num_samples=8)
     error = lut['error']
@@ -152,11 +163,12 @@ def test_lut_latency_budget_binds_within_its_error(latencies, tmp_path,
     path.write_text(json.dumps(lut))
 
     budget = statistics.median(latencies.values())
-    loop, best = search(
-        tmp_path, constraints_range=dict(latency=(0, budget)),
-        resource_estimator=dict(type='ActivePathResourceEstimator',
-                                input_shape=(1, 3, 32, 32),
-                                latency_lut=str(path)))
+    loop, best = search(tmp_path,
+                        constraints_range=dict(latency=(0, budget)),
+                        resource_estimator=dict(
+                            type='ActivePathResourceEstimator',
+                            input_shape=(1, 3, 32, 32),
+                            latency_lut=str(path)))
     assert best['latency'] <= budget
     assert all(r['latency'] <= budget for r in loop.records.values())
     # summed = measured * (1 + signed error), |signed error| <= max error
@@ -174,8 +186,8 @@ def test_lut_errors_name_the_file_and_the_fix(tmp_path):
         load_latency_lut(str(bad))
     lut = dict(ops={}, config='c.py', input_shape=[1, 3, 32, 32])
     with pytest.raises(KeyError, match='Conv2d'):
-        lut_latency(lut, [('Conv2d(3, 16) 1x3x32x32 -> 1x16x32x32', None,
-                           [])], 'lut.json')
+        lut_latency(lut, [('Conv2d(3, 16) 1x3x32x32 -> 1x16x32x32', None, [])],
+                    'lut.json')
 
 
 def test_latency_constraint_needs_the_active_path_estimator():
@@ -188,24 +200,32 @@ def test_latency_constraint_needs_the_active_path_estimator():
     with pytest.raises(KeyError, match=r"latency \(in ms\).*'energy'"):
         check_constraints(ours, dict(energy=(0, 5)))
     with pytest.raises(KeyError, match='thread_time'):
-        TASK_UTILS.build(dict(type='ActivePathResourceEstimator',
-                              latency_cfg=dict(timer='wall')))
+        TASK_UTILS.build(
+            dict(type='ActivePathResourceEstimator',
+                 latency_cfg=dict(timer='wall')))
 
 
 def test_lut_tool_writes_a_lut_and_never_overwrites(tmp_path):
     out = tmp_path / 'lut.json'
-    cmd = [sys.executable, 'tools/analysis/measure_latency_lut.py',
-           'configs/diswot_cifar100.py', '--device', 'cpu', '--out',
-           str(out), '--num-samples', '2', '--num-warmup', '0',
-           '--num-runs', '1']
-    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
+    cmd = [
+        sys.executable, 'tools/analysis/measure_latency_lut.py',
+        'configs/diswot_cifar100.py', '--device', 'cpu', '--out',
+        str(out), '--num-samples', '2', '--num-warmup', '0', '--num-runs', '1'
+    ]
+    result = subprocess.run(cmd,
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
                             timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     lut = load_latency_lut(str(out))
     assert lut['device'] == 'cpu' and lut['input_shape'] == [1, 3, 32, 32]
     assert len(lut['ops']) >= 10 and len(lut['error']['candidates']) == 2
     assert 'median relative error' in result.stdout
-    again = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
+    again = subprocess.run(cmd,
+                           cwd=REPO,
+                           capture_output=True,
+                           text=True,
                            timeout=600)
     assert again.returncode != 0 and '--overwrite' in again.stderr
     assert load_latency_lut(str(out)) == lut

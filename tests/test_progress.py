@@ -12,8 +12,8 @@ class Terminal(io.StringIO):
 
 def test_log_gets_at_most_11_short_lines_for_100_items():
     log = io.StringIO()
-    assert list(track(range(100), desc='scoring', file=log)) == list(
-        range(100))
+    assert list(track(range(100), desc='scoring',
+                      file=log)) == list(range(100))
     lines = log.getvalue().splitlines()
     assert '\r' not in log.getvalue()
     assert len(lines) <= 11
@@ -21,8 +21,8 @@ def test_log_gets_at_most_11_short_lines_for_100_items():
     assert lines[0] == 'scoring: 0/100 (0%)'
     assert lines[-1].startswith('scoring: 100/100 (100%), ')
     assert 'ETA' in lines[-1] and '/s' in lines[-1]
-    assert [int(line.split()[1].split('/')[0]) for line in lines] == list(
-        range(0, 101, 10))
+    assert [int(line.split()[1].split('/')[0])
+            for line in lines] == list(range(0, 101, 10))
 
 
 def test_few_items_get_a_line_each_and_none_for_zero():
@@ -30,8 +30,8 @@ def test_few_items_get_a_line_each_and_none_for_zero():
     bar = Progress(3, file=log)
     for _ in range(3):
         bar.update()
-    assert [line.split()[0] for line in log.getvalue().splitlines()] == [
-        '0/3', '1/3', '2/3', '3/3']
+    assert [line.split()[0] for line in log.getvalue().splitlines()
+            ] == ['0/3', '1/3', '2/3', '3/3']
     empty = io.StringIO()
     Progress(0, 'nothing', file=empty).update()
     assert empty.getvalue() == ''

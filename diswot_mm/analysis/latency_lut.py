@@ -11,8 +11,6 @@ import torch.nn as nn
 from diswot_mm.models.search_spaces import choices_to_alias
 from diswot_mm.models.task_modules.estimators import (
     ActivePathResourceEstimator,
-)
-from diswot_mm.models.task_modules.estimators.active_path_resource_estimator import (  # noqa: E501
     run_eval,
 )
 from diswot_mm.models.task_modules.estimators.latency import (
@@ -28,10 +26,11 @@ from diswot_mm.utils.progress import track
 def covering_choices(mutator) -> List[Dict[str, Any]]:
     """Candidates that together take every choice of every search group:
     the i-th takes each group's i-th choice (wrapping around)."""
-    options = {g: list(m[0].choices)
-               for g, m in mutator.search_groups.items()}
-    return [{g: c[i % len(c)] for g, c in options.items()}
-            for i in range(max(len(c) for c in options.values()))]
+    options = {g: list(m[0].choices) for g, m in mutator.search_groups.items()}
+    return [{
+        g: c[i % len(c)]
+        for g, c in options.items()
+    } for i in range(max(len(c) for c in options.values()))]
 
 
 def random_choices(mutator, num: int, seed: int) -> List[Dict[str, Any]]:
@@ -42,8 +41,10 @@ def random_choices(mutator, num: int, seed: int) -> List[Dict[str, Any]]:
     for _ in range(100 * num):
         if len(found) == num:
             break
-        choices = {g: rng.choice(list(m[0].choices))
-                   for g, m in mutator.search_groups.items()}
+        choices = {
+            g: rng.choice(list(m[0].choices))
+            for g, m in mutator.search_groups.items()
+        }
         found.setdefault(repr(sorted(choices.items())), choices)
     return list(found.values())
 
@@ -111,36 +112,34 @@ def build_latency_lut(supernet: nn.Module,
                          desc='timing ops'):
         mutator.set_choices(choices)
         network, _ = estimator.subnet_network(supernet)
-        for call in run_eval(network, estimator.latency_shape,
-                             leaf_op_calls):
+        for call in run_eval(network, estimator.latency_shape, leaf_op_calls):
             if call[0] not in ops:  # timed while its candidate is selected
                 ops[call[0]] = measure_op(call, device,
                                           **estimator.latency_timing)
-    lut = dict(
-        format=LUT_FORMAT,
-        config=config,
-        device=str(device),
-        device_name=device_name(device),
-        torch=torch.__version__,
-        threads=torch.get_num_threads(),
-        input_shape=list(estimator.latency_shape),
-        unit='ms',
-        timing=dict(
-            num_warmup=estimator.latency_timing['num_warmup'],
-            num_runs=estimator.latency_timing['num_runs'],
-            timer=getattr(estimator.latency_timing['timer'], '__name__',
-                          repr(estimator.latency_timing['timer']))),
-        ops=ops)
+    lut = dict(format=LUT_FORMAT,
+               config=config,
+               device=str(device),
+               device_name=device_name(device),
+               torch=torch.__version__,
+               threads=torch.get_num_threads(),
+               input_shape=list(estimator.latency_shape),
+               unit='ms',
+               timing=dict(num_warmup=estimator.latency_timing['num_warmup'],
+                           num_runs=estimator.latency_timing['num_runs'],
+                           timer=getattr(
+                               estimator.latency_timing['timer'], '__name__',
+                               repr(estimator.latency_timing['timer']))),
+               ops=ops)
     candidates = []
     for choices in track(samples, desc='timing candidates'):
         mutator.set_choices(choices)
         network, _ = estimator.subnet_network(supernet)
         calls = run_eval(network, estimator.latency_shape, leaf_op_calls)
-        candidates.append(dict(arch=arch_name(supernet, choices),
-                               measured=estimator.latency(network),
-                               summed=lut_latency(lut, calls)))
-    lut['error'] = dict(
-        **relative_errors([c['measured'] for c in candidates],
-                          [c['summed'] for c in candidates]),
-        candidates=candidates)
+        candidates.append(
+            dict(arch=arch_name(supernet, choices),
+                 measured=estimator.latency(network),
+                 summed=lut_latency(lut, calls)))
+    lut['error'] = dict(**relative_errors([c['measured'] for c in candidates],
+                                          [c['summed'] for c in candidates]),
+                        candidates=candidates)
     return lut

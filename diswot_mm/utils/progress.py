@@ -27,7 +27,9 @@ class Progress:
             as it is when constructed.
     """
 
-    def __init__(self, total: int, desc: str = '',
+    def __init__(self,
+                 total: int,
+                 desc: str = '',
                  file: Optional[TextIO] = None) -> None:
         if total < 0:
             raise ValueError(f'Progress total must be >= 0, got {total}.')
@@ -65,9 +67,9 @@ class Progress:
 
     def _line(self) -> None:
         elapsed = time.perf_counter() - self._start
-        text = (f'{self.desc}: ' if self.desc else '') + (
-            f'{self.completed}/{self.total} '
-            f'({100 * self.completed // self.total}%)')
+        text = (f'{self.desc}: ' if self.desc else
+                '') + (f'{self.completed}/{self.total} '
+                       f'({100 * self.completed // self.total}%)')
         if self.completed:
             rate = self.completed / max(elapsed, 1e-9)
             eta = (self.total - self.completed) / rate
@@ -77,7 +79,9 @@ class Progress:
         self.file.flush()
 
 
-def track(items: Iterable[T], total: Optional[int] = None, desc: str = '',
+def track(items: Iterable[T],
+          total: Optional[int] = None,
+          desc: str = '',
           file: Optional[TextIO] = None) -> Iterator[T]:
     """Yield ``items``, showing progress with :class:`Progress`.
 

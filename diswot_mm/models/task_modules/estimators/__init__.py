@@ -1,6 +1,7 @@
 from .active_path_resource_estimator import (
     ActivePathResourceEstimator,
     check_constraints,
+    run_eval,
 )
 from .base_training_free import BaseTrainingFreeEstimator
 from .diswot_estimator import DisWOTEstimator
@@ -22,5 +23,6 @@ __all__ = [
     'DisWOTEstimator', 'EnsembleEstimator', 'FlopsEstimator',
     'GradNormEstimator', 'JacobCovEstimator', 'NASWOTEstimator',
     'ParamsEstimator', 'SNIPEstimator', 'SynFlowEstimator', 'ZenEstimator',
-    'ZiCoEstimator', 'check_constraints', 'combine_scores'
+    'ZiCoEstimator', 'check_constraints', 'combine_scores',
+    'run_eval'
 ]

@@ -79,9 +79,10 @@ def leaf_op_calls(network: nn.Module, batch: torch.Tensor) -> List[OpCall]:
 
     def record(module, inputs, output):
         if next(module.children(), None) is None:
-            calls.append((op_key(module, inputs, output), module,
-                          [(tuple(t.shape), t.dtype) if torch.is_tensor(t)
-                           else None for t in inputs]))
+            calls.append((op_key(module, inputs, output), module, [
+                (tuple(t.shape), t.dtype) if torch.is_tensor(t) else None
+                for t in inputs
+            ]))
 
     handle = nn.modules.module.register_module_forward_hook(record)
     try:
@@ -98,8 +99,9 @@ def measure_op(call: OpCall, device: torch.device, **kwargs) -> float:
     if any(spec is None for spec in specs):
         raise ValueError(f'cannot time op {key!r} alone: it takes '
                          'non-tensor inputs.')
-    inputs = [torch.randn(shape, device=device).to(dtype)
-              for shape, dtype in specs]
+    inputs = [
+        torch.randn(shape, device=device).to(dtype) for shape, dtype in specs
+    ]
     with torch.no_grad():
         return measure_latency(lambda: module(*inputs), device, **kwargs)
 
@@ -130,7 +132,9 @@ def load_latency_lut(path: str) -> dict:
     return lut
 
 
-def lut_latency(lut: dict, calls: List[OpCall], path: str = 'the LUT') -> float:
+def lut_latency(lut: dict,
+                calls: List[OpCall],
+                path: str = 'the LUT') -> float:
     """Sum (ms) of the LUT's latencies of ``calls``.
 
     Raises:
