@@ -70,7 +70,7 @@ def check_constraints(estimator: ResourceEstimator,
     for key in constraints_range:
         if key not in supported:
             raise KeyError(
-                f'constraints_range supports ' + ', '.join(
+                'constraints_range supports ' + ', '.join(
                     f'{k} (in {RESOURCE_UNITS[k]})' for k in supported) +
                 f' with {type(estimator).__name__}, got {key!r}.' +
                 (' Latency needs resource_estimator=dict(type='
