@@ -16,8 +16,12 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 from diswot_mm.analysis.latency_lut import build_latency_lut
-from diswot_mm.models.task_modules.estimators import check_constraints
+from diswot_mm.models.task_modules.estimators import (
+    check_constraints,
+    run_eval,
+)
 from diswot_mm.models.task_modules.estimators.latency import (
+    leaf_op_calls,
     load_latency_lut,
     lut_latency,
     measure_latency,
@@ -173,6 +177,9 @@ def test_lut_latency_budget_binds_within_its_error(latencies, tmp_path,
     assert all(r['latency'] <= budget for r in loop.records.values())
     # summed = measured * (1 + signed error), |signed error| <= max error
     assert latencies[best['arch']] <= budget / (1 - error['max_relative'])
+    select(supernet, best['arch'])  # the search's sum = the table's sum
+    calls = run_eval(supernet.architecture, (1, 3, 32, 32), leaf_op_calls)
+    assert best['latency'] == pytest.approx(lut_latency(lut, calls))
     assert best['arch'] != '777'
 
 

@@ -26,6 +26,7 @@ from .latency import (
     load_latency_lut,
     lut_latency,
     measure_latency,
+    recording_leaf_ops,
 )
 
 #: Resources a constraints_range may bound, with their units.
@@ -244,9 +245,20 @@ class ActivePathResourceEstimator(ResourceEstimator):
         network, sliced = self.subnet_network(model)
         if sliced:
             estimate = self.estimate(network)  # mmrazor's path
-            results = dict(flops=estimate['flops'], params=estimate['params'])
-        else:
-            results = self.estimate_active(network)
+            return dict(flops=estimate['flops'], params=estimate['params'],
+                        **({'latency': self.latency(network)}
+                           if latency else {}))
+        counting_shape = tuple(
+            self.flops_params_cfg.get('input_shape', self.input_shape))
+        if latency and self.lut is not None and \
+                counting_shape == self.latency_shape:
+            # the counting forward gives the LUT its ops: one forward
+            with recording_leaf_ops() as calls:
+                results = self.estimate_active(network)
+            results['latency'] = lut_latency(self.lut, calls,
+                                             self.latency_lut)
+            return results
+        results = self.estimate_active(network)
         if latency:
             results['latency'] = self.latency(network)
         return results

@@ -8,11 +8,12 @@ says how far the sum over a network's leaf ops was from that network's
 timed latency on sampled candidates (the sum leaves out what non-leaf
 modules compute themselves, e.g. a residual addition, and Python overhead).
 """
+import contextlib
 import json
 import os.path as osp
 import statistics
 import time
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -71,10 +72,11 @@ def op_key(module: nn.Module, inputs: tuple, output: Any) -> str:
             f'{_shapes([t for t in outputs if torch.is_tensor(t)])}')
 
 
-@torch.no_grad()
-def leaf_op_calls(network: nn.Module, batch: torch.Tensor) -> List[OpCall]:
-    """Every call of a leaf module (one without children) in one forward of
-    ``network`` on ``batch``, in order; a module run twice appears twice."""
+@contextlib.contextmanager
+def recording_leaf_ops() -> Iterator[List[OpCall]]:
+    """While active, every call of a leaf module (one without children), in
+    any forward, is appended to the yielded list, in order; a module run
+    twice appears twice."""
     calls: List[OpCall] = []
 
     def record(module, inputs, output):
@@ -86,9 +88,17 @@ def leaf_op_calls(network: nn.Module, batch: torch.Tensor) -> List[OpCall]:
 
     handle = nn.modules.module.register_module_forward_hook(record)
     try:
-        network(batch)
+        yield calls
     finally:
         handle.remove()
+
+
+@torch.no_grad()
+def leaf_op_calls(network: nn.Module, batch: torch.Tensor) -> List[OpCall]:
+    """The leaf op calls (:func:`recording_leaf_ops`) of one forward of
+    ``network`` on ``batch``."""
+    with recording_leaf_ops() as calls:
+        network(batch)
     return calls
 
 
