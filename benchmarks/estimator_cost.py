@@ -27,6 +27,7 @@ from mmengine.registry import DefaultScope
 import diswot_mm  # noqa: F401
 from diswot_mm.models.functional import relation_distance, relation_matrix
 from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.utils.progress import track
 
 S1 = [''.join(p) for p in itertools.product('1357', repeat=3)]
 TEACHER = 'configs/_base_/models/resnet110_cifar.py'
@@ -79,9 +80,10 @@ def main():
     students = {arch: build_student(arch) for arch in S1}
 
     times = dict(a=[], b=[], c=[])
-    for _ in range(args.rounds):
+    for round_ in range(args.rounds):
         per_round = dict(a=[], b=[], c=[])
-        for arch, student in students.items():
+        for arch, student in track(students.items(), len(students),
+                                   f'round {round_ + 1}/{args.rounds}'):
             per_round['a'].append(timed(lambda: estimator.score(student,
                                                                 key=arch)))
             with torch.no_grad():

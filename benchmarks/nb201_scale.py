@@ -24,6 +24,7 @@ from diswot_mm.models.search_spaces import (
     index_to_arch,
 )
 from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.utils.progress import track
 
 
 def main():
@@ -39,15 +40,13 @@ def main():
         teacher='configs/_base_/models/resnet110_cifar.py'))
     start = time.perf_counter()
     rss, scores = {}, []
-    for index in range(args.limit):
+    for index in track(range(args.limit), desc='scoring cells'):
         arch = index_to_arch(index)
         supernet.mutator.set_choices(
             alias_to_choices(supernet.mutator, NASBench201.decode(arch)))
         scores.append(estimator.score(supernet, key=arch)['diswot'])
         if (index + 1) % 1000 == 0 or index + 1 == args.limit:
             rss[index + 1] = rss_mb()
-            print(f'{index + 1} cells, {time.perf_counter() - start:.0f} s, '
-                  f'RSS {rss[index + 1]:.1f} MB', flush=True)
     wall = time.perf_counter() - start
     result = dict(
         cells=args.limit, wall_s=wall, ms_per_cell=1000 * wall / args.limit,

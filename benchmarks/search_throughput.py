@@ -35,6 +35,7 @@ from mmengine.runner import Runner
 import diswot_mm  # noqa: F401
 from diswot_mm.models.task_modules.estimators.utils import batch_statistics
 from diswot_mm.registry import TASK_UTILS
+from diswot_mm.utils.progress import track
 
 IMAGENET_SAMPLES = dict(
     batch_size=4,
@@ -92,7 +93,7 @@ def parts(loop, count):
     archs = sorted(loop.records)
     archs = random.Random(0).sample(archs, min(count, len(archs)))
     times = dict(floor=[], score=[], check=[], check_mmrazor=[])
-    for arch in archs:
+    for arch in track(archs, desc='timing the parts'):
         choices = loop.choices_of(arch)
         start = time.perf_counter()
         loop.resource_estimator.check_subnet(model, choices, loop.constraints_range)

@@ -130,7 +130,9 @@ def run_search(cfg: Config, resume: Optional[str] = None) -> dict:
         loop = runner.train_loop
         print(f'\nChosen student: {best["arch"]}  ({loop.score_key}='
               f'{best["score"]:.6g}, params={best["params"]:.4f} M, '
-              f'flops={best["flops"]:.2f} M)\nScores computed on: '
+              f'flops={best["flops"]:.2f} M' +
+              (f', latency={best["latency"]:.3f} ms' if 'latency' in best
+               else '') + ')\nScores computed on: '
               f'{describe_minibatches(loop.minibatch)}\nOutputs in '
               f'{cfg.work_dir}: best_fix_subnet.yaml, student.py, '
               'candidates.csv, candidates.json, score_vs_flops.png')

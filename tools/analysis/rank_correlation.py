@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 from mmengine.registry import DefaultScope
-from mmengine.utils import ProgressBar, mkdir_or_exist
+from mmengine.utils import mkdir_or_exist
 
 import diswot_mm  # noqa: F401
 from diswot_mm.analysis import (
@@ -41,6 +41,7 @@ from diswot_mm.datasets import apply_sample_fallback, describe_minibatches
 from diswot_mm.models.search_spaces import alias_to_choices
 from diswot_mm.registry import MODELS, TASK_UTILS
 from diswot_mm.utils.cli import add_common_args, load_config
+from diswot_mm.utils.progress import track
 
 #: Extra rankings from the terms of a DisWOT score (lower distance = better).
 DISWOT_TERMS = ('semantic', 'relation')
@@ -69,13 +70,10 @@ def parse_args():
 def score_all(supernet, estimator, archs):
     backbone = supernet.architecture.backbone
     results = []
-    bar = ProgressBar(len(archs))
-    for arch in archs:
+    for arch in track(archs, desc='scoring'):
         supernet.mutator.set_choices(
             alias_to_choices(supernet.mutator, backbone.decode(arch)))
         results.append(estimator.score(supernet, key=arch))
-        bar.update()
-    print()
     return results
 
 

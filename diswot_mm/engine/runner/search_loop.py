@@ -15,13 +15,16 @@ from typing import Any, Dict, List, Optional
 from mmengine.dist import all_gather_object, get_rank, get_world_size
 from mmengine.model import is_model_wrapper
 from mmengine.runner.base_loop import BaseLoop
-from mmengine.utils import ProgressBar
 from mmrazor.engine.runner.utils import check_subnet_resources
 
 from diswot_mm.datasets import apply_sample_fallback, describe_minibatches
 from diswot_mm.models.search_spaces import alias_to_choices, choices_to_alias
-from diswot_mm.models.task_modules.estimators import TrainingFreeEstimator
+from diswot_mm.models.task_modules.estimators import (
+    TrainingFreeEstimator,
+    check_constraints,
+)
 from diswot_mm.registry import LOOPS, TASK_UTILS
+from diswot_mm.utils.progress import Progress
 
 from .search_state import (
     FORMAT_VERSION,
@@ -171,9 +174,6 @@ class TrainingFreeSearchLoop(BaseLoop):
         self.constraints_range = dict(constraints_range or dict(
             params=(0, 1e9)))
         for key, bounds in self.constraints_range.items():
-            if key not in ('flops', 'params'):
-                raise KeyError(f'constraints_range supports flops and params '
-                               f'(in M), got {key!r}.')
             if not (isinstance(bounds, (list, tuple)) and len(bounds) == 2
                     and bounds[0] <= bounds[1]):
                 raise ValueError(f'train_cfg.constraints_range.{key} must be '
@@ -190,6 +190,7 @@ class TrainingFreeSearchLoop(BaseLoop):
 
         resource_estimator = resource_estimator or DEFAULT_RESOURCE_ESTIMATOR
         self.resource_estimator = TASK_UTILS.build(resource_estimator)
+        check_constraints(self.resource_estimator, self.constraints_range)
         estimator = copy.deepcopy(estimator)
         apply_sample_fallback(estimator, sample_fallback, runner.logger,
                               'train_cfg.estimator')
@@ -306,7 +307,8 @@ class TrainingFreeSearchLoop(BaseLoop):
                     arch in archs:
                 continue
             feasible, resources = self._check(choices)
-            resources = {k: float(resources[k]) for k in ('flops', 'params')}
+            resources = {k: float(resources[k])
+                         for k in ('flops', 'params', *self.constraints_range)}
             if feasible:
                 archs.append(arch)
                 self.pending_resources[arch] = resources
@@ -370,7 +372,11 @@ class TrainingFreeSearchLoop(BaseLoop):
                 f'flops={reach["min"]["flops"]:.3f} M, params='
                 f'{reach["min"]["params"]:.4f} M and the largest flops='
                 f'{reach["max"]["flops"]:.3f} M, params='
-                f'{reach["max"]["params"]:.4f} M. Widen the range.')
+                f'{reach["max"]["params"]:.4f} M' + (
+                    f'; latency {reach["min"]["latency"]:.3f} ms (smallest)'
+                    f' and {reach["max"]["latency"]:.3f} ms (largest)'
+                    if 'latency' in
+                    reach['min'] else '') + '. Widen the range.')
 
     # ----- scoring ---------------------------------------------------------
     def _score_one(self, arch: str) -> Dict[str, Any]:
@@ -399,7 +405,7 @@ class TrainingFreeSearchLoop(BaseLoop):
         """
         rank, world_size = get_rank(), get_world_size()
         mine = archs[rank::world_size]
-        bar = ProgressBar(len(mine)) if rank == 0 and mine else None
+        bar = Progress(len(mine), 'scoring') if rank == 0 and mine else None
         results = {}
         start = time.perf_counter()
         for arch in mine:

@@ -55,33 +55,42 @@ def write_search_report(loop, best: dict) -> dict:
     paths.update({osp.splitext(osp.basename(p))[0]: p for p in configs[1:]})
     terms = ''.join(f', {k}={best[k]:.6g}' for k in ('semantic', 'relation')
                     if k in best)
+    latency = (f', latency={best["latency"]:.3f} ms'
+               if 'latency' in best else '')
     loop.runner.logger.info(
         f'Chosen student: {best["arch"]} ({loop.score_key}='
         f'{best["score"]:.6g}{terms}, flops={best["flops"]:.2f} M, '
-        f'params={best["params"]:.4f} M). Outputs: ' +
+        f'params={best["params"]:.4f} M{latency}). Outputs: ' +
         ', '.join(f'{k} {v}' for k, v in paths.items()))
     return paths
 
 
 def plot_score_vs_flops(records: list, best: dict, score_key: str,
                         path: str) -> None:
-    """Scatter of every finite-score candidate, the chosen one marked."""
+    """Scatter of every finite-score candidate against FLOPs (and, beside
+    it, against latency when the search measured it), the chosen one
+    marked."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     finite = [r for r in records if math.isfinite(r['score'])]
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    ax.scatter([r['flops'] for r in finite], [r['score'] for r in finite],
-               s=18, alpha=0.7, label=f'{len(finite)} candidates')
-    ax.scatter([best['flops']], [best['score']], marker='*', s=260,
-               color='tab:red', label=f'chosen: {best["arch"]}', zorder=3)
-    for r in finite[:5]:
-        ax.annotate(r['arch'][:24], (r['flops'], r['score']), fontsize=7,
-                    xytext=(4, -8), textcoords='offset points')
-    ax.set_xlabel('FLOPs (M)')
-    ax.set_ylabel(f'{score_key} score (higher is better)')
-    ax.set_title('Training-free search: score vs FLOPs')
-    ax.legend(loc='lower right', fontsize=8)
+    axes_of = [('flops', 'FLOPs (M)')] + (
+        [('latency', 'latency (ms, batch 1)')] if 'latency' in best else [])
+    fig, axes = plt.subplots(1, len(axes_of), figsize=(6 * len(axes_of), 4.5),
+                             squeeze=False)
+    for ax, (key, label) in zip(axes[0], axes_of):
+        ax.scatter([r[key] for r in finite], [r['score'] for r in finite],
+                   s=18, alpha=0.7, label=f'{len(finite)} candidates')
+        ax.scatter([best[key]], [best['score']], marker='*', s=260,
+                   color='tab:red', label=f'chosen: {best["arch"]}',
+                   zorder=3)
+        for r in finite[:5]:
+            ax.annotate(r['arch'][:24], (r[key], r['score']), fontsize=7,
+                        xytext=(4, -8), textcoords='offset points')
+        ax.set_xlabel(label)
+        ax.set_ylabel(f'{score_key} score (higher is better)')
+        ax.set_title(f'Training-free search: score vs {key}')
+        ax.legend(loc='lower right', fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

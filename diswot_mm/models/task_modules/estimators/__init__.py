@@ -1,4 +1,8 @@
-from .active_path_resource_estimator import ActivePathResourceEstimator
+from .active_path_resource_estimator import (
+    ActivePathResourceEstimator,
+    check_constraints,
+    run_eval,
+)
 from .base_training_free import (
     BaseTrainingFreeEstimator,
     TrainingFreeEstimator,
@@ -21,6 +25,7 @@ __all__ = [
     'ActivePathResourceEstimator', 'BaseTrainingFreeEstimator',
     'DisWOTEstimator', 'EnsembleEstimator', 'FlopsEstimator',
     'GradNormEstimator', 'JacobCovEstimator', 'NASWOTEstimator',
-    'ParamsEstimator', 'SNIPEstimator', 'SynFlowEstimator', 'TrainingFreeEstimator',
-    'ZenEstimator', 'ZiCoEstimator', 'combine_scores'
+    'ParamsEstimator', 'SNIPEstimator', 'SynFlowEstimator',
+    'TrainingFreeEstimator', 'ZenEstimator', 'ZiCoEstimator',
+    'check_constraints', 'combine_scores', 'run_eval'
 ]

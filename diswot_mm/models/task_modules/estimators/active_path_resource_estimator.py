@@ -1,9 +1,13 @@
 """mmrazor's FLOPs / params of the subnet selected in a supernet, counted on
-the supernet itself: no sliced copy, no per-module counter set-up."""
-from typing import Any, Dict, Optional, Tuple
+the supernet itself: no sliced copy, no per-module counter set-up; and its
+latency, timed on the search's device or summed from a per-op table."""
+import time
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
+from mmengine.dist import broadcast_object_list, get_rank, get_world_size
+from mmengine.logging import print_log
 from mmrazor.models.architectures.dynamic_ops.mixins.dynamic_mixins import (
     DynamicChannelMixin,
     DynamicResizeMixin,
@@ -17,6 +21,62 @@ from mmrazor.models.task_modules.estimators.counters.flops_params_counter import
 from mmrazor.structures import export_fix_subnet
 
 from diswot_mm.registry import TASK_UTILS
+from .latency import (
+    leaf_op_calls,
+    load_latency_lut,
+    lut_latency,
+    measure_latency,
+    recording_leaf_ops,
+)
+
+#: Resources a constraints_range may bound, with their units.
+RESOURCE_UNITS = dict(flops='M', params='M', latency='ms')
+
+
+#: Clocks a latency_cfg may name.
+TIMERS = dict(perf_counter=time.perf_counter, thread_time=time.thread_time)
+
+
+def resolve_timer(timer: Union[str, Callable[[], float]]
+                  ) -> Callable[[], float]:
+    """The clock ``timer`` names (a key of :data:`TIMERS`), or ``timer``
+    itself if it is a callable.
+
+    Raises:
+        KeyError: An unknown name.
+        ValueError: ``'thread_time'`` while torch runs several threads
+            (their time would not be counted).
+    """
+    if callable(timer):
+        return timer
+    if timer not in TIMERS:
+        raise KeyError(f'latency_cfg.timer supports {sorted(TIMERS)} or a '
+                       f'callable, got {timer!r}.')
+    if timer == 'thread_time' and torch.get_num_threads() > 1:
+        raise ValueError(
+            "latency_cfg.timer='thread_time' counts one thread's CPU time, "
+            f'but torch runs {torch.get_num_threads()} threads: set '
+            'OMP_NUM_THREADS=1 or use perf_counter.')
+    return TIMERS[timer]
+
+
+def check_constraints(estimator: ResourceEstimator,
+                      constraints_range: Dict[str, Any]) -> None:
+    """Raise a KeyError for a key of ``constraints_range`` that
+    ``estimator`` cannot check: ``flops``/``params`` for any mmrazor
+    ResourceEstimator, ``latency`` only for ActivePathResourceEstimator
+    (mmrazor's returns 0 ms unless asked, and times CUDA only)."""
+    supported = [k for k in RESOURCE_UNITS if k != 'latency' or isinstance(
+        estimator, ActivePathResourceEstimator)]
+    for key in constraints_range:
+        if key not in supported:
+            raise KeyError(
+                'constraints_range supports ' + ', '.join(
+                    f'{k} (in {RESOURCE_UNITS[k]})' for k in supported) +
+                f' with {type(estimator).__name__}, got {key!r}.' +
+                (' Latency needs resource_estimator=dict(type='
+                 '"ActivePathResourceEstimator", ...).'
+                 if key == 'latency' else ''))
 
 
 @TASK_UTILS.register_module()
@@ -36,15 +96,68 @@ class ActivePathResourceEstimator(ResourceEstimator):
     path (dynamic depth, as S1's ``DynamicSequential``, runs only its
     active blocks: no fallback).
 
+    Latency (ms, batch 1 on ``input_shape``, eval mode, no grad), only when
+    ``constraints_range`` bounds it, cached per candidate: the median of
+    ``num_runs`` timed forwards after ``num_warmup`` untimed ones on the
+    device of the supernet's weights (mmrazor's ``get_model_latency``
+    averages, rounds to 0.1 ms and times CUDA only); or, with
+    ``latency_lut``, the sum of the table's latencies of the leaf ops the
+    forward runs (see :mod:`.latency`).
+
     Args:
         input_shape (tuple): Shape of the counting input, batch included.
             Defaults to (1, 3, 224, 224).
+        latency_cfg (dict, optional): ``num_warmup`` (default 5),
+            ``num_runs`` (default 20) and ``timer`` of the timed latency:
+            a clock in seconds or the name of one of :data:`TIMERS`
+            (default ``'perf_counter'``, wall time; ``'thread_time'``
+            counts only this thread's CPU time, which other processes do
+            not inflate: for a shared CPU with one torch thread).
+        latency_lut (str, optional): A per-op latency table (JSON) of
+            ``tools/analysis/measure_latency_lut.py``, measured on the
+            target device; then latency is summed from it, not timed.
         **kwargs: Other arguments of mmrazor's ``ResourceEstimator``.
     """
 
-    def __init__(self, input_shape: Tuple = (1, 3, 224, 224), **kwargs):
+    def __init__(self,
+                 input_shape: Tuple = (1, 3, 224, 224),
+                 latency_cfg: Optional[dict] = None,
+                 latency_lut: Optional[str] = None,
+                 **kwargs):
         super().__init__(input_shape=input_shape, **kwargs)
         self._hooks: Dict[type, Any] = {}
+        self._cache: Dict[str, Dict[str, float]] = {}
+        timing = dict(num_warmup=5, num_runs=20, timer='perf_counter')
+        unknown = sorted(set(latency_cfg or {}) - set(timing))
+        if unknown:
+            raise KeyError(f'latency_cfg supports {sorted(timing)}, got '
+                           f'{unknown}.')
+        self.latency_timing: Dict[str, Any] = {**timing,
+                                               **(latency_cfg or {})}
+        self.latency_timing['timer'] = resolve_timer(
+            self.latency_timing['timer'])
+        self.latency_lut = latency_lut
+        self.lut = None
+        if latency_lut is not None:
+            self.lut = load_latency_lut(latency_lut)
+            if list(self.lut['input_shape'][1:]) != list(input_shape[1:]):
+                raise ValueError(
+                    f'latency_lut {latency_lut} was measured on input '
+                    f'{self.lut["input_shape"]}, the resource estimator '
+                    f'uses {list(input_shape)}: measure a LUT for it.')
+            error = self.lut['error']
+            print_log(
+                f'Latency summed from {latency_lut} ({len(self.lut["ops"])} '
+                f'ops measured on {self.lut["device_name"]}); its median '
+                f'relative error against timed latency was '
+                f'{error["median_relative"]:.1%} (max '
+                f'{error["max_relative"]:.1%}) over '
+                f'{len(error["candidates"])} candidates.', logger='current')
+
+    @property
+    def latency_shape(self) -> Tuple[int, ...]:
+        """Input shape of the latency: ``input_shape`` with batch 1."""
+        return (1, ) + tuple(self.input_shape[1:])
 
     def _count_hook(self, module: nn.Module):
         """mmrazor's counter hook of ``module``'s type; None if it has no
@@ -80,17 +193,11 @@ class ActivePathResourceEstimator(ResourceEstimator):
                 counted.append(module)
             hook(module, inputs, output)
 
-        modes = [(m, m.training) for m in model.modules()]
-        model.eval()
-        param = next(model.parameters())
-        batch = torch.zeros(shape, dtype=param.dtype, device=param.device)
         handle = nn.modules.module.register_module_forward_hook(count)
         try:
-            model(batch)
+            run_eval(model, shape, lambda net, batch: net(batch))
         finally:
             handle.remove()
-            for m, training in modes:
-                m.training = training
         flops = sum(m.__flops__ for m in counted) / shape[0]
         params = sum(m.__params__ for m in counted)
         for m in counted:
@@ -99,27 +206,99 @@ class ActivePathResourceEstimator(ResourceEstimator):
             flops=params_units_convert(flops, units['flops']),
             params=params_units_convert(params, units['params']))
 
-    def estimate_subnet(self, model: nn.Module) -> Dict[str, float]:
-        """``flops`` and ``params`` of the subnet selected in ``model`` (an
-        mmrazor algorithm with a mutator) or of a plain network."""
+    def latency(self, network: nn.Module) -> float:
+        """Latency (ms) of ``network`` (a plain network, e.g. the
+        supernet's ``architecture`` with a subnet selected) on a batch of
+        :attr:`latency_shape`: summed from the LUT, or timed (on rank 0,
+        broadcast to the others so that all ranks keep the same
+        candidates)."""
+        if self.lut is not None:
+            calls = run_eval(network, self.latency_shape, leaf_op_calls)
+            return lut_latency(self.lut, calls, self.latency_lut)
+        device = next(network.parameters()).device
+        timed = [None]
+        if get_rank() == 0:
+            timed[0] = run_eval(
+                network, self.latency_shape,
+                lambda net, batch: measure_latency(
+                    lambda: net(batch), device, **self.latency_timing))
+        if get_world_size() > 1:  # every rank decides on rank 0's timing
+            broadcast_object_list(timed, src=0)
+        return timed[0]
+
+    def subnet_network(self, model: nn.Module) -> Tuple[nn.Module, bool]:
+        """(the plain network of the subnet selected in ``model``, whether
+        it is mmrazor's sliced copy): the supernet's architecture itself
+        unless it has dynamic channel or resize ops."""
         if hasattr(model, 'mutator') and any(
                 isinstance(m, (DynamicChannelMixin, DynamicResizeMixin))
                 for m in model.modules()):
             sliced = export_fix_subnet(model, slice_weight=True)[1]
-            return self.estimate(sliced.architecture)  # mmrazor's path
-        return self.estimate_active(getattr(model, 'architecture', model))
+            return sliced.architecture, True
+        return getattr(model, 'architecture', model), False
+
+    def estimate_subnet(self, model: nn.Module,
+                        latency: bool = False) -> Dict[str, float]:
+        """``flops`` and ``params`` (and ``latency`` if asked) of the subnet
+        selected in ``model`` (an mmrazor algorithm with a mutator) or of a
+        plain network."""
+        network, sliced = self.subnet_network(model)
+        if sliced:
+            estimate = self.estimate(network)  # mmrazor's path
+            return dict(flops=estimate['flops'], params=estimate['params'],
+                        **({'latency': self.latency(network)}
+                           if latency else {}))
+        counting_shape = tuple(
+            self.flops_params_cfg.get('input_shape', self.input_shape))
+        if latency and self.lut is not None and \
+                counting_shape == self.latency_shape:
+            # the counting forward gives the LUT its ops: one forward
+            with recording_leaf_ops() as calls:
+                results = self.estimate_active(network)
+            results['latency'] = lut_latency(self.lut, calls,
+                                             self.latency_lut)
+            return results
+        results = self.estimate_active(network)
+        if latency:
+            results['latency'] = self.latency(network)
+        return results
 
     def check_subnet(
         self, model: nn.Module, choices: Dict[str, Any],
         constraints_range: Optional[Dict[str, Any]]
     ) -> Tuple[bool, Dict[str, float]]:
         """What mmrazor's ``check_subnet_resources`` returns (feasible,
-        resources) for the mmrazor algorithm ``model`` with ``choices``."""
+        resources) for the mmrazor algorithm ``model`` with ``choices``;
+        resources have ``latency`` when ``constraints_range`` bounds it.
+        Cached per candidate."""
+        constraints_range = constraints_range or {}
+        check_constraints(self, constraints_range)
+        with_latency = 'latency' in constraints_range
         model.mutator.set_choices(choices)
-        results = self.estimate_subnet(model)
-        for key, bounds in (constraints_range or {}).items():
+        key = repr((id(model), sorted(choices.items()), with_latency))
+        if key not in self._cache:
+            self._cache[key] = self.estimate_subnet(model, with_latency)
+        results = dict(self._cache[key])
+        for name, bounds in constraints_range.items():
             low, high = bounds if isinstance(bounds, (list, tuple)) else (
                 0, bounds)
-            if not low <= results[key] <= high:
+            if not low <= results[name] <= high:
                 return False, results
         return True, results
+
+
+def run_eval(network: nn.Module, shape: Tuple[int, ...],
+             fn: Callable[[nn.Module, torch.Tensor], Any]) -> Any:
+    """``fn(network, zeros of shape)`` with ``network`` in eval mode and no
+    grad (training modes restored afterwards); the zeros take the dtype and
+    device of its weights."""
+    modes = [(m, m.training) for m in network.modules()]
+    network.eval()
+    param = next(network.parameters())
+    batch = torch.zeros(shape, dtype=param.dtype, device=param.device)
+    try:
+        with torch.no_grad():
+            return fn(network, batch)
+    finally:
+        for m, training in modes:
+            m.training = training
