@@ -67,7 +67,7 @@ SPACES = dict(
     s1=('configs/diswot_cifar100.py', None, {}),
     nb201=('configs/diswot_nb201_cifar100.py', None, dict(max_epochs=3)),
     imagenet=('configs/diswot_imagenet.py', sample_dataloader(32, 224),
-              dict(max_epochs=1, num_candidates=10, top_k=2,
+              dict(max_epochs=1, num_candidates=6, top_k=2,
                    num_mutation=0, num_crossover=0)))
 # --tiny: what replaces the above (minibatch, estimator and loop settings)
 TINY = dict(
