@@ -69,7 +69,8 @@ SPACES = dict(
     imagenet=('configs/diswot_imagenet.py', sample_dataloader(32, 224),
               dict(max_epochs=1, num_candidates=6, top_k=2,
                    num_mutation=0, num_crossover=0)))
-# --tiny: what replaces the above (minibatch, estimator and loop settings)
+# --tiny: what replaces the above (minibatch, estimator and loop settings;
+# ImageNet: FLOPs counted at 32 px, so few candidates are rejected)
 TINY = dict(
     s1=(None, dict(repeats=1),
         dict(max_epochs=1, num_candidates=3, top_k=1, num_mutation=0,
@@ -79,7 +80,10 @@ TINY = dict(
                 num_crossover=0)),
     imagenet=(sample_dataloader(2, 32), dict(repeats=1),
               dict(max_epochs=1, num_candidates=2, top_k=1,
-                   num_mutation=0, num_crossover=0)))
+                   num_mutation=0, num_crossover=0,
+                   resource_estimator=dict(
+                       type='ActivePathResourceEstimator',
+                       input_shape=(1, 3, 32, 32)))))
 
 
 def synchronize():
