@@ -14,7 +14,7 @@ def test_gpu_check_cpu_tiny_writes_its_report(tmp_path):
                PYTHONWARNINGS='ignore')
     result = subprocess.run(
         ['bash', 'tools/gpu_check.sh', str(tmp_path), '--cpu', '--tiny'],
-        cwd=REPO, capture_output=True, text=True, timeout=900, env=env)
+        cwd=REPO, capture_output=True, text=True, timeout=1800, env=env)
     report = json.load(open(tmp_path / 'gpu_check.json'))
     sections = report['sections']
     failed = {n: r for n, r in sections.items() if r['status'] == 'failed'}
