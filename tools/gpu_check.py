@@ -12,15 +12,16 @@ and figures in OUT_DIR/gpu_check.json and a table in OUT_DIR/gpu_check.md:
   memory;
 - ``distill_{cifar,224}_{bf16,fp16}``: DisWOT+ (the configs' model and SGD)
   for 200 iterations on a fixed batch of the embedded images under mmengine's
-  AmpOptimWrapper: images/s, every logged term finite at every iteration,
+  AmpOptimWrapper (the lr scaled to the batch by the config's
+  ``auto_scale_lr`` rule): images/s, every logged term finite at every iteration,
   the total loss falling (mean of the last tenth below the first tenth);
 - ``dist_train``: ``tools/dist_train.sh CONFIG 1`` (NCCL on a GPU, with
   --amp); ``dist_search``: a 1-process ``tools/dist_search.sh`` search.
 ``--cpu``: run on the CPU (mmengine's AmpOptimWrapper needs an accelerator:
 there the plain OptimWrapper inside ``torch.autocast('cpu', dtype)``);
 ``--tiny``: tiny sizes and a few iterations (the test suite runs
-``--cpu --tiny`` so this script cannot rot). Exit status 1 when a section
-failed.
+``--cpu --tiny`` so this script cannot rot); ``--sections NAME ...``: only
+those. Exit status 1 when a section failed.
 """
 import argparse
 import contextlib
@@ -57,10 +58,16 @@ DISTILL_TINY = {
     'cifar': (8, 32, dict(arch='resnet20')),
     '224': (2, 64, dict(depth=18)),
 }
+# the 1-GPU search through tools/dist_search.sh (2 generations; --tiny: 1)
 SEARCH_OPTIONS = [
     'search_cfg.num_candidates=8', 'search_cfg.top_k=3',
     'search_cfg.num_mutation=3', 'search_cfg.num_crossover=3',
     'search_cfg.max_epochs=2'
+]
+SEARCH_OPTIONS_TINY = [
+    'search_cfg.num_candidates=3', 'search_cfg.top_k=1',
+    'search_cfg.num_mutation=1', 'search_cfg.num_crossover=1',
+    'search_cfg.max_epochs=1', 'search_cfg.estimator.repeats=1'
 ]
 
 
@@ -70,6 +77,8 @@ def parse_args():
     parser.add_argument('--cpu', action='store_true', help='on the CPU')
     parser.add_argument('--tiny', action='store_true',
                         help='tiny sizes, a few iterations')
+    parser.add_argument('--sections', nargs='+', metavar='NAME',
+                        help='run only these sections (default: all)')
     return parser.parse_args()
 
 
@@ -137,6 +146,10 @@ def distill(name: str, dtype: str, args) -> dict:
         cfg.model.teacher.backbone.update(teacher)
     iters = 6 if args.tiny else 200
     cfg.model.require_teacher_ckpt = False  # a random teacher will do
+    # the config's own linear scaling rule for another batch (as mmengine's
+    # auto_scale_lr): the ImageNet recipe's lr 0.1 is for batch 256
+    cfg.optim_wrapper.optimizer.lr *= (batch /
+                                       cfg.auto_scale_lr.base_batch_size)
     device = 'cpu' if args.cpu else 'cuda'
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         model = MODELS.build(cfg.model).to(device)
@@ -160,7 +173,8 @@ def distill(name: str, dtype: str, args) -> dict:
             start = time.perf_counter()
         with context:
             log_vars = model.train_step(data, optim_wrapper)
-        values = {k: float(v) for k, v in log_vars.items()}
+        values = {k: float(torch.as_tensor(v).detach())
+                  for k, v in log_vars.items()}
         terms_finite &= all(math.isfinite(v) for v in values.values())
         totals.append(values['loss'])
     sync(device)
@@ -173,6 +187,7 @@ def distill(name: str, dtype: str, args) -> dict:
         optim_wrapper=wrapper_cfg['type'] +
         (f' in torch.autocast(cpu, {dtype})' if args.cpu else ''),
         dtype=dtype, batch=batch, resolution=scale, iterations=iters,
+        lr=cfg.optim_wrapper.optimizer.lr,
         images_per_s=round(batch * (iters - warmup) / seconds, 1),
         terms=sorted(values), terms_finite=terms_finite,
         loss_first=round(first, 4), loss_last=round(last, 4),
@@ -214,10 +229,7 @@ def dist_train(args) -> dict:
 
 def dist_search(args) -> dict:
     work_dir = tempfile.mkdtemp(prefix='gpu_check_search_')
-    options = list(SEARCH_OPTIONS)
-    if args.tiny:
-        options += ['search_cfg.max_epochs=1', 'search_cfg.num_candidates=3',
-                    'search_cfg.estimator.repeats=1']
+    options = SEARCH_OPTIONS_TINY if args.tiny else SEARCH_OPTIONS
     result = run_tool(['bash', 'tools/dist_search.sh',
                        'configs/diswot_cifar100.py', '1', '--work-dir',
                        work_dir, '--cfg-options', *options], timeout=300,
@@ -283,7 +295,14 @@ def main():
                   (' tiny' if args.tiny else ''),
                   date=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
                   machine=machine(), sections={})
-    for name, check in sections(args).items():
+    checks = sections(args)
+    unknown = set(args.sections or []) - set(checks)
+    if unknown:
+        sys.exit(f'gpu_check: unknown sections {sorted(unknown)}; choose '
+                 f'from {list(checks)}.')
+    for name, check in checks.items():
+        if args.sections and name not in args.sections:
+            continue
         start = time.perf_counter()
         try:
             row = check()
