@@ -1,11 +1,12 @@
 # `make demo`: set up .venv (pinned CPU lock) and run the training-free search
 # on the embedded CIFAR-100 sample. `make test`: set up and run the tests.
+# `make device-wheels`: .whl/ for tools/gpu_check.sh on the GPU machine.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test clean device-wheels
 
 setup: $(STAMP)
 
@@ -20,6 +21,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests
+
+# the pinned OpenMMLab wheels for the GPU machine (tools/gpu_check.sh)
+device-wheels:
+	PYTHON=$(PYTHON) bash tools/device_wheels.sh
 
 clean:
 	rm -rf $(VENV) work_dirs

@@ -2,11 +2,14 @@
 ImageNet space, side by side in one run.
 
     python benchmarks/search_throughput.py [--candidates 40] [--out FILE]
+        [--spaces s1 nb201 imagenet] [--tiny]
 
 Per space, a real ``TrainingFreeSearchLoop.run`` with the config's default
 estimator settings (the embedded sample images as the minibatch; ImageNet:
-4 of them at 224 px); loop = its wall time (every generation, its checks
-and outputs) over the candidates it scored. Then, on up to ``--candidates``
+the config's batch of 32 at 224 px, from the 40 embedded CIFAR-100 and
+CIFAR-10 images) on the estimator's device (CUDA when available); loop = its
+wall time (every generation, its checks and outputs) over the candidates it
+scored. Then, on up to ``--candidates``
 of those candidates (a random sample; means, so comparable with the loop's
 mean), interleaved:
 - floor: what the score cannot avoid, ``repeats`` bare no-grad forwards of
@@ -15,6 +18,9 @@ mean), interleaved:
 - check: the config's constraint check (ActivePathResourceEstimator), and
   mmrazor's ``check_subnet_resources`` (export of a sliced copy) for
   reference.
+Times on CUDA are taken after a synchronisation, and the peak GPU memory
+of the space's search is reported. ``--tiny``: a few candidates, 1 repeat,
+small images (a smoke test of this script, e.g. by tools/gpu_check.sh).
 Writes ``work_dirs/search_throughput.json``.
 """
 import argparse
@@ -37,57 +43,90 @@ from diswot_mm.models.task_modules.estimators.utils import batch_statistics
 from diswot_mm.registry import TASK_UTILS
 from diswot_mm.utils.progress import track
 
-IMAGENET_SAMPLES = dict(
-    batch_size=4,
-    dataset=dict(
-        type='CIFARSamples',
-        subset='cifar100',
-        pipeline=[
-            dict(type='mmpretrain.Resize', scale=224),
-            dict(type='mmpretrain.PackInputs')
-        ]),
-    sampler=dict(type='DefaultSampler', shuffle=False))
-# space -> (config, minibatch, loop settings of the timed search)
+def sample_dataloader(batch_size: int, scale: int) -> dict:
+    """The 40 embedded CIFAR-100 and CIFAR-10 images at ``scale`` px."""
+    pipeline = [
+        dict(type='mmpretrain.Resize', scale=scale),
+        dict(type='mmpretrain.PackInputs')
+    ]
+    return dict(
+        batch_size=batch_size,
+        dataset=dict(
+            type='mmengine.ConcatDataset',
+            ignore_keys=['classes'],
+            datasets=[
+                dict(type='CIFARSamples', subset=s, pipeline=pipeline)
+                for s in ('cifar100', 'cifar10')
+            ]),
+        sampler=dict(type='DefaultSampler', shuffle=False))
+
+
+# space -> (config, minibatch (None: the estimator's default), loop settings
+# of the timed search)
 SPACES = dict(
     s1=('configs/diswot_cifar100.py', None, {}),
     nb201=('configs/diswot_nb201_cifar100.py', None, dict(max_epochs=3)),
-    imagenet=('configs/diswot_imagenet.py', IMAGENET_SAMPLES,
-              dict(max_epochs=1, num_candidates=6, top_k=2, num_mutation=0,
-                   num_crossover=0)))
+    imagenet=('configs/diswot_imagenet.py', sample_dataloader(32, 224),
+              dict(max_epochs=1, num_candidates=6, top_k=2,
+                   num_mutation=0, num_crossover=0)))
+# --tiny: what replaces the above (minibatch, estimator and loop settings;
+# ImageNet: FLOPs counted at 32 px, so few candidates are rejected)
+TINY = dict(
+    s1=(None, dict(repeats=1),
+        dict(max_epochs=1, num_candidates=3, top_k=1, num_mutation=0,
+             num_crossover=0)),
+    nb201=(None, dict(repeats=1),
+           dict(max_epochs=1, num_candidates=3, top_k=1, num_mutation=0,
+                num_crossover=0)),
+    imagenet=(sample_dataloader(2, 32), dict(repeats=1),
+              dict(max_epochs=1, num_candidates=2, top_k=1,
+                   num_mutation=0, num_crossover=0,
+                   resource_estimator=dict(
+                       type='ActivePathResourceEstimator',
+                       input_shape=(1, 3, 32, 32)))))
+
+
+def synchronize():
+    """Wait for the GPU (if any) before reading a clock."""
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
 
 
 def mean_ms(values):
     return round(statistics.mean(values) * 1000, 2)
 
 
-def search(cfg, dataloader, overrides):
+def search(cfg, dataloader, overrides, estimator_overrides=None):
     """A real search of ``cfg``: (the finished loop, its wall seconds)."""
     cfg = Config(cfg.to_dict())
     cfg.train_cfg.estimator.dataloader = dataloader
     if dataloader is None:  # the embedded images: CIFAR-100 preprocessing
         cfg.train_cfg.estimator.pop('data_preprocessor', None)
+    cfg.train_cfg.estimator.update(estimator_overrides or {})
     cfg.train_cfg.update(overrides)
     cfg.distill_configs = {}
     with tempfile.TemporaryDirectory() as work_dir:
         cfg.work_dir = work_dir
         cfg.log_level = 'WARNING'
         runner = Runner.from_cfg(cfg)
+        synchronize()
         start = time.perf_counter()
         runner.train()
+        synchronize()
         return runner.train_loop, time.perf_counter() - start
 
 
-def parts(loop, count):
+def parts(loop, count, reference=True):
     """Mean floor / score / check ms over ``count`` of the candidates the
     search scored (a random sample, interleaved), with the search's own
-    model, estimator and constraint check, and mmrazor's check for
-    reference."""
+    model, estimator and constraint check, and (``reference``) mmrazor's
+    check for reference."""
     # imported after diswot_mm's compatibility fixes
     from mmrazor.engine.runner.utils import check_subnet_resources
     model, estimator = loop.model, loop.estimator
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         resources = loop.search_config['resource_estimator']
-        reference = TASK_UTILS.build(
+        reference_estimator = TASK_UTILS.build(
             dict(resources, type='mmrazor.ResourceEstimator',
                  input_shape=tuple(resources['input_shape'])))
     archs = sorted(loop.records)
@@ -98,48 +137,83 @@ def parts(loop, count):
         start = time.perf_counter()
         loop.resource_estimator.check_subnet(model, choices, loop.constraints_range)
         times['check'].append(time.perf_counter() - start)
-        start = time.perf_counter()
-        check_subnet_resources(model, choices, reference,
-                               loop.constraints_range)
-        times['check_mmrazor'].append(time.perf_counter() - start)
+        if reference:
+            start = time.perf_counter()
+            check_subnet_resources(model, choices, reference_estimator,
+                                   loop.constraints_range)
+            times['check_mmrazor'].append(time.perf_counter() - start)
         model.mutator.set_choices(choices)
+        synchronize()
         start = time.perf_counter()
         with torch.no_grad(), batch_statistics(model):
             for _ in range(estimator.repeats):
                 model.architecture(estimator.inputs, mode='tensor')
+        synchronize()
         times['floor'].append(time.perf_counter() - start)
         start = time.perf_counter()
-        estimator.score(model, key=arch)
+        estimator.score(model, key=arch)  # its final scalars synchronise
         times['score'].append(time.perf_counter() - start)
-    return {f'{k}_ms': mean_ms(v) for k, v in times.items()}
+    return {f'{k}_ms': mean_ms(v) for k, v in times.items() if v}
+
+
+def measure(space: str,
+            candidates: int = 40,
+            tiny: bool = False,
+            reference: bool = True) -> dict:
+    """Search ``space`` (a key of :data:`SPACES`) and time its parts
+    (``reference``: mmrazor's check too).
+
+    Returns:
+        dict: ``floor_ms``, ``score_ms``, ``check_ms``, ``check_mmrazor_ms``,
+        ``loop_ms`` (per candidate), their ratios to the floor, the loop's
+        candidate count, repeats, batch, resolution, device and
+        ``peak_gpu_mb`` (None without CUDA).
+    """
+    config, dataloader, overrides = SPACES[space]
+    estimator_overrides = {}
+    if tiny:
+        dataloader, estimator_overrides, overrides = TINY[space]
+    if torch.cuda.is_available():
+        torch.cuda.reset_peak_memory_stats()
+    loop, seconds = search(Config.fromfile(config), dataloader, overrides,
+                           estimator_overrides)
+    row = parts(loop, candidates, reference)
+    estimator = loop.estimator
+    row.update(loop_ms=round(seconds / len(loop.records) * 1000, 2),
+               loop_candidates=len(loop.records),
+               repeats=estimator.repeats,
+               batch=int(estimator.inputs.shape[0]),
+               resolution=int(estimator.inputs.shape[-1]),
+               device=str(estimator.device),
+               peak_gpu_mb=round(torch.cuda.max_memory_allocated() / 2**20, 1)
+               if torch.cuda.is_available() else None)
+    for key in ('score', 'check', 'loop'):
+        row[f'{key}_over_floor'] = round(row[f'{key}_ms'] / row['floor_ms'],
+                                         3)
+    return row
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--candidates', type=int, default=40)
-    parser.add_argument('--spaces', nargs='+', default=list(SPACES))
+    parser.add_argument('--spaces', nargs='+', default=list(SPACES),
+                        choices=list(SPACES))
+    parser.add_argument('--tiny', action='store_true',
+                        help='a few candidates, 1 repeat, small images')
     parser.add_argument('--out', default='work_dirs/search_throughput.json')
     args = parser.parse_args()
     results = {}
     for space in args.spaces:
-        config, dataloader, overrides = SPACES[space]
-        loop, seconds = search(Config.fromfile(config), dataloader,
-                               overrides)
-        row = parts(loop, args.candidates)
-        estimator = loop.estimator
-        row.update(loop_ms=round(seconds / len(loop.records) * 1000, 2),
-                   loop_candidates=len(loop.records),
-                   repeats=estimator.repeats,
-                   batch=int(estimator.inputs.shape[0]),
-                   resolution=int(estimator.inputs.shape[-1]))
-        for key in ('score', 'check', 'loop'):
-            row[f'{key}_over_floor'] = round(
-                row[f'{key}_ms'] / row['floor_ms'], 3)
-        results[space] = row
-        print(space, row, flush=True)
+        synchronize()
+        start = time.perf_counter()
+        runner.train()
+        synchronize()
+        return runner.train_loop, time.perf_counter() - start
     results['machine'] = dict(machine=platform.machine(),
                               threads=torch.get_num_threads(),
-                              torch=torch.__version__)
+                              torch=torch.__version__,
+                              gpu=torch.cuda.get_device_name()
+                              if torch.cuda.is_available() else None)
     if osp.dirname(args.out):
         os.makedirs(osp.dirname(args.out), exist_ok=True)
     with open(args.out, 'w') as f:

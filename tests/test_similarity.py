@@ -220,3 +220,80 @@ def test_grad_variant_rejects_unequal_widths(outputs, sample_batch):
     g_w = gradcam_weights(*outputs['wide'][1:3], labels)
     with pytest.raises(ValueError, match='cam'):
         semantic_distance(g_t, g_w)
+
+
+# Precision under AMP. Relative tolerance of a loss on half-precision inputs
+# against the float32 loss on the float32 inputs: the inputs' rounding plus
+# the result's (bf16 keeps 8 significant bits, fp16 11).
+AMP_TOLERANCE = {torch.bfloat16: 1e-2, torch.float16: 2e-3}
+
+
+def function_calls(outputs, labels):
+    """(function, its float32 arguments) for every similarity function, on
+    the random ResNet56 (teacher) and ResNet20 (student) outputs."""
+    (f_t, p_t, z_t, fc_t), (f_s, p_s, z_s, fc_s) = outputs['t'], outputs['s']
+    w_t, w_s = fc_t.weight.detach(), fc_s.weight.detach()
+    return [
+        (relation_matrix, (f_s, )),
+        (relation_distance, (relation_matrix(f_t), relation_matrix(f_s))),
+        (gradcam_weights, (p_s, z_s, labels)),
+        (semantic_distance, (gradcam_weights(p_t, z_t, labels),
+                             gradcam_weights(p_s, z_s, labels))),
+        (class_gram, (f_s, w_s)),
+        (class_gram_distance, (class_gram(f_t, w_t), class_gram(f_s, w_s))),
+    ]
+
+
+@pytest.mark.parametrize('dtype', AMP_TOLERANCE, ids=str)
+def test_functions_compute_in_float32_under_autocast(outputs, sample_batch,
+                                                     dtype):
+    """Under autocast every function computes in float32: float32 inputs
+    give the float32 result bit for bit (autocast alone would run the
+    matrix products in ``dtype``; fp16 overflows the Gram matrices of
+    Gaussian networks), and half inputs give the float32 result of the same
+    values, returned in the caller's ``dtype``."""
+    _, labels = sample_batch
+    for fn, args in function_calls(outputs, labels):
+        expected = fn(*args)
+        half = [a.to(dtype) if a.is_floating_point() else a for a in args]
+        expected_half = fn(*[a.float() if a.is_floating_point() else a
+                             for a in half]).to(dtype)
+        with torch.autocast('cpu', dtype=dtype):
+            got = fn(*args)
+            got_half = fn(*half)
+        assert got.dtype == torch.float32 and torch.equal(got, expected), \
+            fn.__name__
+        assert got_half.dtype == dtype, fn.__name__
+        assert torch.equal(got_half, expected_half), fn.__name__
+
+
+@pytest.mark.parametrize('dtype', AMP_TOLERANCE, ids=str)
+def test_losses_under_autocast_equal_float32(outputs, sample_batch, dtype):
+    """L_Mr and L_Ms on half-precision features (what a network under AMP
+    records) equal the float32 losses to AMP_TOLERANCE, come back in that
+    dtype, and back-propagate finite gradients to the student."""
+    from mmpretrain.structures import DataSample
+
+    from diswot_mm.models.losses import (
+        RelationSimilarityLoss,
+        SemanticSimilarityLoss,
+    )
+    _, labels = sample_batch
+    samples = [DataSample().set_gt_label(int(y)) for y in labels]
+    (f_t, p_t, z_t, _), (f_s, p_s, z_s, _) = outputs['t'], outputs['s']
+    relation, semantic = RelationSimilarityLoss(3.0), SemanticSimilarityLoss()
+    expected = (relation(f_s, f_t), semantic(p_s, z_s, p_t, z_t, samples))
+    student = [t.to(dtype).requires_grad_() for t in (f_s, p_s, z_s)]
+    teacher = [t.to(dtype) for t in (f_t, p_t, z_t)]
+    with torch.autocast('cpu', dtype=dtype):
+        got = (relation(student[0], teacher[0]),
+               semantic(student[1], student[2], teacher[1], teacher[2],
+                        samples))
+    for value, reference in zip(got, expected):
+        assert value.dtype == dtype
+        assert float(value) == pytest.approx(float(reference),
+                                             rel=AMP_TOLERANCE[dtype])
+    sum(got).backward()
+    for t in student:
+        assert t.grad.dtype == dtype and torch.isfinite(t.grad).all()
+        assert t.grad.abs().sum() > 0

@@ -1,6 +1,7 @@
 from .similarity import (
                          class_gram,
                          class_gram_distance,
+                         computed_in_float32,
                          gradcam_weights,
                          relation_distance,
                          relation_matrix,
@@ -9,5 +10,6 @@ from .similarity import (
 
 __all__ = [
     'relation_matrix', 'relation_distance', 'gradcam_weights',
-    'semantic_distance', 'class_gram', 'class_gram_distance'
+    'semantic_distance', 'class_gram', 'class_gram_distance',
+    'computed_in_float32'
 ]

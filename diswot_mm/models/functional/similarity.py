@@ -10,7 +10,16 @@ Normalisation follows the official DisWOT code: squared Frobenius norms of
 row-L2-normalised matrices, divided by B^2 (relation), C N (semantic, grad
 variant) or N^2 averaged over samples (semantic, cam variant). The paper
 writes plain L2 norms; a single term ranks candidates identically either way.
+
+Every function computes in float32 (or wider) with autocast off, whatever the
+caller's precision: under AMP, fp16 underflows below 6e-8 (the Grad-CAM
+weights of classes with tiny gradients, and the 1e-12 floor itself) and
+overflows above 65504 (Gram matrices of Gaussian-initialised networks). The
+result comes back in the caller's dtype (:func:`computed_in_float32`).
 """
+import functools
+from typing import Callable
+
 import torch
 import torch.nn.functional as F
 
@@ -18,7 +27,43 @@ import torch.nn.functional as F
 #: official code's default) in every row-normalised matrix.
 EPS = 1e-12
 
+HALF_DTYPES = (torch.float16, torch.bfloat16)
 
+
+def computed_in_float32(fn: Callable) -> Callable:
+    """Decorator: run ``fn`` with autocast off and its fp16 / bf16 tensor
+    arguments (positional or keyword) cast to float32; return its tensor
+    result in the dtype of its floating tensor arguments promoted together
+    (the caller's dtype: bf16 for bf16 inputs, float32 for float32).
+
+    Float32 and float64 arguments pass unchanged and autocast off changes
+    nothing outside autocast, so a float32 call computes exactly what it
+    computed without the decorator (bit for bit).
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        tensors = [
+            a for a in (*args, *kwargs.values())
+            if isinstance(a, torch.Tensor) and a.is_floating_point()
+        ]
+        if not tensors:
+            return fn(*args, **kwargs)
+        dtype = functools.reduce(torch.promote_types,
+                                 (t.dtype for t in tensors))
+
+        def up(a):
+            return (a.float() if isinstance(a, torch.Tensor)
+                    and a.dtype in HALF_DTYPES else a)
+
+        with torch.autocast(tensors[0].device.type, enabled=False):
+            out = fn(*map(up, args), **{k: up(v) for k, v in kwargs.items()})
+        return out.to(dtype)
+
+    return wrapper
+
+
+@computed_in_float32
 def relation_matrix(feat: torch.Tensor) -> torch.Tensor:
     """Sample-relation matrix of Similarity-Preserving KD.
 
@@ -33,6 +78,7 @@ def relation_matrix(feat: torch.Tensor) -> torch.Tensor:
     return F.normalize(q @ q.t(), dim=1, eps=EPS)
 
 
+@computed_in_float32
 def relation_distance(rel_t: torch.Tensor,
                       rel_s: torch.Tensor) -> torch.Tensor:
     """M_r = ||G^_T - G^_S||_F^2 / B^2 between two :func:`relation_matrix`.
@@ -53,6 +99,7 @@ def relation_distance(rel_t: torch.Tensor,
     return (rel_t - rel_s).pow(2).sum() / rel_t.shape[0]**2
 
 
+@computed_in_float32
 def gradcam_weights(pooled: torch.Tensor, logits: torch.Tensor,
                     labels: torch.Tensor) -> torch.Tensor:
     """Grad-CAM weights: the gradient of the mean cross-entropy w.r.t. the
@@ -74,6 +121,7 @@ def gradcam_weights(pooled: torch.Tensor, logits: torch.Tensor,
     return residual.t() @ pooled / logits.shape[0]
 
 
+@computed_in_float32
 def semantic_distance(g_t: torch.Tensor, g_s: torch.Tensor) -> torch.Tensor:
     """M_s ("grad" variant) = sum_n ||E^_n,T - E^_n,S||_F^2 / (C N), exactly
     as the official code computes it.
@@ -94,7 +142,7 @@ def semantic_distance(g_t: torch.Tensor, g_s: torch.Tensor) -> torch.Tensor:
         g_s (Tensor): Student :func:`gradcam_weights`, shape (N, C).
 
     Returns:
-        Tensor: A scalar, in the dtype of ``g_s``.
+        Tensor: A scalar.
     """
     if g_t.shape != g_s.shape:
         raise ValueError(
@@ -109,9 +157,10 @@ def semantic_distance(g_t: torch.Tensor, g_s: torch.Tensor) -> torch.Tensor:
     dist = (norm_a.squeeze(1)**2 * u_a.pow(2).sum(1) +
             norm_b.squeeze(1)**2 * u_b.pow(2).sum(1) -
             2 * (a * b).sum(1) * (u_a * u_b).sum(1)).sum()
-    return (dist / (channels * num_classes)).to(g_s.dtype)
+    return dist / (channels * num_classes)  # cast back by the decorator
 
 
+@computed_in_float32
 def class_gram(feat: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """Class Gram of the class activation maps (the paper's semantic term).
 
@@ -130,6 +179,7 @@ def class_gram(feat: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     return F.normalize(cams @ cams.transpose(1, 2), dim=2, eps=EPS)
 
 
+@computed_in_float32
 def class_gram_distance(gram_t: torch.Tensor,
                         gram_s: torch.Tensor) -> torch.Tensor:
     """M_s ("cam" variant) = mean_b ||K^_b,T - K^_b,S||_F^2 / N^2.

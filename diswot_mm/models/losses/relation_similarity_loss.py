@@ -1,7 +1,11 @@
 import torch
 import torch.nn as nn
 
-from diswot_mm.models.functional import relation_distance, relation_matrix
+from diswot_mm.models.functional import (
+    computed_in_float32,
+    relation_distance,
+    relation_matrix,
+)
 from diswot_mm.registry import MODELS
 
 
@@ -12,7 +16,8 @@ class RelationSimilarityLoss(nn.Module):
 
     The same function as the search metric
     (:func:`diswot_mm.models.functional.relation_distance`); the teacher is
-    detached. Works for any widths and resolutions.
+    detached. Works for any widths and resolutions. Under autocast it
+    computes in float32 and returns the loss in the inputs' dtype.
 
     Args:
         loss_weight (float): Weight of the loss. Defaults to 1.0.
@@ -22,6 +27,7 @@ class RelationSimilarityLoss(nn.Module):
         super().__init__()
         self.loss_weight = loss_weight
 
+    @computed_in_float32
     def forward(self, feat_S: torch.Tensor,
                 feat_T: torch.Tensor) -> torch.Tensor:
         """Forward computation.

@@ -3,7 +3,11 @@ from typing import List
 import torch
 import torch.nn as nn
 
-from diswot_mm.models.functional import gradcam_weights, semantic_distance
+from diswot_mm.models.functional import (
+    computed_in_float32,
+    gradcam_weights,
+    semantic_distance,
+)
 from diswot_mm.registry import MODELS
 
 
@@ -17,7 +21,9 @@ class SemanticSimilarityLoss(nn.Module):
     features, logits and the labels; the distance is the same function as the
     search metric (:func:`diswot_mm.models.functional.semantic_distance`).
     The teacher is detached; the student's final width must equal the
-    teacher's.
+    teacher's. Under autocast it computes in float32 (the Grad-CAM weights
+    of unlikely classes underflow in fp16) and returns the loss in the
+    inputs' dtype.
 
     Args:
         loss_weight (float): Weight of the loss. Defaults to 1.0.
@@ -27,6 +33,7 @@ class SemanticSimilarityLoss(nn.Module):
         super().__init__()
         self.loss_weight = loss_weight
 
+    @computed_in_float32
     def forward(self, pooled_S: torch.Tensor, logits_S: torch.Tensor,
                 pooled_T: torch.Tensor, logits_T: torch.Tensor,
                 data_samples: List) -> torch.Tensor:

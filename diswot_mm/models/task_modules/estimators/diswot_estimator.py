@@ -50,7 +50,10 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
     Teacher quantities (relation matrix, Grad-CAM weights or class grams)
     are computed once per repeat at construction, never per candidate. The
     student is re-initialised in place from (seed, candidate, repeat), so a
-    candidate gets the same score whatever the order, process or rank. Random
+    candidate gets the same score whatever the order, process or rank. On a
+    GPU everything stays there: the minibatch and the teacher quantities are
+    moved or computed once, the weights are drawn by the device's generator,
+    and a candidate's only host round trip is its final scalars. Random
     networks run BatchNorm on batch statistics; no running statistics are
     updated. A non-finite score becomes ``-inf`` with a warning
     (``score(student, key=None)`` of :class:`BaseTrainingFreeEstimator`).
@@ -202,18 +205,25 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         self._check_student(student)
         sem_distance = (semantic_distance
                         if self.semantic == 'grad' else class_gram_distance)
-        semantic, relation, ignores_input = 0.0, 0.0, False
+        per_repeat = []  # (M_s, M_r, ignores input), kept on the device
         for repeat, target in enumerate(self._teacher_targets):
             self.init_candidate(student, key, repeat)
             with batch_statistics(student):
                 out = pool_linear_forward(student, self.inputs)
-            ignores_input |= is_input_independent(out[1])
-            semantic += float(
-                sem_distance(target['semantic'],
-                             self._semantic_target(student, *out)))
-            relation += float(
-                relation_distance(target['relation'],
-                                  relation_matrix(out[0])))
+            per_repeat.append(
+                torch.stack([
+                    sem_distance(target['semantic'],
+                                 self._semantic_target(student,
+                                                       *out)).double(),
+                    relation_distance(target['relation'],
+                                      relation_matrix(out[0])).double(),
+                    is_input_independent(out[1]).double()
+                ]))
+        semantic, relation, ignores_input = 0.0, 0.0, False
+        for sem, rel, ignores in torch.stack(per_repeat).tolist():  # 1 sync
+            semantic += sem
+            relation += rel
+            ignores_input |= bool(ignores)
         semantic /= self.repeats
         relation /= self.repeats
         diswot = -(self.semantic_weight * semantic +

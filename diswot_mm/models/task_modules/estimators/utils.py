@@ -57,7 +57,8 @@ def pool_linear_forward(
     return feat, pooled, fc(pooled)
 
 
-def is_input_independent(pooled: torch.Tensor, rtol: float = 1e-6) -> bool:
+def is_input_independent(pooled: torch.Tensor,
+                         rtol: float = 1e-6) -> torch.Tensor:
     """Whether every image of the batch gave the same features.
 
     Args:
@@ -66,11 +67,12 @@ def is_input_independent(pooled: torch.Tensor, rtol: float = 1e-6) -> bool:
             largest magnitude, still counted as "the same".
 
     Returns:
-        bool: True when ``max |f - mean_b f| <= rtol * max |f|`` (all-zero
+        Tensor: A 0-dim bool on the device of ``pooled`` (no host round
+        trip), True when ``max |f - mean_b f| <= rtol * max |f|`` (all-zero
         features included): the network ignores its input.
     """
     spread = (pooled - pooled.mean(0, keepdim=True)).abs().max()
-    return bool(spread <= rtol * pooled.abs().max())
+    return spread <= rtol * pooled.abs().max()
 
 
 def derive_seed(*parts) -> int:
