@@ -1,5 +1,6 @@
 # `make demo`: set up .venv (pinned CPU lock) and run the training-free search
-# on the embedded CIFAR-100 sample. `make test`: set up and run the tests.
+# on the embedded CIFAR-100 sample. `make test`: set up, check that the
+# installed requirements agree (pip check) and run the tests.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -19,6 +20,7 @@ demo: $(STAMP)
 	$(PY) tools/search.py configs/diswot_cifar100.py
 
 test: $(STAMP)
+	$(PY) -m pip check
 	$(PY) -m pytest -q tests
 
 clean:
