@@ -1,15 +1,12 @@
 """DisWOT: score a randomly initialised student by its similarity to a
 teacher on one real minibatch, at the cost of one student forward."""
-import copy
 import math
-import os.path as osp
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
+from diswot_mm.models.builder import build_model, load_model_config
 from diswot_mm.models.functional import (
     class_gram,
     class_gram_distance,
@@ -18,7 +15,7 @@ from diswot_mm.models.functional import (
     relation_matrix,
     semantic_distance,
 )
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS
 from diswot_mm.utils.checkpoint import read_teacher_state
 
 from .base_training_free import BaseTrainingFreeEstimator
@@ -56,9 +53,13 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
     (``score(student, key=None)`` of :class:`BaseTrainingFreeEstimator`).
 
     Args:
-        teacher (dict | str | nn.Module): The teacher: an mmpretrain
-            ImageClassifier (pool + linear head), its model config, or the
-            path of a config file whose ``model`` it is.
+        teacher (dict | str | nn.Module): The teacher: a built classifier,
+            its model dict (diswot_mm's, or pasted from mmpretrain's zoo),
+            the path of a config file whose ``model`` it is (relative to the
+            search config or the working directory), a scoped path
+            (``'mmpretrain::mobilenet_v2/mobilenet-v2_8xb32_in1k.py'``) or
+            mmrazor's ``dict(cfg_path=..., pretrained=...)``; see
+            :mod:`diswot_mm.models.builder`.
         teacher_ckpt (str, optional): Checkpoint of the teacher.
         init (str): Init of the random networks: ``'gaussian'`` (the
             paper's: conv/linear weights N(0, 1), biases 0, norm weight 1,
@@ -107,6 +108,7 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
                  device: Optional[str] = None,
                  reject_input_independent: bool = True):
         super().__init__(init, dataloader, data_preprocessor, seed, device)
+        teacher, teacher_ckpt = self._build_teacher(teacher, teacher_ckpt)
         teacher_init = teacher_init or ('pretrained' if teacher_ckpt else init)
         if teacher_init not in TEACHER_INITS:
             raise ValueError(f'teacher_init supports {TEACHER_INITS}, but '
@@ -125,28 +127,29 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         self.relation_weight = relation_weight
         self.repeats = repeats
         self.reject_input_independent = reject_input_independent
-        teacher = self._build_teacher(teacher, teacher_ckpt)
         self.teacher_width = check_pool_linear(teacher).in_features
         self.num_classes = check_pool_linear(teacher).out_features
         self._check_labels(self.num_classes, 'teacher')
         self._teacher_targets = self._teacher_quantities(teacher)
 
     def _build_teacher(self, teacher: Union[dict, str, nn.Module],
-                       ckpt: Optional[str]) -> nn.Module:
-        if isinstance(teacher, str):
-            if not osp.isfile(teacher):
-                raise FileNotFoundError(
-                    f'teacher config {teacher!r} does not exist (paths are '
-                    'relative to the working directory, e.g. '
-                    'configs/_base_/models/resnet110_cifar.py).')
-            teacher = Config.fromfile(teacher).model
-        if isinstance(teacher, dict):
-            with DefaultScope.overwrite_default_scope('diswot_mm'):
-                teacher = MODELS.build(copy.deepcopy(teacher))
+                       ckpt: Optional[str]) -> Tuple[nn.Module, Optional[str]]:
+        """The teacher, with the weights of ``ckpt`` (or of its cfg_path's
+        ``pretrained=True``) loaded, and that checkpoint."""
+        key = 'search_cfg.estimator.teacher'
+        if not isinstance(teacher, nn.Module):
+            resolved = load_model_config(teacher, config_key=key)
+            if ckpt and resolved.checkpoint:
+                raise ValueError(
+                    f'{key} names its weights (pretrained=True: '
+                    f'{resolved.checkpoint}) and teacher_ckpt={ckpt!r} too: '
+                    'give one of them.')
+            ckpt = ckpt or resolved.checkpoint
+            teacher = build_model(resolved.cfg, config_key=key)
         if ckpt:
             teacher.load_state_dict(read_teacher_state(
                 teacher, ckpt, 'search_cfg.estimator.teacher_ckpt'))
-        return teacher.to(self.device).eval()
+        return teacher.to(self.device).eval(), ckpt
 
     def _check_labels(self, num_classes: int, who: str) -> None:
         top = int(self.labels.max())
