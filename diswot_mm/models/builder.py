@@ -166,12 +166,19 @@ def build_model(model: Union[str, dict, nn.Module],
         return MODELS.build(cfg)
 
 
+#: Parts of a model dict whose types are in other registries (weight
+#: initialisers, batch augments): they do not decide the scope.
+NOT_MODELS = ('init_cfg', 'train_cfg', 'test_cfg')
+
+
 def _types(cfg) -> Iterator[str]:
+    """The ``type`` strings of the model registry in ``cfg``."""
     if isinstance(cfg, dict):
         if isinstance(cfg.get('type'), str):
             yield cfg['type']
-        for value in cfg.values():
-            yield from _types(value)
+        for key, value in cfg.items():
+            if key not in NOT_MODELS:
+                yield from _types(value)
     elif isinstance(cfg, (list, tuple)):
         for value in cfg:
             yield from _types(value)

@@ -22,11 +22,12 @@ from .base_training_free import BaseTrainingFreeEstimator
 from .utils import (
     INIT_SCHEMES,
     batch_statistics,
-    check_pool_linear,
+    classifier_forward,
     derive_seed,
+    final_linear,
     is_input_independent,
-    pool_linear_forward,
     random_init_,
+    spatial_map,
 )
 
 SEMANTIC_VARIANTS = ('grad', 'cam')
@@ -59,7 +60,11 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
             search config or the working directory), a scoped path
             (``'mmpretrain::mobilenet_v2/mobilenet-v2_8xb32_in1k.py'``) or
             mmrazor's ``dict(cfg_path=..., pretrained=...)``; see
-            :mod:`diswot_mm.models.builder`.
+            :mod:`diswot_mm.models.builder`. Any mmpretrain classifier
+            whose head ends in a linear layer: M_r compares its last
+            backbone output (feature map, tokens, or a pooled / class-token
+            vector), "grad" the input f of its final linear layer (ViT class
+            token, ConvNeXt's in-backbone pooling), "cam" needs a map.
         teacher_ckpt (str, optional): Checkpoint of the teacher.
         init (str): Init of the random networks: ``'gaussian'`` (the
             paper's: conv/linear weights N(0, 1), biases 0, norm weight 1,
@@ -71,7 +76,9 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         semantic (str): ``'grad'`` (official code; needs equal final widths)
             or ``'cam'`` (the paper's class-activation-map Gram; any widths).
             Defaults to ``'grad'``.
-        semantic_weight (float): Weight of M_s. Defaults to 1.
+        semantic_weight (float): Weight of M_s; 0 skips the term (reported
+            as 0), so a teacher or student that cannot give it still
+            ranks by M_r. Defaults to 1.
         relation_weight (float): Weight of M_r. Defaults to 1.
         dataloader (dict, optional): Dataloader config; its first batch is
             the minibatch. Defaults to the embedded 20 CIFAR-100 images.
@@ -127,8 +134,8 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         self.relation_weight = relation_weight
         self.repeats = repeats
         self.reject_input_independent = reject_input_independent
-        self.teacher_width = check_pool_linear(teacher).in_features
-        self.num_classes = check_pool_linear(teacher).out_features
+        fc = final_linear(teacher, self._teacher_name)
+        self.teacher_width, self.num_classes = fc.in_features, fc.out_features
         self._check_labels(self.num_classes, 'teacher')
         self._teacher_targets = self._teacher_quantities(teacher)
 
@@ -137,8 +144,13 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         """The teacher, with the weights of ``ckpt`` (or of its cfg_path's
         ``pretrained=True``) loaded, and that checkpoint."""
         key = 'search_cfg.estimator.teacher'
-        if not isinstance(teacher, nn.Module):
+        if isinstance(teacher, nn.Module):
+            self._teacher_name = f'teacher {type(teacher).__name__}'
+        else:
             resolved = load_model_config(teacher, config_key=key)
+            self._teacher_name = f'teacher {resolved.source}' + (
+                f' ({teacher.get("type")})' if isinstance(teacher, dict)
+                and 'type' in teacher else '')
             if ckpt and resolved.checkpoint:
                 raise ValueError(
                     f'{key} names its weights (pretrained=True: '
@@ -166,37 +178,45 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         for repeat in range(1 if self.teacher_init == 'pretrained' else
                             self.repeats):
             if self.teacher_init == 'pretrained':
-                out = pool_linear_forward(teacher, self.inputs)
+                out = classifier_forward(teacher, self.inputs,
+                                         self._teacher_name)
             else:
                 random_init_(teacher, self.teacher_init,
                              derive_seed(self.seed, 'teacher', repeat))
                 with batch_statistics(teacher):
-                    out = pool_linear_forward(teacher, self.inputs)
+                    out = classifier_forward(teacher, self.inputs,
+                                             self._teacher_name)
             targets.append(
                 dict(relation=relation_matrix(out[0]),
-                     semantic=self._semantic_target(teacher, *out)))
+                     semantic=self._semantic_target(teacher, *out,
+                                                    self._teacher_name)))
         return targets * (self.repeats // len(targets))
 
     def _semantic_target(self, model: nn.Module, feat: torch.Tensor,
-                         pooled: torch.Tensor,
-                         logits: torch.Tensor) -> torch.Tensor:
+                         pooled: torch.Tensor, logits: torch.Tensor,
+                         who: str) -> Optional[torch.Tensor]:
+        """None when ``semantic_weight`` is 0 (the term is not computed)."""
+        if not self.semantic_weight:
+            return None
         if self.semantic == 'grad':
             return gradcam_weights(pooled, logits, self.labels)
-        return class_gram(feat, check_pool_linear(model).weight)
+        weight = final_linear(model, who).weight
+        return class_gram(spatial_map(feat, weight.shape[1], who), weight)
 
     def _check_student(self, student: nn.Module) -> None:
-        fc = check_pool_linear(student)
+        fc = final_linear(student, 'student')
         if fc.out_features != self.num_classes:
             raise ValueError(
                 f'the student has {fc.out_features} classes but the teacher '
                 f'has {self.num_classes}: give both heads the same '
                 'num_classes.')
-        if self.semantic == 'grad' and fc.in_features != self.teacher_width:
+        if self.semantic == 'grad' and self.semantic_weight and \
+                fc.in_features != self.teacher_width:
             raise ValueError(
                 f'semantic="grad" needs equal final widths, but the teacher '
                 f'has {self.teacher_width} channels and the student '
                 f'{fc.in_features}: use semantic="cam", which works for '
-                'any widths.')
+                'any widths, or semantic_weight=0.')
 
     @torch.no_grad()
     def _score(self, student: nn.Module, key: str) -> Dict[str, float]:
@@ -209,11 +229,13 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         for repeat, target in enumerate(self._teacher_targets):
             self.init_candidate(student, key, repeat)
             with batch_statistics(student):
-                out = pool_linear_forward(student, self.inputs)
+                out = classifier_forward(student, self.inputs, 'student')
             ignores_input |= is_input_independent(out[1])
-            semantic += float(
-                sem_distance(target['semantic'],
-                             self._semantic_target(student, *out)))
+            if target['semantic'] is not None:
+                semantic += float(
+                    sem_distance(
+                        target['semantic'],
+                        self._semantic_target(student, *out, 'student')))
             relation += float(
                 relation_distance(target['relation'],
                                   relation_matrix(out[0])))
