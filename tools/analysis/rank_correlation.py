@@ -28,7 +28,8 @@ from diswot_mm.analysis import (
     regret_summary,
 )
 from diswot_mm.datasets import fall_back_to_samples
-from diswot_mm.models.search_spaces import alias_to_choices
+from diswot_mm.models.search_spaces import (alias_to_choices, arch_codec,
+                                            name_unaliased_mutables)
 from diswot_mm.registry import MODELS, TASK_UTILS
 from diswot_mm.utils.cli import add_common_args, load_config
 
@@ -50,12 +51,12 @@ def parse_args():
 
 
 def score_all(supernet, estimator, archs):
-    backbone = supernet.architecture.backbone
+    codec = arch_codec(supernet.architecture.backbone, supernet.mutator)
     results = []
     bar = ProgressBar(len(archs))
     for arch in archs:
         supernet.mutator.set_choices(
-            alias_to_choices(supernet.mutator, backbone.decode(arch)))
+            alias_to_choices(supernet.mutator, codec.decode(arch)))
         results.append(estimator.score(supernet, key=arch))
         bar.update()
     print()
@@ -80,6 +81,7 @@ def main():
     mkdir_or_exist(cfg.work_dir)
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         supernet = MODELS.build(cfg.model)
+        name_unaliased_mutables(supernet.architecture)  # as the search does
         params_proxy = TASK_UTILS.build(dict(type='ParamsEstimator'))
     params = [r['params'] for r in score_all(supernet, params_proxy, archs)]
 

@@ -18,7 +18,9 @@ from mmrazor.engine.runner import EvolutionSearchLoop
 from mmrazor.engine.runner.utils import check_subnet_resources
 from mmrazor.structures import convert_fix_subnet, export_fix_subnet
 
-from diswot_mm.models.search_spaces import alias_to_choices, choices_to_alias
+from diswot_mm.models.search_spaces import (alias_to_choices, arch_codec,
+                                            choices_to_alias,
+                                            name_unaliased_mutables)
 from diswot_mm.registry import LOOPS, TASK_UTILS
 
 from .search_report import write_search_report
@@ -140,8 +142,10 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
             raise TypeError('the search needs model = an mmrazor algorithm '
                             'with a mutator (e.g. type="mmrazor.SPOS"), got '
                             f'{type(self.model).__name__}.')
+        name_unaliased_mutables(self.model.architecture)  # mmrazor's spaces
         self.mutator = self.model.mutator
         self.backbone = self.model.architecture.backbone
+        self.codec = arch_codec(self.backbone, self.mutator)
 
         resource_estimator = resource_estimator or dict(
             type='ActivePathResourceEstimator', input_shape=(1, 3, 32, 32))
@@ -167,16 +171,10 @@ class TrainingFreeSearchLoop(EvolutionSearchLoop):
     # ----- candidate naming -------------------------------------------
     def arch_of(self, choices: Dict[str, Any]) -> str:
         """The space's name of a candidate (e.g. ``'557'``)."""
-        alias_choices = choices_to_alias(self.mutator, choices)
-        if hasattr(self.backbone, 'encode'):
-            return self.backbone.encode(alias_choices)
-        return json.dumps(alias_choices, sort_keys=True)
+        return self.codec.encode(choices_to_alias(self.mutator, choices))
 
     def choices_of(self, arch: str) -> Dict[str, Any]:
-        alias_choices = (
-            self.backbone.decode(arch)
-            if hasattr(self.backbone, 'decode') else json.loads(arch))
-        return alias_to_choices(self.mutator, alias_choices)
+        return alias_to_choices(self.mutator, self.codec.decode(arch))
 
     # ----- generating candidates --------------------------------------
     def _random_choices(self) -> Dict[str, Any]:
