@@ -100,6 +100,13 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
 
     score_name = 'diswot'
 
+    #: What the distillation after the search needs (search_report.py):
+    #: the teacher's model dict (None when given as a module), its
+    #: checkpoint and the module path of its final linear layer.
+    teacher_cfg: Optional[dict]
+    teacher_ckpt: Optional[str]
+    teacher_fc_name: str
+
     def __init__(self,
                  teacher: Union[dict, str, nn.Module],
                  teacher_ckpt: Optional[str] = None,
@@ -136,6 +143,9 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         self.reject_input_independent = reject_input_independent
         fc = final_linear(teacher, self._teacher_name)
         self.teacher_width, self.num_classes = fc.in_features, fc.out_features
+        self.teacher_ckpt = teacher_ckpt
+        self.teacher_fc_name = next(
+            name for name, m in teacher.named_modules() if m is fc)
         self._check_labels(self.num_classes, 'teacher')
         self._teacher_targets = self._teacher_quantities(teacher)
 
@@ -144,10 +154,12 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         """The teacher, with the weights of ``ckpt`` (or of its cfg_path's
         ``pretrained=True``) loaded, and that checkpoint."""
         key = 'search_cfg.estimator.teacher'
+        self.teacher_cfg = None
         if isinstance(teacher, nn.Module):
             self._teacher_name = f'teacher {type(teacher).__name__}'
         else:
             resolved = load_model_config(teacher, config_key=key)
+            self.teacher_cfg = resolved.cfg
             self._teacher_name = f'teacher {resolved.source}' + (
                 f' ({teacher.get("type")})' if isinstance(teacher, dict)
                 and 'type' in teacher else '')
