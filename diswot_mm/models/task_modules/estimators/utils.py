@@ -83,11 +83,15 @@ def classifier_forward(
     pooled = arch.head.pre_logits(arch.neck(feats) if arch.with_neck else
                                   feats)
     if not isinstance(pooled, torch.Tensor) or pooled.dim() != 2:
+        got = (tuple(pooled.shape) if isinstance(pooled, torch.Tensor) else
+               f'a {type(pooled).__name__}')
         raise ValueError(
-            f'the {who} head {type(arch.head).__name__} gives no (B, C) '
-            'input of its final linear layer (pre_logits): DisWOT needs a '
-            'single classifier input (e.g. VisionTransformerClsHead, not the '
-            'two tokens of DeiTClsHead).')
+            f'the {who} head {type(arch.head).__name__} gets {got} as the '
+            'input of its final linear layer (pre_logits), not one (B, C) '
+            'tensor: pool before the head (neck=dict(type='
+            "'mmpretrain.GlobalAveragePooling')) or use a head with one "
+            'classifier input (VisionTransformerClsHead, not the two tokens '
+            'of DeiTClsHead).')
     return feat, pooled, fc(pooled)
 
 
