@@ -36,6 +36,7 @@ def docs_example(tmp_path):
     """The custom space of docs/add_search_space.md, as a user copies it:
     my_project/kernel_space.py and configs/my_kernel_search.py."""
     text = open(f'{REPO}/docs/add_search_space.md').read()
+    text = text[text.index('## Worked example'):]
     space, config = re.findall(r'```python\n(.*?)```', text, re.S)[:2]
     (tmp_path / 'my_project').mkdir()
     (tmp_path / 'my_project' / '__init__.py').write_text('')
