@@ -95,7 +95,7 @@ def test_search_then_distil_with_the_search_teacher(cell, tmp_path):
                     if o.startswith('search_cfg.estimator.teacher=')), None)
     from mmengine.config import Config
     cfg = Config.fromfile(config if os.path.isabs(config) else
-                          f'{REPO}/{config}')
+                          f'{REPO}/{config}', import_custom_modules=False)
     teacher = teacher or cfg.search_cfg.estimator.teacher
     resolved = load_model_config(teacher)
     ckpt = tmp_path / 'teacher.pth'
@@ -109,7 +109,7 @@ def test_search_then_distil_with_the_search_teacher(cell, tmp_path):
          f'search_cfg.estimator.teacher_ckpt={ckpt}'], tmp_path)
     plus = work / 'distill_diswot_plus.py'
     assert plus.is_file() and (work / 'student.py').is_file()
-    generated = Config.fromfile(str(plus))
+    generated = Config.fromfile(str(plus), import_custom_modules=False)
     assert generated.model.teacher_ckpt == str(ckpt)
     assert generated.model.teacher.backbone.type == \
         resolved.cfg['backbone']['type']

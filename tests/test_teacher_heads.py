@@ -93,3 +93,20 @@ def test_not_a_classifier_names_the_teacher(student):
     with pytest.raises(ValueError, match='teacher Linear.*mmpretrain '
                        'classifier'):
         estimator(torch.nn.Linear(3, 3))
+
+
+def test_pool_linear_classifiers_score_as_before(sample_batch):
+    """For GAP + LinearClsHead (every built-in space and teacher), f is
+    exactly GAP(A) as before the change: S1 scores are unchanged."""
+    from conftest import select
+    supernet = build_model(Config.fromfile(
+        f'{REPO}/configs/_base_/models/s1_cifar_resnet_supernet.py').model)
+    inputs = sample_batch[0]
+    for arch in ('111', '357', '777'):
+        select(supernet, arch)
+        random_init_(supernet, 'gaussian', 0)
+        with torch.no_grad(), batch_statistics(supernet):
+            feat, pooled, logits = classifier_forward(supernet, inputs)
+        assert torch.equal(pooled, feat.mean((2, 3)))
+        assert torch.equal(logits,
+                           supernet.architecture.head.fc(feat.mean((2, 3))))
