@@ -27,12 +27,15 @@ _LIBRARY = None
 
 def define_missing_ops() -> bool:
     """Define ``torchvision::nms`` and ``torchvision::qnms`` when the
-    installed torchvision's compiled ops cannot load; return whether it did.
+    installed torchvision's compiled ops cannot load; return whether this
+    module defines them (now or at an earlier call).
 
     A no-op where torchvision is absent, its ops load, or the schemas are
     already defined.
     """
     global _LIBRARY
+    if _LIBRARY is not None:
+        return True
     import torch
     spec = importlib.util.find_spec('torchvision')
     if spec is None or spec.origin is None or _has_schema(torch):

@@ -95,7 +95,7 @@ _MMCLS_RENAMES = {
 
 def _fix_torchvision_ops() -> bool:
     import diswot_mm_torchvision_ops as ops
-    if not ops.define_missing_ops() and ops._LIBRARY is None:
+    if not ops.define_missing_ops():
         return False
     if 'torchvision' not in sys.modules:  # a failed import leaves submodules
         for name in [m for m in sys.modules if m.startswith('torchvision.')]:
