@@ -1,5 +1,6 @@
 # `make demo`: set up .venv (pinned CPU lock) and run the training-free search
-# on the embedded CIFAR-100 sample. `make test`: set up and run the tests.
+# on the embedded CIFAR-100 sample. `make test`: set up, check that the
+# installed requirements agree (pip check) and run the tests.
 # `make device-wheels`: .whl/ for tools/gpu_check.sh on the GPU machine.
 PYTHON ?= python3
 VENV := .venv
@@ -20,6 +21,7 @@ demo: $(STAMP)
 	$(PY) tools/search.py configs/diswot_cifar100.py
 
 test: $(STAMP)
+	$(PY) -m pip check
 	$(PY) -m pytest -q tests
 
 # the pinned OpenMMLab wheels for the GPU machine (tools/gpu_check.sh)

@@ -17,6 +17,13 @@ setup(
     long_description=open('README.md').read(),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['diswot_mm', 'diswot_mm.*']),
+    py_modules=['diswot_mm_torchvision_ops'],
+    # torch calls it at import: torchvision's schemas next to a CPU torch
+    entry_points={
+        'torch.backends':
+        ['diswot_mm_torchvision_ops = '
+         'diswot_mm_torchvision_ops:define_missing_ops'],
+    },
     package_data={'diswot_mm': ['datasets/cifar_samples/*']},
     python_requires='>=3.8',
     # Ranges the code is tested on; requirements/cpu.txt pins one of them.

@@ -16,7 +16,10 @@ Fixes (numbers as in ``../shared/notes/mm-stack.md``):
     dies with ``operator torchvision::nms does not exist`` because its
     compiled ops are missing. mmpretrain imports torchvision but uses only
     pure-Python parts, so the two op schemas that torchvision registers fake
-    kernels for at import are defined (with no kernel) and the import retried.
+    kernels for at import are defined (with no kernel):
+    :func:`diswot_mm_torchvision_ops.define_missing_ops`, which torch also
+    calls at ``import torch`` through the ``torch.backends`` entry point of
+    ``setup.py``, so that importing mmpretrain before diswot_mm works too.
 ``fuser_reverse``
     torch >= 2.0 made ``reverse2``, ``reverse3`` and
     ``reverse_sequential_wrapper2`` private; mmrazor's quantization package
@@ -80,10 +83,6 @@ from typing import List, Optional, Sequence
 
 APPLIED: List[str] = []
 
-# Keeps the schema definitions of ``_fix_torchvision_ops`` alive: a
-# ``torch.library.Library`` removes its definitions when garbage collected.
-_TORCHVISION_LIB = None
-
 _QUANT_MAPPING = 'mmrazor.structures.quantization.backend_config.mapping'
 
 # Renamed classes in mmpretrain: old mmcls name -> new name, per module.
@@ -95,21 +94,12 @@ _MMCLS_RENAMES = {
 
 
 def _fix_torchvision_ops() -> bool:
-    global _TORCHVISION_LIB
-    try:
-        import torchvision  # noqa: F401
+    import diswot_mm_torchvision_ops as ops
+    if not ops.define_missing_ops():
         return False
-    except RuntimeError as err:
-        if 'torchvision::nms' not in str(err):
-            raise
-    import torch
-    for name in [m for m in sys.modules if m.split('.')[0] == 'torchvision']:
-        del sys.modules[name]
-    _TORCHVISION_LIB = torch.library.Library('torchvision', 'DEF')
-    for op in ('nms', 'qnms'):
-        _TORCHVISION_LIB.define(
-            f'{op}(Tensor dets, Tensor scores, float iou_threshold) -> Tensor')
-    import torchvision  # noqa: F401,F811
+    if 'torchvision' not in sys.modules:  # a failed import leaves submodules
+        for name in [m for m in sys.modules if m.startswith('torchvision.')]:
+            del sys.modules[name]
     return True
 
 

@@ -21,14 +21,34 @@ def needed(fix: str) -> None:
         pytest.skip(f'the installed stack does not need {fix}')
 
 
+NO_AUTOLOAD = ("import os; os.environ['TORCH_DEVICE_BACKEND_AUTOLOAD'] = '0'"
+               '\n')
+
+
 def test_torchvision_ops():
     needed('torchvision_ops')
-    broken = run_python('import torchvision')
+    broken = run_python(NO_AUTOLOAD + 'import torchvision')
     assert 'torchvision::nms does not exist' in broken.stderr
-    fixed = run_python('import diswot_mm, torchvision.transforms as t; '
-                       'print(t.Normalize.__name__)')
+    fixed = run_python(NO_AUTOLOAD + 'import diswot_mm, torchvision.transforms'
+                       ' as t; print(t.Normalize.__name__)')
     assert fixed.returncode == 0, fixed.stderr
     assert fixed.stdout.strip() == 'Normalize'
+
+
+def test_torchvision_ops_when_mmpretrain_is_imported_first():
+    """Issue 21: a user's script importing mmpretrain before diswot_mm
+    died with ``operator torchvision::nms does not exist``; torch's
+    ``torch.backends`` entry point of diswot_mm now defines the schemas."""
+    needed('torchvision_ops')
+    from importlib.metadata import entry_points
+    if 'diswot_mm_torchvision_ops' not in [
+            e.name for e in entry_points(group='torch.backends')]:
+        pytest.skip('diswot_mm is installed without its torch.backends '
+                    'entry point (pip install -e . again)')
+    first = run_python('import mmpretrain.models, torchvision.transforms as t'
+                       '\nimport diswot_mm; print(t.Normalize.__name__)')
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == 'Normalize'
 
 
 def test_fuser_reverse():

@@ -18,7 +18,7 @@ from diswot_mm.models.functional import (
 )
 from diswot_mm.models.task_modules.estimators.utils import (
     batch_statistics,
-    pool_linear_forward,
+    classifier_forward,
     random_init_,
 )
 from diswot_mm.registry import MODELS
@@ -46,7 +46,7 @@ def outputs(sample_batch):
                              ('wide', 'resnet8x4', 3)):
         model = build(arch, seed)
         with torch.no_grad(), batch_statistics(model):
-            feat, pooled, logits = pool_linear_forward(model, inputs)
+            feat, pooled, logits = classifier_forward(model, inputs)
         result[name] = (feat, pooled, logits, model.head.fc)
     return result
 
@@ -111,7 +111,7 @@ def test_gradcam_weights_equal_autograd(outputs, sample_batch):
 def gaussian_gradcam(arch, seed, labels, inputs, stage_blocks=None):
     model = build(arch, seed, stage_blocks)
     with torch.no_grad(), batch_statistics(model):
-        _, pooled, _ = pool_linear_forward(model, inputs)
+        _, pooled, _ = classifier_forward(model, inputs)
     return ref_gradcam(pooled, model.head.fc, labels)
 
 

@@ -10,6 +10,8 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import DefaultScope
 
+from diswot_mm.models.builder import resolve_model_paths
+
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
     """``--work-dir``, ``--cfg-options``, ``--launcher``, ``--local-rank``."""
@@ -29,9 +31,11 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
 
 
 def load_config(args: argparse.Namespace) -> Config:
-    """Load ``args.config``, merge ``--cfg-options``, set the launcher, the
-    work_dir (CLI > config > ./work_dirs/<config name>) and, without CUDA,
-    the gloo backend."""
+    """Load ``args.config``, merge ``--cfg-options``, resolve model config
+    paths given relative to the config file
+    (:func:`~diswot_mm.models.builder.resolve_model_paths`), set the
+    launcher, the work_dir (CLI > config > ./work_dirs/<config name>) and,
+    without CUDA, the gloo backend."""
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'config {args.config!r} does not exist.')
@@ -50,6 +54,7 @@ def load_config(args: argparse.Namespace) -> Config:
             'data_root=<the root it stands in for>, dataloader=<it>).')
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    resolve_model_paths(cfg, osp.dirname(args.config))
     cfg.launcher = args.launcher
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
         './work_dirs', osp.splitext(osp.basename(args.config))[0])

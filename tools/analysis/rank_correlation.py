@@ -38,7 +38,11 @@ from diswot_mm.analysis import (
     teacher_awareness,
 )
 from diswot_mm.datasets import apply_sample_fallback, describe_minibatches
-from diswot_mm.models.search_spaces import alias_to_choices
+from diswot_mm.models.search_spaces import (
+    alias_to_choices,
+    arch_codec,
+    name_unaliased_mutables,
+)
 from diswot_mm.registry import MODELS, TASK_UTILS
 from diswot_mm.utils.cli import add_common_args, load_config
 from diswot_mm.utils.progress import track
@@ -68,11 +72,11 @@ def parse_args():
 
 
 def score_all(supernet, estimator, archs):
-    backbone = supernet.architecture.backbone
+    codec = arch_codec(supernet.architecture.backbone, supernet.mutator)
     results = []
     for arch in track(archs, desc='scoring'):
         supernet.mutator.set_choices(
-            alias_to_choices(supernet.mutator, backbone.decode(arch)))
+            alias_to_choices(supernet.mutator, codec.decode(arch)))
         results.append(estimator.score(supernet, key=arch))
     return results
 
@@ -96,6 +100,7 @@ def main():
     mkdir_or_exist(cfg.work_dir)
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         supernet = MODELS.build(cfg.model)
+        name_unaliased_mutables(supernet.architecture)  # as the search does
         params_proxy = TASK_UTILS.build(dict(type='ParamsEstimator'))
     params = [r['params'] for r in score_all(supernet, params_proxy, archs)]
 

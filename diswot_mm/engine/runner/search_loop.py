@@ -18,7 +18,12 @@ from mmengine.runner.base_loop import BaseLoop
 from mmrazor.engine.runner.utils import check_subnet_resources
 
 from diswot_mm.datasets import apply_sample_fallback, describe_minibatches
-from diswot_mm.models.search_spaces import alias_to_choices, choices_to_alias
+from diswot_mm.models.search_spaces import (
+    alias_to_choices,
+    arch_codec,
+    choices_to_alias,
+    name_unaliased_mutables,
+)
 from diswot_mm.models.task_modules.estimators import (
     TrainingFreeEstimator,
     check_constraints,
@@ -185,8 +190,10 @@ class TrainingFreeSearchLoop(BaseLoop):
             raise TypeError('the search needs model = an mmrazor algorithm '
                             'with a mutator (e.g. type="mmrazor.SPOS"), got '
                             f'{type(self.model).__name__}.')
+        name_unaliased_mutables(self.model.architecture)  # mmrazor's spaces
         self.mutator = self.model.mutator
         self.backbone = self.model.architecture.backbone
+        self.codec = arch_codec(self.backbone, self.mutator)
 
         resource_estimator = resource_estimator or DEFAULT_RESOURCE_ESTIMATOR
         self.resource_estimator = TASK_UTILS.build(resource_estimator)
@@ -261,16 +268,10 @@ class TrainingFreeSearchLoop(BaseLoop):
     # ----- candidate naming -------------------------------------------
     def arch_of(self, choices: Dict[str, Any]) -> str:
         """The space's name of a candidate (e.g. ``'557'``)."""
-        alias_choices = choices_to_alias(self.mutator, choices)
-        if hasattr(self.backbone, 'encode'):
-            return self.backbone.encode(alias_choices)
-        return json.dumps(alias_choices, sort_keys=True)
+        return self.codec.encode(choices_to_alias(self.mutator, choices))
 
     def choices_of(self, arch: str) -> Dict[str, Any]:
-        alias_choices = (
-            self.backbone.decode(arch)
-            if hasattr(self.backbone, 'decode') else json.loads(arch))
-        return alias_to_choices(self.mutator, alias_choices)
+        return alias_to_choices(self.mutator, self.codec.decode(arch))
 
     # ----- generating candidates --------------------------------------
     def _random_choices(self) -> Dict[str, Any]:

@@ -3,6 +3,7 @@ from typing import Dict, Optional, Union
 from mmengine.model import BaseModel
 from mmrazor.models import SingleTeacherDistill
 
+from diswot_mm.models.builder import build_model
 from diswot_mm.registry import MODELS
 from diswot_mm.utils.checkpoint import read_model_state
 
@@ -19,17 +20,19 @@ class StrictSingleTeacherDistill(SingleTeacherDistill):
     Args:
         require_teacher_ckpt (bool): Refuse ``teacher_ckpt=None`` (a random
             teacher). Defaults to True; tests and smoke runs turn it off.
+        teacher (dict | str | nn.Module): As the DisWOT estimator's (a
+            model dict, a config path or scoped path, mmrazor's cfg_path
+            dict, a module): :func:`diswot_mm.models.builder.build_model`.
         Others: those of ``SingleTeacherDistill``.
     """
 
     def __init__(self,
                  distiller: dict,
-                 teacher: Union[BaseModel, Dict],
+                 teacher: Union[BaseModel, Dict, str],
                  teacher_ckpt: Optional[str] = None,
                  require_teacher_ckpt: bool = True,
                  **kwargs) -> None:
-        if isinstance(teacher, dict):
-            teacher = MODELS.build(teacher)
+        teacher = build_model(teacher, config_key='model.teacher')
         state = None
         if teacher_ckpt:
             state = read_model_state(teacher, teacher_ckpt,

@@ -8,7 +8,8 @@ from mmengine import fileio
 from mmrazor.models.mutators import NasMutator
 from mmrazor.registry import sub_model
 
-from diswot_mm.models.search_spaces import alias_to_choices
+from diswot_mm.models.search_spaces import (alias_to_choices,
+                                            name_unaliased_mutables)
 from diswot_mm.registry import MODELS
 
 
@@ -40,6 +41,7 @@ def fixed_subnet(cfg: dict, fix_subnet: Union[str, dict],
     else:
         path = 'the fix_subnet'
     supernet = MODELS.build(copy.deepcopy(cfg))
+    name_unaliased_mutables(supernet)  # as the search named them
     mutator = NasMutator()
     mutator.prepare_from_supernet(supernet)
     try:

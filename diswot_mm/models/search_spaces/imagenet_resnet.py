@@ -10,6 +10,7 @@ from mmrazor.models.mutables import OneShotMutableOP
 from diswot_mm.models.backbones.resnet_cifar import BasicBlock
 from diswot_mm.registry import MODELS
 
+from .arch_codec import SearchSpaceMixin
 from .utils import depth_searchable_stage, width_key
 
 
@@ -52,7 +53,7 @@ class _Body(nn.Module):
 
 
 @MODELS.register_module()
-class SearchableImageNetResNet(BaseBackbone):
+class SearchableImageNetResNet(BaseBackbone, SearchSpaceMixin):
     """ResNet18-seeded ImageNet supernet (224 input).
 
     Searchable: the width multiplier of the stem and the first three stages

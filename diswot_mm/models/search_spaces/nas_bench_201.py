@@ -12,6 +12,8 @@ from mmrazor.models.mutables import OneShotMutableOP
 
 from diswot_mm.registry import MODELS
 
+from .arch_codec import SearchSpaceMixin
+
 OPS = ('none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3',
        'avg_pool_3x3')
 #: (to_node, from_node) of the 6 edges, in arch-string order.
@@ -105,7 +107,7 @@ class Cell(nn.Module):
 
 
 @MODELS.register_module()
-class NASBench201(BaseBackbone):
+class NASBench201(BaseBackbone, SearchSpaceMixin):
     """The NAS-Bench-201 cell network: a 3x3 stem conv of width C, three
     stages of ``num_cells`` cells (widths C, 2C, 4C) joined by residual
     reduction blocks, then BatchNorm + ReLU (the map that enters pooling).

@@ -10,11 +10,12 @@ from mmrazor.models.mutables import OneShotMutableOP
 from diswot_mm.models.backbones.resnet_cifar import cifar_stem, make_stage
 from diswot_mm.registry import MODELS
 
+from .arch_codec import SearchSpaceMixin
 from .utils import depth_searchable_stage, width_key
 
 
 @MODELS.register_module()
-class SearchableCIFARResNet(BaseBackbone):
+class SearchableCIFARResNet(BaseBackbone, SearchSpaceMixin):
     """CIFAR ResNet supernet whose stages have a searchable depth.
 
     Stage i holds ``max(blocks[i])`` BasicBlocks in a mmrazor

@@ -1,15 +1,12 @@
 """DisWOT: score a randomly initialised student by its similarity to a
 teacher on one real minibatch, at the cost of one student forward."""
-import copy
 import math
-import os.path as osp
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
+from diswot_mm.models.builder import build_model, load_model_config
 from diswot_mm.models.functional import (
     class_gram,
     class_gram_distance,
@@ -18,18 +15,19 @@ from diswot_mm.models.functional import (
     relation_matrix,
     semantic_distance,
 )
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS
 from diswot_mm.utils.checkpoint import read_model_state
 
 from .base_training_free import BaseTrainingFreeEstimator
 from .utils import (
     INIT_SCHEMES,
     batch_statistics,
-    check_pool_linear,
+    classifier_forward,
     derive_seed,
+    final_linear,
     is_input_independent,
-    pool_linear_forward,
     random_init_,
+    spatial_map,
 )
 
 SEMANTIC_VARIANTS = ('grad', 'cam')
@@ -59,9 +57,17 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
     (``score(student, key=None)`` of :class:`BaseTrainingFreeEstimator`).
 
     Args:
-        teacher (dict | str | nn.Module): The teacher: an mmpretrain
-            ImageClassifier (pool + linear head), its model config, or the
-            path of a config file whose ``model`` it is.
+        teacher (dict | str | nn.Module): The teacher: a built classifier,
+            its model dict (diswot_mm's, or pasted from mmpretrain's zoo),
+            the path of a config file whose ``model`` it is (relative to the
+            search config or the working directory), a scoped path
+            (``'mmpretrain::mobilenet_v2/mobilenet-v2_8xb32_in1k.py'``) or
+            mmrazor's ``dict(cfg_path=..., pretrained=...)``; see
+            :mod:`diswot_mm.models.builder`. Any mmpretrain classifier
+            whose head ends in a linear layer: M_r compares its last
+            backbone output (feature map, tokens, or a pooled / class-token
+            vector), "grad" the input f of its final linear layer (ViT class
+            token, ConvNeXt's in-backbone pooling), "cam" needs a map.
         teacher_ckpt (str, optional): Checkpoint of the teacher.
         init (str): Init of the random networks: ``'gaussian'`` (the
             paper's: conv/linear weights N(0, 1), biases 0, norm weight 1,
@@ -73,7 +79,9 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         semantic (str): ``'grad'`` (official code; needs equal final widths)
             or ``'cam'`` (the paper's class-activation-map Gram; any widths).
             Defaults to ``'grad'``.
-        semantic_weight (float): Weight of M_s. Defaults to 1.
+        semantic_weight (float): Weight of M_s; 0 skips the term (reported
+            as 0), so a teacher or student that cannot give it still
+            ranks by M_r. Defaults to 1.
         relation_weight (float): Weight of M_r. Defaults to 1.
         dataloader (dict, optional): Dataloader config; its first batch is
             the minibatch. Defaults to the embedded 20 CIFAR-100 images.
@@ -95,6 +103,13 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
 
     score_name = 'diswot'
 
+    #: What the distillation after the search needs (search_report.py):
+    #: the teacher's model dict (None when given as a module), its
+    #: checkpoint and the module path of its final linear layer.
+    teacher_cfg: Optional[dict]
+    teacher_ckpt: Optional[str]
+    teacher_fc_name: str
+
     def __init__(self,
                  teacher: Union[dict, str, nn.Module],
                  teacher_ckpt: Optional[str] = None,
@@ -110,6 +125,7 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
                  device: Optional[str] = None,
                  reject_input_independent: bool = True):
         super().__init__(init, dataloader, data_preprocessor, seed, device)
+        teacher, teacher_ckpt = self._build_teacher(teacher, teacher_ckpt)
         teacher_init = teacher_init or ('pretrained' if teacher_ckpt else init)
         if teacher_init not in TEACHER_INITS:
             raise ValueError(f'teacher_init supports {TEACHER_INITS}, but '
@@ -128,28 +144,39 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         self.relation_weight = relation_weight
         self.repeats = repeats
         self.reject_input_independent = reject_input_independent
-        teacher = self._build_teacher(teacher, teacher_ckpt)
-        self.teacher_width = check_pool_linear(teacher).in_features
-        self.num_classes = check_pool_linear(teacher).out_features
+        fc = final_linear(teacher, self._teacher_name)
+        self.teacher_width, self.num_classes = fc.in_features, fc.out_features
+        self.teacher_ckpt = teacher_ckpt
+        self.teacher_fc_name = next(
+            name for name, m in teacher.named_modules() if m is fc)
         self._check_labels(self.num_classes, 'teacher')
         self._teacher_targets = self._teacher_quantities(teacher)
 
     def _build_teacher(self, teacher: Union[dict, str, nn.Module],
-                       ckpt: Optional[str]) -> nn.Module:
-        if isinstance(teacher, str):
-            if not osp.isfile(teacher):
-                raise FileNotFoundError(
-                    f'teacher config {teacher!r} does not exist (paths are '
-                    'relative to the working directory, e.g. '
-                    'configs/_base_/models/resnet110_cifar.py).')
-            teacher = Config.fromfile(teacher).model
-        if isinstance(teacher, dict):
-            with DefaultScope.overwrite_default_scope('diswot_mm'):
-                teacher = MODELS.build(copy.deepcopy(teacher))
+                       ckpt: Optional[str]) -> Tuple[nn.Module, Optional[str]]:
+        """The teacher, with the weights of ``ckpt`` (or of its cfg_path's
+        ``pretrained=True``) loaded, and that checkpoint."""
+        key = 'train_cfg.estimator.teacher'
+        self.teacher_cfg = None
+        if isinstance(teacher, nn.Module):
+            self._teacher_name = f'teacher {type(teacher).__name__}'
+        else:
+            resolved = load_model_config(teacher, config_key=key)
+            self.teacher_cfg = resolved.cfg
+            self._teacher_name = f'teacher {resolved.source}' + (
+                f' ({teacher.get("type")})' if isinstance(teacher, dict)
+                and 'type' in teacher else '')
+            if ckpt and resolved.checkpoint:
+                raise ValueError(
+                    f'{key} names its weights (pretrained=True: '
+                    f'{resolved.checkpoint}) and teacher_ckpt={ckpt!r} too: '
+                    'give one of them.')
+            ckpt = ckpt or resolved.checkpoint
+            teacher = build_model(resolved.cfg, config_key=key)
         if ckpt:
             teacher.load_state_dict(read_model_state(
                 teacher, ckpt, 'train_cfg.estimator.teacher_ckpt'))
-        return teacher.to(self.device).eval()
+        return teacher.to(self.device).eval(), ckpt
 
     def _check_labels(self, num_classes: int, who: str) -> None:
         top = int(self.labels.max())
@@ -166,37 +193,45 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         for repeat in range(1 if self.teacher_init == 'pretrained' else
                             self.repeats):
             if self.teacher_init == 'pretrained':
-                out = pool_linear_forward(teacher, self.inputs)
+                out = classifier_forward(teacher, self.inputs,
+                                         self._teacher_name)
             else:
                 random_init_(teacher, self.teacher_init,
                              derive_seed(self.seed, 'teacher', repeat))
                 with batch_statistics(teacher):
-                    out = pool_linear_forward(teacher, self.inputs)
+                    out = classifier_forward(teacher, self.inputs,
+                                             self._teacher_name)
             targets.append(
                 dict(relation=relation_matrix(out[0]),
-                     semantic=self._semantic_target(teacher, *out)))
+                     semantic=self._semantic_target(teacher, *out,
+                                                    self._teacher_name)))
         return targets * (self.repeats // len(targets))
 
     def _semantic_target(self, model: nn.Module, feat: torch.Tensor,
-                         pooled: torch.Tensor,
-                         logits: torch.Tensor) -> torch.Tensor:
+                         pooled: torch.Tensor, logits: torch.Tensor,
+                         who: str) -> Optional[torch.Tensor]:
+        """None when ``semantic_weight`` is 0 (the term is not computed)."""
+        if not self.semantic_weight:
+            return None
         if self.semantic == 'grad':
             return gradcam_weights(pooled, logits, self.labels)
-        return class_gram(feat, check_pool_linear(model).weight)
+        weight = final_linear(model, who).weight
+        return class_gram(spatial_map(feat, weight.shape[1], who), weight)
 
     def _check_student(self, student: nn.Module) -> None:
-        fc = check_pool_linear(student)
+        fc = final_linear(student, 'student')
         if fc.out_features != self.num_classes:
             raise ValueError(
                 f'the student has {fc.out_features} classes but the teacher '
                 f'has {self.num_classes}: give both heads the same '
                 'num_classes.')
-        if self.semantic == 'grad' and fc.in_features != self.teacher_width:
+        if self.semantic == 'grad' and self.semantic_weight and \
+                fc.in_features != self.teacher_width:
             raise ValueError(
                 f'semantic="grad" needs equal final widths, but the teacher '
                 f'has {self.teacher_width} channels and the student '
                 f'{fc.in_features}: use semantic="cam", which works for '
-                'any widths.')
+                'any widths, or semantic_weight=0.')
 
     @torch.no_grad()
     def _score(self, student: nn.Module, key: str) -> Dict[str, float]:
@@ -209,12 +244,15 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         for repeat, target in enumerate(self._teacher_targets):
             self.init_candidate(student, key, repeat)
             with batch_statistics(student):
-                out = pool_linear_forward(student, self.inputs)
+                out = classifier_forward(student, self.inputs, 'student')
+            semantic = (sem_distance(
+                target['semantic'],
+                self._semantic_target(student, *out, 'student'))
+                        if target['semantic'] is not None else
+                        out[1].new_zeros(()))
             per_repeat.append(
                 torch.stack([
-                    sem_distance(target['semantic'],
-                                 self._semantic_target(student,
-                                                       *out)).double(),
+                    semantic.double(),
                     relation_distance(target['relation'],
                                       relation_matrix(out[0])).double(),
                     is_input_independent(out[1]).double()

@@ -1,5 +1,6 @@
-"""What the training-free estimators need from a classifier: its pre-pooling
-feature map and final linear layer, and a reproducible random init."""
+"""What the training-free estimators need from a classifier: its last
+feature map, the input and weight of its final linear layer, and a
+reproducible random init."""
 import contextlib
 import hashlib
 import json
@@ -7,8 +8,7 @@ from typing import Iterator, Tuple
 
 import torch
 import torch.nn as nn
-from mmpretrain.models.heads import LinearClsHead
-from mmpretrain.models.necks import GlobalAveragePooling
+from mmpretrain.models.classifiers import BaseClassifier
 from mmrazor.models.mutables import OneShotMutableOP
 from torch.nn.modules.batchnorm import _BatchNorm
 
@@ -20,41 +20,104 @@ def get_architecture(model: nn.Module) -> nn.Module:
     return getattr(model, 'architecture', model)
 
 
-def check_pool_linear(model: nn.Module) -> nn.Linear:
-    """Check ``model`` is an ImageClassifier that pools then applies one
-    linear layer; return that layer (weight W of shape (N, C))."""
+def final_linear(model: nn.Module, who: str = 'model') -> nn.Linear:
+    """The final linear layer of an mmpretrain classifier (W, shape
+    (N, C)): the last ``nn.Linear`` of its head with ``num_classes``
+    outputs (``LinearClsHead.fc``, ``VisionTransformerClsHead.layers.head``,
+    the last layer of a ``StackedLinearClsHead``).
+
+    Raises:
+        ValueError: ``model`` is not a classifier with such a head; the
+            message names ``who`` and the classes found.
+    """
     arch = get_architecture(model)
-    neck, head = getattr(arch, 'neck', None), getattr(arch, 'head', None)
-    if not (hasattr(arch, 'extract_feat')
-            and isinstance(neck, GlobalAveragePooling)
-            and isinstance(head, LinearClsHead)):
+    head = getattr(arch, 'head', None)
+    if not (isinstance(arch, BaseClassifier) and head is not None
+            and hasattr(head, 'pre_logits')):
         raise ValueError(
-            'DisWOT needs an mmpretrain ImageClassifier whose neck is '
-            'GlobalAveragePooling and whose head is a LinearClsHead (pool '
-            f'then one linear layer); found {type(arch).__name__} with neck '
-            f'{type(neck).__name__} and head {type(head).__name__}.')
-    return head.fc
+            f'DisWOT needs the {who} to be an mmpretrain classifier '
+            '(backbone, optional neck, and a head with pre_logits and a '
+            f'final nn.Linear); found {type(arch).__name__} with head '
+            f'{type(head).__name__}.')
+    num_classes = getattr(head, 'num_classes', None)
+    linears = [m for m in head.modules() if isinstance(m, nn.Linear)
+               and m.out_features == num_classes]
+    if not linears:
+        raise ValueError(
+            f'the head {type(head).__name__} of the {who} has no final '
+            f'nn.Linear with num_classes={num_classes} outputs: DisWOT '
+            'needs the classifier\'s final linear layer.')
+    return linears[-1]
 
 
-def pool_linear_forward(
+def classifier_forward(
         model: nn.Module,
-        inputs: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor,
-                                       torch.Tensor]:
+        inputs: torch.Tensor,
+        who: str = 'model') -> Tuple[torch.Tensor, torch.Tensor,
+                                     torch.Tensor]:
     """Run the classifier once and return the DisWOT quantities.
 
     Args:
-        model (nn.Module): A classifier accepted by :func:`check_pool_linear`
-            (or an mmrazor algorithm around one; only its active path runs).
+        model (nn.Module): An mmpretrain classifier accepted by
+            :func:`final_linear` (or an mmrazor algorithm around one; only
+            its active path runs).
         inputs (Tensor): Images, shape (B, 3, H, W).
+        who (str): ``'teacher'`` or ``'student'``, for the messages.
 
     Returns:
-        tuple: A, the last backbone feature map (B, C, H', W'); f = GAP(A)
-        (B, C); logits z (B, N).
+        tuple: A, the last backbone output: a feature map (B, C, H', W'), a
+        token sequence (B, L, C) or, for backbones that pool or return a
+        class token, (B, C); f, the input of the final linear layer (the
+        head's ``pre_logits``; GAP(A) for pool + linear), (B, C); logits
+        z = W f + b, (B, N).
     """
-    fc = check_pool_linear(model)
-    feat = get_architecture(model).extract_feat(inputs, stage='backbone')[-1]
-    pooled = feat.mean((2, 3))
+    fc = final_linear(model, who)
+    arch = get_architecture(model)
+    feats = arch.backbone(inputs)
+    feat = feats[-1]
+    if not isinstance(feat, torch.Tensor):
+        raise ValueError(
+            f'the {who} backbone {type(arch.backbone).__name__} returns a '
+            f'{type(feat).__name__} as its last output, not one tensor: '
+            "set its out_type (e.g. out_type='cls_token' for a ViT).")
+    pooled = arch.head.pre_logits(arch.neck(feats) if arch.with_neck else
+                                  feats)
+    if not isinstance(pooled, torch.Tensor) or pooled.dim() != 2:
+        got = (tuple(pooled.shape) if isinstance(pooled, torch.Tensor) else
+               f'a {type(pooled).__name__}')
+        raise ValueError(
+            f'the {who} head {type(arch.head).__name__} gets {got} as the '
+            'input of its final linear layer (pre_logits), not one (B, C) '
+            'tensor: pool before the head (neck=dict(type='
+            "'mmpretrain.GlobalAveragePooling')) or use a head with one "
+            'classifier input (VisionTransformerClsHead, not the two tokens '
+            'of DeiTClsHead).')
     return feat, pooled, fc(pooled)
+
+
+def spatial_map(feat: torch.Tensor, width: int,
+                who: str = 'model') -> torch.Tensor:
+    """A of :func:`classifier_forward` as a map (B, C, P) of P positions
+    for the class activation maps: a feature map flattened, a token
+    sequence (B, L, C) transposed.
+
+    Raises:
+        ValueError: ``feat`` has no positions (a pooled or class-token
+            output) or its width is not the final linear's input ``width``.
+    """
+    if feat.dim() == 4 and feat.shape[1] == width:
+        return feat.flatten(2)
+    if feat.dim() == 3 and feat.shape[2] == width:
+        return feat.transpose(1, 2)
+    raise ValueError(
+        f'semantic="cam" needs the {who}\'s last feature map (B, {width}, H, '
+        f'W) or token sequence (B, L, {width}) entering its final linear '
+        f'layer, but its backbone gives {tuple(feat.shape)} (it pools or '
+        'returns a class token). Use semantic="grad" (from the classifier '
+        'input features; needs equal final widths), semantic_weight=0 (the '
+        'relation term alone), or a backbone that outputs its map (e.g. '
+        "gap_before_final_norm=False for ConvNeXt, out_type='featmap' for "
+        'a ViT).')
 
 
 def is_input_independent(pooled: torch.Tensor,

@@ -1,0 +1,143 @@
+"""Issue 21 acceptance: your teacher, your search space, search -> distil.
+
+Each cell: tools/search.py (1 generation, few candidates) with a teacher
+checkpoint -> the generated distill_diswot_plus.py trains 2 iterations
+(tools/train.py, embedded sample images) with that same teacher checkpoint.
+"""
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import torch
+from conftest import REPO
+
+from diswot_mm.models.builder import build_model, load_model_config
+
+SMALL = ['search_cfg.max_epochs=1', 'search_cfg.num_candidates=3',
+         'search_cfg.top_k=1', 'search_cfg.num_mutation=1',
+         'search_cfg.num_crossover=1', 'search_cfg.estimator.repeats=1']
+
+
+def run(args, tmp_path):
+    env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1',
+               PYTHONPATH=os.pathsep.join(
+                   [str(tmp_path), REPO, os.environ.get('PYTHONPATH', '')]))
+    result = subprocess.run([sys.executable, *args], cwd=REPO, text=True,
+                            capture_output=True, timeout=1200, env=env)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return result
+
+
+def docs_example(tmp_path):
+    """The custom space of docs/add_search_space.md, as a user copies it:
+    my_project/kernel_space.py and configs/my_kernel_search.py."""
+    text = open(f'{REPO}/docs/add_search_space.md').read()
+    text = text[text.index('## Worked example'):]
+    space, config = re.findall(r'```python\n(.*?)```', text, re.S)[:2]
+    (tmp_path / 'my_project').mkdir()
+    (tmp_path / 'my_project' / '__init__.py').write_text('')
+    (tmp_path / 'my_project' / 'kernel_space.py').write_text(space)
+    path = tmp_path / 'my_kernel_search.py'
+    path.write_text(config.replace("'./diswot_cifar100.py'",
+                                   f"'{REPO}/configs/diswot_cifar100.py'"))
+    return str(path)
+
+
+def wrn_cifar100(tmp_path):
+    return 'configs/diswot_cifar100.py', [
+        'search_cfg.estimator.teacher=configs/_base_/models/'
+        'wrn_40_2_cifar.py', 'search_cfg.estimator.semantic=cam']
+
+
+def resnet110_docs_space(tmp_path):
+    return docs_example(tmp_path), []
+
+
+def mobilenet_v2_spos(tmp_path):
+    return 'configs/diswot_spos_shufflenet_imagenet.py', []
+
+
+def deit_tiny_s1(tmp_path):
+    """DeiT-tiny at 100 classes: relation term only (class token)."""
+    teacher = tmp_path / 'deit_tiny_cifar100.py'
+    teacher.write_text(
+        "_base_ = ['mmpretrain::deit/deit-tiny_4xb256_in1k.py']\n"
+        'model = dict(head=dict(num_classes=100))\n')
+    return 'configs/diswot_cifar100.py', [
+        f'search_cfg.estimator.teacher={teacher}',
+        'search_cfg.estimator.semantic_weight=0']
+
+
+TINY_TRAIN = '''_base_ = ['{base}']
+sample_dataset = dict(
+    _delete_=True, type='CIFARSamples', subset='{subset}',
+    pipeline=[{resize}dict(type='mmpretrain.PackInputs')])
+train_dataloader = dict(batch_size=4, num_workers=0, dataset=sample_dataset)
+val_dataloader = dict(batch_size=4, num_workers=0, dataset=sample_dataset)
+test_dataloader = val_dataloader
+train_cfg = dict(
+    _delete_=True, type='IterBasedTrainLoop', max_iters=2, val_interval=2)
+param_scheduler = []
+default_hooks = dict(logger=dict(interval=1),
+                     checkpoint=dict(by_epoch=False, interval=2))
+'''
+
+
+@pytest.mark.parametrize('cell', [
+    wrn_cifar100, resnet110_docs_space, mobilenet_v2_spos, deit_tiny_s1])
+def test_search_then_distil_with_the_search_teacher(cell, tmp_path):
+    config, options = cell(tmp_path)
+    teacher = next((o.split('=', 1)[1] for o in options
+                    if o.startswith('search_cfg.estimator.teacher=')), None)
+    from mmengine.config import Config
+    cfg = Config.fromfile(config if os.path.isabs(config) else
+                          f'{REPO}/{config}', import_custom_modules=False)
+    teacher = teacher or cfg.search_cfg.estimator.teacher
+    resolved = load_model_config(teacher)
+    ckpt = tmp_path / 'teacher.pth'
+    torch.manual_seed(0)
+    state = build_model(resolved.cfg).state_dict()
+    torch.save(dict(state_dict=state), ckpt)
+
+    work = tmp_path / 'search'
+    run(['tools/search.py', config, '--work-dir', str(work),
+         '--cfg-options', *SMALL, *options,
+         f'search_cfg.estimator.teacher_ckpt={ckpt}'], tmp_path)
+    plus = work / 'distill_diswot_plus.py'
+    assert plus.is_file() and (work / 'student.py').is_file()
+    generated = Config.fromfile(str(plus), import_custom_modules=False)
+    assert generated.model.teacher_ckpt == str(ckpt)
+    assert generated.model.teacher.backbone.type == \
+        resolved.cfg['backbone']['type']
+    if cfg.get('custom_imports'):
+        assert generated.custom_imports == cfg.custom_imports
+    best = json.load(open(work / 'candidates.json'))['best']['arch']
+    assert best and not best.startswith('{')  # a compact key
+
+    imagenet = resolved.cfg['head']['num_classes'] == 1000
+    tiny = tmp_path / 'tiny.py'
+    tiny.write_text(TINY_TRAIN.format(
+        base=plus, subset='cifar100',
+        resize="dict(type='mmpretrain.Resize', scale=224), "
+        if imagenet else ''))
+    train = tmp_path / 'train'
+    run(['tools/train.py', str(tiny), '--work-dir', str(train)], tmp_path)
+    trained = torch.load(train / 'iter_2.pth', map_location='cpu',
+                         weights_only=False)['state_dict']
+    # distilled from the very teacher checkpoint the search used
+    for key, value in state.items():
+        assert torch.equal(trained[f'teacher.{key}'], value), key
+    logged = [json.loads(line) for line in open(next(
+        train.glob('*/vis_data/scalars.json')))]
+    losses = [e for e in logged if 'loss' in e]
+    assert len(losses) == 2
+    for entry in losses:
+        assert math.isfinite(entry['distill.loss_mr'])
+        if 'semantic_weight=0' not in ' '.join(options):
+            assert math.isfinite(entry['distill.loss_ms'])
+        else:
+            assert 'distill.loss_ms' not in entry
