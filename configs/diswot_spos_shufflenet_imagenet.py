@@ -4,7 +4,7 @@
 # config; 224 input under a FLOPs budget. Needs data/imagenet; without it,
 # the 20 embedded CIFAR-100 images resized to 224 (smoke test).
 #   python tools/search.py configs/diswot_spos_shufflenet_imagenet.py \
-#       --cfg-options search_cfg.estimator.teacher_ckpt=mobilenet_v2.pth
+#       --cfg-options train_cfg.estimator.teacher_ckpt=mobilenet_v2.pth
 _base_ = [
     './diswot_imagenet.py',
     'mmrazor::_base_/nas_backbones/spos_shufflenet_supernet.py',
@@ -27,7 +27,7 @@ model = dict(
     architecture=supernet,
     mutator=dict(type='mmrazor.NasMutator'))
 
-search_cfg = dict(
+train_cfg = dict(
     estimator=dict(
         teacher='mmpretrain::mobilenet_v2/mobilenet-v2_8xb32_in1k.py',
         semantic='cam'),  # final widths differ: 1280 (teacher), 1024

@@ -115,14 +115,14 @@ def test_a_path_relative_to_the_config_that_names_it(tmp_path):
     teacher.write_text(
         f"_base_ = ['{REPO}/configs/_base_/models/wrn_40_2_cifar.py']\n")
     search = tmp_path / 'my_search.py'
-    search.write_text("search_cfg = dict(estimator=dict("
+    search.write_text("train_cfg = dict(estimator=dict("
                       "type='DisWOTEstimator', "
                       "teacher='teachers/my_teacher.py'))\n"
                       "kept = dict(teacher='configs/_base_/models/"
                       "wrn_40_2_cifar.py')\n")
     cfg = Config.fromfile(str(search))
     resolve_model_paths(cfg, str(tmp_path))
-    assert cfg.search_cfg.estimator.teacher == str(teacher)
+    assert cfg.train_cfg.estimator.teacher == str(teacher)
     # not next to the config: left for the working directory
     assert cfg.kept.teacher == 'configs/_base_/models/wrn_40_2_cifar.py'
     assert find_config(cfg.kept.teacher) == cfg.kept.teacher

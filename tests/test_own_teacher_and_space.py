@@ -17,9 +17,9 @@ from conftest import REPO
 
 from diswot_mm.models.builder import build_model, load_model_config
 
-SMALL = ['search_cfg.max_epochs=1', 'search_cfg.num_candidates=3',
-         'search_cfg.top_k=1', 'search_cfg.num_mutation=1',
-         'search_cfg.num_crossover=1', 'search_cfg.estimator.repeats=1']
+SMALL = ['train_cfg.max_epochs=1', 'train_cfg.num_candidates=3',
+         'train_cfg.top_k=1', 'train_cfg.num_mutation=1',
+         'train_cfg.num_crossover=1', 'train_cfg.estimator.repeats=1']
 
 
 def run(args, tmp_path):
@@ -49,8 +49,8 @@ def docs_example(tmp_path):
 
 def wrn_cifar100(tmp_path):
     return 'configs/diswot_cifar100.py', [
-        'search_cfg.estimator.teacher=configs/_base_/models/'
-        'wrn_40_2_cifar.py', 'search_cfg.estimator.semantic=cam']
+        'train_cfg.estimator.teacher=configs/_base_/models/'
+        'wrn_40_2_cifar.py', 'train_cfg.estimator.semantic=cam']
 
 
 def resnet110_docs_space(tmp_path):
@@ -68,8 +68,8 @@ def deit_tiny_s1(tmp_path):
         "_base_ = ['mmpretrain::deit/deit-tiny_4xb256_in1k.py']\n"
         'model = dict(head=dict(num_classes=100))\n')
     return 'configs/diswot_cifar100.py', [
-        f'search_cfg.estimator.teacher={teacher}',
-        'search_cfg.estimator.semantic_weight=0']
+        f'train_cfg.estimator.teacher={teacher}',
+        'train_cfg.estimator.semantic_weight=0']
 
 
 TINY_TRAIN = '''_base_ = ['{base}']
@@ -92,11 +92,11 @@ default_hooks = dict(logger=dict(interval=1),
 def test_search_then_distil_with_the_search_teacher(cell, tmp_path):
     config, options = cell(tmp_path)
     teacher = next((o.split('=', 1)[1] for o in options
-                    if o.startswith('search_cfg.estimator.teacher=')), None)
+                    if o.startswith('train_cfg.estimator.teacher=')), None)
     from mmengine.config import Config
     cfg = Config.fromfile(config if os.path.isabs(config) else
                           f'{REPO}/{config}', import_custom_modules=False)
-    teacher = teacher or cfg.search_cfg.estimator.teacher
+    teacher = teacher or cfg.train_cfg.estimator.teacher
     resolved = load_model_config(teacher)
     ckpt = tmp_path / 'teacher.pth'
     torch.manual_seed(0)
@@ -106,7 +106,7 @@ def test_search_then_distil_with_the_search_teacher(cell, tmp_path):
     work = tmp_path / 'search'
     run(['tools/search.py', config, '--work-dir', str(work),
          '--cfg-options', *SMALL, *options,
-         f'search_cfg.estimator.teacher_ckpt={ckpt}'], tmp_path)
+         f'train_cfg.estimator.teacher_ckpt={ckpt}'], tmp_path)
     plus = work / 'distill_diswot_plus.py'
     assert plus.is_file() and (work / 'student.py').is_file()
     generated = Config.fromfile(str(plus), import_custom_modules=False)

@@ -110,7 +110,7 @@ def load_model_config(model: Union[str, dict],
             before the working directory (the folder of the config naming
             it).
         config_key (str): Where ``model`` came from, for the messages (e.g.
-            ``'search_cfg.estimator.teacher'``).
+            ``'train_cfg.estimator.teacher'``).
 
     Raises:
         FileNotFoundError: the config file does not exist.
