@@ -122,7 +122,7 @@ def write_student_config(loop, subnet_path: str, path: str) -> List[str]:
         default_scope=cfg.get('default_scope', 'diswot_mm'), model=student,
         **imports))
     written = [path]
-    estimator = loop.score_estimator
+    estimator = loop.estimator
     for name, base in cfg.get('distill_configs', {}).items():
         if not osp.isfile(base):
             raise FileNotFoundError(f'distill_configs.{name}: {base!r} does '
