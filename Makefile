@@ -1,11 +1,15 @@
 # `make demo`: set up .venv (pinned CPU lock) and run the training-free search
 # on the embedded CIFAR-100 sample. `make test`: set up and run the tests.
+# `make lint`: flake8, isort and yapf (setup.cfg) check the sources;
+# `make format` rewrites them in that style.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LINT_STAMP := $(VENV)/.lint-installed
+SOURCES := diswot_mm tools tests benchmarks configs setup.py
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test lint format clean
 
 setup: $(STAMP)
 
@@ -20,6 +24,18 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests
+
+$(LINT_STAMP): requirements/lint.txt $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/lint.txt
+	touch $(LINT_STAMP)
+
+lint: $(LINT_STAMP)
+	$(PY) -m flake8 $(SOURCES)
+	$(PY) -m isort --check-only --diff $(SOURCES)
+	$(PY) -m yapf --diff --recursive $(SOURCES)
+
+format: $(LINT_STAMP)
+	PYTHON=$(PY) bash tools/format.sh
 
 clean:
 	rm -rf $(VENV) work_dirs
