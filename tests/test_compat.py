@@ -77,7 +77,7 @@ def test_checkpoint_safe_globals(tmp_path):
         '{prelude}import numpy as np, torch\n'
         'from mmengine.logging.history_buffer import HistoryBuffer\n'
         'h = HistoryBuffer(); h.update(1.5)\n'
-        "torch.save(dict(hub=h, lr=np.float64(0.1), a=np.arange(3)), "
+        'torch.save(dict(hub=h, lr=np.float64(0.1), a=np.arange(3)), '
         "r'{path}')\n"
         "print(torch.load(r'{path}')['hub'].mean())")
     path = tmp_path / 'ckpt.pth'
@@ -144,7 +144,7 @@ def test_mmcv_lite_warning_and_a_quiet_import():
                               capture_output=True, text=True, timeout=300,
                               env=env)
 
-    others = ("compat._FIXES = tuple(f for f in compat._FIXES "
+    others = ('compat._FIXES = tuple(f for f in compat._FIXES '
               "if f[0] != 'mmcv_lite_warning'); compat.apply()\n")
     broken = python(ONLY + others + 'import mmpretrain.models')
     assert 'Fail to import ``MultiScaleDeformableAttention``' in \
