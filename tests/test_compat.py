@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-import torch
 from conftest import REPO, run_python
 
 from diswot_mm import compat
@@ -88,10 +87,33 @@ def test_checkpoint_safe_globals(tmp_path):
     assert float(fixed.stdout) == 1.5
 
 
-def test_apply_is_idempotent():
-    before = list(compat.APPLIED)
-    assert compat.apply() == before
-    assert torch.serialization.get_safe_globals()
+def test_each_fix_run_again_changes_nothing():
+    """In a fresh interpreter, after apply(): every fix called again
+    directly (past apply's APPLIED guard) leaves the import hooks, warning
+    filters, safe globals and every patched function as they were."""
+    code = ONLY + (
+        'applied = compat.apply()\n'
+        'import sys, warnings, torch\n'
+        'from torch.ao.quantization import fuser_method_mappings as fmm\n'
+        'from mmengine.dist import utils as dist_utils\n'
+        'from mmengine.model import MMDistributedDataParallel as DDP\n'
+        'from mmrazor.models.task_modules.estimators import '
+        'ResourceEstimator\n'
+        'def state():\n'
+        '    return (len(sys.meta_path), len(warnings.filters),\n'
+        '            len(torch.serialization.get_safe_globals()),\n'
+        '            sys.modules.get(compat._QUANT_MAPPING), fmm.reverse2,\n'
+        '            dist_utils._init_dist_pytorch,\n'
+        '            dist_utils._init_dist_slurm, DDP.__init__,\n'
+        '            ResourceEstimator.__init__)\n'
+        'before = state()\n'
+        'for name, fix in compat._FIXES:\n'
+        '    fix()\n'
+        '    assert state() == before, name\n'
+        'print(len(applied), compat.apply() == applied)\n')
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == [str(len(compat.APPLIED)), 'True']
 
 
 def test_cpu_dist_launch():
