@@ -15,6 +15,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 
+from diswot_mm.datasets import load_minibatch
 from diswot_mm.models.functional import (
     gradcam_weights,
     relation_distance,
@@ -174,7 +175,19 @@ def test_dist_train_resume_and_test(tmp_path):
     assert tested.returncode == 0, tested.stderr[-3000:]
     assert 'accuracy/top1' in tested.stdout
     metrics = json.load(open(tmp_path / 'test' / 'test_metrics.json'))
-    assert 0 <= metrics['accuracy/top1'] <= 100
+    # the student of iter_4.pth on the config's test images, counted here
+    cfg = Config.fromfile(f'{REPO}/{config}')
+    with DefaultScope.overwrite_default_scope('diswot_mm'):
+        model = MODELS.build(cfg.model)
+    model.load_state_dict(state['state_dict'])
+    model.eval()
+    images, labels = load_minibatch(cfg.test_dataloader,
+                                    cfg.model.data_preprocessor)
+    with torch.no_grad():
+        predicted = model.architecture(images, mode='tensor').argmax(1)
+    correct = int((predicted == labels).sum())
+    assert metrics['accuracy/top1'] == pytest.approx(100 * correct /
+                                                     len(labels))
 
 
 def test_each_diswot_plus_loss_term_is_logged_and_finite(tmp_path):

@@ -49,15 +49,19 @@ def reference(tmp_path_factory):
     return work_dir
 
 
-@pytest.mark.parametrize('moment,nth', [
-    ('score', 9),  # inside the second generation's scoring
-    ('check', 20),  # while generating the third generation
-    ('torn', 2),  # half of the second state written
-    ('replace', 3),  # third state complete in its temp file, not renamed
-    ('report', 1),  # every generation done, outputs not yet written
+@pytest.mark.parametrize('moment,nth,resumed_state', [
+    ('score', 9, 1),  # inside the second generation's scoring
+    ('check', 20, 2),  # while generating the third generation
+    ('torn', 2, 1),  # half of the second state written
+    ('replace', 3, 2),  # third state complete in its temp file, not renamed
+    ('report', 1, None),  # every generation done, outputs not yet written
 ])
 def test_sigkill_then_resume_equals_uninterrupted(reference, tmp_path,
-                                                  moment, nth):
+                                                  moment, nth,
+                                                  resumed_state):
+    """The search's one SIGKILL test: killed at a chosen moment, resumed
+    from the newest complete state (``None``: the last generation's), it
+    ends with the uninterrupted search's candidates."""
     killed = run(['tests/data/search_with_kill.py', moment, str(nth),
                   CONFIG, '--work-dir', str(tmp_path), '--cfg-options',
                   *QUICK])
@@ -65,8 +69,9 @@ def test_sigkill_then_resume_equals_uninterrupted(reference, tmp_path,
     assert not (tmp_path / 'candidates.json').exists()
     resumed = search(tmp_path, '--resume')
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    log = resumed.stdout + resumed.stderr
-    assert ('Resumed from' in log) or ('starting afresh' in log)
+    state = (tmp_path / f'search_epoch_{resumed_state}.json'
+             if resumed_state else tmp_path / newest_state(reference).name)
+    assert f'Resumed from {state}:' in resumed.stdout + resumed.stderr
     assert candidates(tmp_path) == candidates(reference)
     assert not list(tmp_path.glob('*.pkl'))
 
