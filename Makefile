@@ -22,8 +22,10 @@ $(STAMP): requirements/cpu.txt setup.py
 demo: $(STAMP)
 	$(PY) tools/search.py configs/diswot_cifar100.py
 
+# one xdist worker per core of the 2-core dev/CI machine (tests/conftest.py
+# gives each one torch thread)
 test: $(STAMP)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n 2 tests
 
 $(LINT_STAMP): requirements/lint.txt $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/lint.txt

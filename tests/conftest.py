@@ -1,12 +1,28 @@
 import os
+import socket
 import subprocess
 import sys
 
 import pytest
+import torch
 
 import diswot_mm  # noqa: F401  (applies the compat fixes first)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+if os.environ.get('PYTEST_XDIST_WORKER'):
+    # `make test` runs one xdist worker per core: one torch thread each, and
+    # in every interpreter a test starts (it inherits the environment).
+    os.environ.update(OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+    torch.set_num_threads(1)
+
+
+def free_port() -> str:
+    """A TCP port free right now, for a torchrun / gloo master: tests that
+    run at the same time (xdist workers, other checkouts) never share one."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return str(s.getsockname()[1])
 
 
 def run_python(code: str, timeout: int = 300) -> subprocess.CompletedProcess:

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, run_python
+from conftest import REPO, free_port, run_python
 
 from diswot_mm import compat
 
@@ -120,7 +120,7 @@ def test_cpu_dist_launch():
     needed('cpu_dist_launch')
     code = ('{prelude}import os, torch\n'
             "os.environ.update(RANK='0', WORLD_SIZE='1', LOCAL_RANK='0', "
-            "MASTER_ADDR='127.0.0.1', MASTER_PORT='29631')\n"
+            f"MASTER_ADDR='127.0.0.1', MASTER_PORT='{free_port()}')\n"
             'from mmengine.dist import init_dist\n'
             "init_dist('pytorch', backend='gloo')\n"
             'from mmengine.model import MMDistributedDataParallel as DDP\n'

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO
+from conftest import REPO, free_port
 from mmengine import fileio
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
@@ -158,13 +158,13 @@ def run_tool(args, **env):
 def test_dist_train_resume_and_test(tmp_path):
     config = 'tests/data/distill_tiny.py'
     first = run_tool(['bash', 'tools/dist_train.sh', config, '2',
-                      '--work-dir', str(tmp_path)], PORT='29641')
+                      '--work-dir', str(tmp_path)], PORT=free_port())
     assert first.returncode == 0, first.stderr[-3000:]
     assert (tmp_path / 'iter_2.pth').is_file()
     resumed = run_tool(['bash', 'tools/dist_train.sh', config, '2',
                         '--work-dir', str(tmp_path), '--resume',
                         '--cfg-options', 'train_cfg.max_iters=4'],
-                       PORT='29642')
+                       PORT=free_port())
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert 'resumed' in (resumed.stdout + resumed.stderr).lower()
     state = torch.load(tmp_path / 'iter_4.pth', map_location='cpu')

@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 import yaml
-from conftest import REPO
+from conftest import REPO, free_port
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
@@ -85,7 +85,7 @@ def test_search_writes_outputs_within_constraints(uninterrupted):
 
 def test_two_process_gloo_equals_single_process(uninterrupted, tmp_path):
     reference = records(uninterrupted[0])['candidates']
-    env = dict(os.environ, PYTHON=sys.executable, PORT='29617',
+    env = dict(os.environ, PYTHON=sys.executable, PORT=free_port(),
                OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore')
     cmd = ['bash', 'tools/dist_search.sh', CONFIG, '2', '--work-dir',
            str(tmp_path), '--cfg-options', *SMALL]
@@ -110,7 +110,7 @@ def test_slurm_two_tasks_equal_single_process(uninterrupted, tmp_path):
     2 local tasks with the SLURM_* variables of a job step."""
     reference = records(uninterrupted[0])
     fake = os.path.join(REPO, 'tests', 'data', 'fake_slurm')
-    env = dict(os.environ, PYTHON=sys.executable, MASTER_PORT='29619',
+    env = dict(os.environ, PYTHON=sys.executable, MASTER_PORT=free_port(),
                GPUS='2', OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore',
                PATH=fake + os.pathsep + os.environ['PATH'])
     cmd = ['bash', 'tools/slurm_search.sh', 'debug', 'diswot', CONFIG,
