@@ -9,6 +9,8 @@ from conftest import REPO, free_port, run_python
 
 from diswot_mm import compat
 
+pytestmark = pytest.mark.subprocess  # each test starts a fresh interpreter
+
 # compat.py alone, without the package __init__ (which applies every fix)
 ONLY = ('import importlib.util as u\n'
         "spec = u.spec_from_file_location('compat', 'diswot_mm/compat.py')\n"

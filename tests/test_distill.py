@@ -155,6 +155,7 @@ def run_tool(args, **env):
                           timeout=600, env=env)
 
 
+@pytest.mark.subprocess
 def test_dist_train_resume_and_test(tmp_path):
     config = 'tests/data/distill_tiny.py'
     first = run_tool(['bash', 'tools/dist_train.sh', config, '2',
@@ -190,6 +191,7 @@ def test_dist_train_resume_and_test(tmp_path):
                                                      len(labels))
 
 
+@pytest.mark.subprocess
 def test_each_diswot_plus_loss_term_is_logged_and_finite(tmp_path):
     """tools/train.py logs every term (CE, KL, L_Ms, L_Mr) separately, so
     users see their scale, and the gradient norm when it is clipped; the

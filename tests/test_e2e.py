@@ -33,6 +33,7 @@ def test_fashion_mnist_padded_rgb():
     assert len(FashionMNIST32(split='test')) == 10000
 
 
+@pytest.mark.subprocess
 def test_quick_end_to_end(tmp_path):
     result = subprocess.run(
         [sys.executable, 'benchmarks/e2e_fashion_mnist.py', '--quick',

@@ -14,6 +14,8 @@ from conftest import REPO
 from diswot_mm.engine.runner.search_state import (FORMAT_VERSION,
                                                   newest_valid_state)
 
+pytestmark = pytest.mark.subprocess  # each test starts tools/*.py
+
 CONFIG = 'configs/diswot_cifar100.py'
 # a quick search: 1 repeat, 6 per generation, students <= 0.3 M (26 of 64)
 QUICK = ['train_cfg.estimator.repeats=1', 'train_cfg.num_candidates=6',

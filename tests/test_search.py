@@ -14,6 +14,8 @@ from mmengine.registry import DefaultScope
 
 from diswot_mm.registry import MODELS
 
+pytestmark = pytest.mark.subprocess  # each test starts tools/*.py
+
 CONFIG = 'configs/diswot_cifar100.py'
 # 8 per generation over S1 (64 candidates, 45 within 0.5 M params): several
 # generations before the space is exhausted.

@@ -244,6 +244,7 @@ def kendall_tau_b(x, y):
         (concordant + discordant + ties_y))
 
 
+@pytest.mark.subprocess
 def test_rank_correlation_tool_on_toy_ground_truth(tmp_path):
     result = subprocess.run(
         [sys.executable, 'tools/analysis/rank_correlation.py',
@@ -279,6 +280,7 @@ def test_rank_correlation_tool_on_toy_ground_truth(tmp_path):
         assert f'{row["regret_mean"][0]:.2f} (0.00)' in table
 
 
+@pytest.mark.subprocess
 def test_rank_correlation_tool_ranks_only_the_estimators_asked(tmp_path):
     tool = [sys.executable, 'tools/analysis/rank_correlation.py',
             'tests/data/rank_toy.py', '--work-dir', str(tmp_path)]
