@@ -1,10 +1,13 @@
 import os
+import shutil
 import socket
 import subprocess
 import sys
+from typing import Callable
 
 import pytest
 import torch
+from filelock import FileLock
 
 import diswot_mm  # noqa: F401  (applies the compat fixes first)
 
@@ -18,11 +21,31 @@ if os.environ.get('PYTEST_XDIST_WORKER'):
 
 
 def free_port() -> str:
-    """A TCP port free right now, for a torchrun / gloo master: tests that
-    run at the same time (xdist workers, other checkouts) never share one."""
+    """A TCP port the OS has free now, for a torchrun / gloo master, so that
+    tests running at the same time (xdist workers, other checkouts) do not
+    collide on a fixed one."""
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return str(s.getsockname()[1])
+
+
+def once_per_session(tmp_path_factory, name: str,
+                     make: Callable[[str], None]):
+    """The folder ``name`` that ``make(folder)`` fills once per pytest run,
+    shared by every xdist worker: the first to ask makes it under a file
+    lock, the others wait and reuse it (a failed ``make`` is retried by the
+    next). Tests must only read it."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get('PYTEST_XDIST_WORKER'):
+        root = root.parent  # the base folder all workers of this run share
+    folder = root / name
+    with FileLock(f'{folder}.lock'):
+        if not (folder / '.made').exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            (folder / '.made').touch()
+    return folder
 
 
 def run_python(code: str, timeout: int = 300) -> subprocess.CompletedProcess:

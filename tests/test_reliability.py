@@ -9,7 +9,7 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO
+from conftest import REPO, once_per_session
 
 from diswot_mm.engine.runner.search_state import (FORMAT_VERSION,
                                                   newest_valid_state)
@@ -41,14 +41,17 @@ def candidates(work_dir):
         return json.load(f)['candidates']
 
 
-@pytest.fixture(scope='module')
-def reference(tmp_path_factory):
-    work_dir = tmp_path_factory.mktemp('uninterrupted')
+def uninterrupted_search(work_dir):
     result = search(work_dir)
     assert result.returncode == 0, result.stderr[-3000:]
     states = sorted(work_dir.glob('search_epoch_*.json'))
     assert len(states) >= 3  # several generations: kills land mid-search
-    return work_dir
+
+
+@pytest.fixture(scope='module')
+def reference(tmp_path_factory):
+    return once_per_session(tmp_path_factory, 'reliability_reference',
+                            uninterrupted_search)
 
 
 @pytest.mark.parametrize('moment,nth,resumed_state', [
