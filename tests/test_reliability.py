@@ -54,36 +54,39 @@ def reference(tmp_path_factory):
                             uninterrupted_search)
 
 
-@pytest.mark.parametrize('moment,nth,resumed_state', [
-    ('score', 9, 1),  # inside the second generation's scoring
-    ('check', 20, 2),  # while generating the third generation
-    ('torn', 2, 1),  # half of the second state written
-    ('replace', 3, 2),  # third state complete in its temp file, not renamed
-    ('report', 1, None),  # every generation done, outputs not yet written
+def newest_state(work_dir):
+    return max(work_dir.glob('search_epoch_*.json'),
+               key=lambda p: int(p.stem.rsplit('_', 1)[1]))
+
+
+@pytest.mark.parametrize('moment,nth', [
+    ('score', 9),  # inside the second generation's scoring
+    ('check', 20),  # while generating a later generation
+    ('torn', 2),  # half of the second state written
+    ('replace', 3),  # third state complete in its temp file, not renamed
+    ('report', 1),  # every generation done, outputs not yet written
 ])
 def test_sigkill_then_resume_equals_uninterrupted(reference, tmp_path,
-                                                  moment, nth,
-                                                  resumed_state):
-    """The search's one SIGKILL test: killed at a chosen moment, resumed
-    from the newest complete state (``None``: the last generation's), it
-    ends with the uninterrupted search's candidates."""
+                                                  moment, nth):
+    """The search's one SIGKILL test: killed at a chosen moment, it resumes
+    from the newest complete state the kill left (never a torn or unrenamed
+    temp file) and ends with the uninterrupted search's candidates."""
     killed = run(['tests/data/search_with_kill.py', moment, str(nth),
                   CONFIG, '--work-dir', str(tmp_path), '--cfg-options',
                   *QUICK])
     assert killed.returncode == -9, killed.stderr[-3000:]
     assert not (tmp_path / 'candidates.json').exists()
+    left = newest_state(tmp_path)
+    number = int(left.stem.rsplit('_', 1)[1])
+    final = int(newest_state(reference).stem.rsplit('_', 1)[1])
+    assert number == final if moment == 'report' else number < final
+    if moment in ('torn', 'replace'):  # the state being written: a temp
+        assert (tmp_path / f'search_epoch_{number + 1}.json.tmp').exists()
     resumed = search(tmp_path, '--resume')
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    state = (tmp_path / f'search_epoch_{resumed_state}.json'
-             if resumed_state else tmp_path / newest_state(reference).name)
-    assert f'Resumed from {state}:' in resumed.stdout + resumed.stderr
+    assert f'Resumed from {left}:' in resumed.stdout + resumed.stderr
     assert candidates(tmp_path) == candidates(reference)
     assert not list(tmp_path.glob('*.pkl'))
-
-
-def newest_state(work_dir):
-    return max(work_dir.glob('search_epoch_*.json'),
-               key=lambda p: int(p.stem.rsplit('_', 1)[1]))
 
 
 def test_garbage_newest_state_is_skipped_by_auto_resume(reference,
