@@ -117,8 +117,8 @@ def run_configs(work: str, fmnist: bool) -> dict:
     os.makedirs(folder, exist_ok=True)
     derived = {}
     for name, base in CONFIGS.items():
-        body = (["train_cfg = dict(estimator=dict(dataloader=dict("
-                 "dataset=samples)))"] if name == 'search' else [
+        body = (['train_cfg = dict(estimator=dict(dataloader=dict('
+                 'dataset=samples)))'] if name == 'search' else [
                      f'{loader} = dict(dataset=samples)' for loader in
                      ('train_dataloader', 'val_dataloader',
                       'test_dataloader')])

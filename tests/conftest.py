@@ -1,12 +1,51 @@
 import os
+import shutil
+import socket
 import subprocess
 import sys
+from typing import Callable
 
 import pytest
+import torch
+from filelock import FileLock
 
 import diswot_mm  # noqa: F401  (applies the compat fixes first)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+if os.environ.get('PYTEST_XDIST_WORKER'):
+    # `make test` runs one xdist worker per core: one torch thread each, and
+    # in every interpreter a test starts (it inherits the environment).
+    os.environ.update(OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+    torch.set_num_threads(1)
+
+
+def free_port() -> str:
+    """A TCP port the OS has free now, for a torchrun / gloo master, so that
+    tests running at the same time (xdist workers, other checkouts) do not
+    collide on a fixed one."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return str(s.getsockname()[1])
+
+
+def once_per_session(tmp_path_factory, name: str,
+                     make: Callable[[str], None]):
+    """The folder ``name`` that ``make(folder)`` fills once per pytest run,
+    shared by every xdist worker: the first to ask makes it under a file
+    lock, the others wait and reuse it (a failed ``make`` is retried by the
+    next). Tests must only read it."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get('PYTEST_XDIST_WORKER'):
+        root = root.parent  # the base folder all workers of this run share
+    folder = root / name
+    with FileLock(f'{folder}.lock'):
+        if not (folder / '.made').exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            (folder / '.made').touch()
+    return folder
 
 
 def pytest_collection_modifyitems(config, items):

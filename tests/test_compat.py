@@ -5,10 +5,11 @@ import subprocess
 import sys
 
 import pytest
-import torch
-from conftest import REPO, run_python
+from conftest import REPO, free_port, run_python
 
 from diswot_mm import compat
+
+pytestmark = pytest.mark.subprocess  # each test starts a fresh interpreter
 
 # compat.py alone, without the package __init__ (which applies every fix)
 ONLY = ('import importlib.util as u\n'
@@ -97,7 +98,7 @@ def test_checkpoint_safe_globals(tmp_path):
         '{prelude}import numpy as np, torch\n'
         'from mmengine.logging.history_buffer import HistoryBuffer\n'
         'h = HistoryBuffer(); h.update(1.5)\n'
-        "torch.save(dict(hub=h, lr=np.float64(0.1), a=np.arange(3)), "
+        'torch.save(dict(hub=h, lr=np.float64(0.1), a=np.arange(3)), '
         "r'{path}')\n"
         "print(torch.load(r'{path}')['hub'].mean())")
     path = tmp_path / 'ckpt.pth'
@@ -108,17 +109,40 @@ def test_checkpoint_safe_globals(tmp_path):
     assert float(fixed.stdout) == 1.5
 
 
-def test_apply_is_idempotent():
-    before = list(compat.APPLIED)
-    assert compat.apply() == before
-    assert torch.serialization.get_safe_globals()
+def test_each_fix_run_again_changes_nothing():
+    """In a fresh interpreter, after apply(): every fix called again
+    directly (past apply's APPLIED guard) leaves the import hooks, warning
+    filters, safe globals and every patched function as they were."""
+    code = ONLY + (
+        'applied = compat.apply()\n'
+        'import sys, warnings, torch\n'
+        'from torch.ao.quantization import fuser_method_mappings as fmm\n'
+        'from mmengine.dist import utils as dist_utils\n'
+        'from mmengine.model import MMDistributedDataParallel as DDP\n'
+        'from mmrazor.models.task_modules.estimators import '
+        'ResourceEstimator\n'
+        'def state():\n'
+        '    return (len(sys.meta_path), len(warnings.filters),\n'
+        '            len(torch.serialization.get_safe_globals()),\n'
+        '            sys.modules.get(compat._QUANT_MAPPING), fmm.reverse2,\n'
+        '            dist_utils._init_dist_pytorch,\n'
+        '            dist_utils._init_dist_slurm, DDP.__init__,\n'
+        '            ResourceEstimator.__init__)\n'
+        'before = state()\n'
+        'for name, fix in compat._FIXES:\n'
+        '    fix()\n'
+        '    assert state() == before, name\n'
+        'print(len(applied), compat.apply() == applied)\n')
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == [str(len(compat.APPLIED)), 'True']
 
 
 def test_cpu_dist_launch():
     needed('cpu_dist_launch')
     code = ('{prelude}import os, torch\n'
             "os.environ.update(RANK='0', WORLD_SIZE='1', LOCAL_RANK='0', "
-            "MASTER_ADDR='127.0.0.1', MASTER_PORT='29631')\n"
+            f"MASTER_ADDR='127.0.0.1', MASTER_PORT='{free_port()}')\n"
             'from mmengine.dist import init_dist\n'
             "init_dist('pytorch', backend='gloo')\n"
             'from mmengine.model import MMDistributedDataParallel as DDP\n'
@@ -164,7 +188,7 @@ def test_mmcv_lite_warning_and_a_quiet_import():
                               capture_output=True, text=True, timeout=300,
                               env=env)
 
-    others = ("compat._FIXES = tuple(f for f in compat._FIXES "
+    others = ('compat._FIXES = tuple(f for f in compat._FIXES '
               "if f[0] != 'mmcv_lite_warning'); compat.apply()\n")
     broken = python(ONLY + others + 'import mmpretrain.models')
     assert 'Fail to import ``MultiScaleDeformableAttention``' in \

@@ -9,12 +9,13 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO
+from conftest import REPO, free_port
 from mmengine import fileio
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 
+from diswot_mm.datasets import load_minibatch
 from diswot_mm.models.functional import (
     gradcam_weights,
     relation_distance,
@@ -154,16 +155,17 @@ def run_tool(args, **env):
                           timeout=600, env=env)
 
 
+@pytest.mark.subprocess
 def test_dist_train_resume_and_test(tmp_path):
     config = 'tests/data/distill_tiny.py'
     first = run_tool(['bash', 'tools/dist_train.sh', config, '2',
-                      '--work-dir', str(tmp_path)], PORT='29641')
+                      '--work-dir', str(tmp_path)], PORT=free_port())
     assert first.returncode == 0, first.stderr[-3000:]
     assert (tmp_path / 'iter_2.pth').is_file()
     resumed = run_tool(['bash', 'tools/dist_train.sh', config, '2',
                         '--work-dir', str(tmp_path), '--resume',
                         '--cfg-options', 'train_cfg.max_iters=4'],
-                       PORT='29642')
+                       PORT=free_port())
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert 'resumed' in (resumed.stdout + resumed.stderr).lower()
     state = torch.load(tmp_path / 'iter_4.pth', map_location='cpu')
@@ -174,9 +176,22 @@ def test_dist_train_resume_and_test(tmp_path):
     assert tested.returncode == 0, tested.stderr[-3000:]
     assert 'accuracy/top1' in tested.stdout
     metrics = json.load(open(tmp_path / 'test' / 'test_metrics.json'))
-    assert 0 <= metrics['accuracy/top1'] <= 100
+    # the student of iter_4.pth on the config's test images, counted here
+    cfg = Config.fromfile(f'{REPO}/{config}')
+    with DefaultScope.overwrite_default_scope('diswot_mm'):
+        model = MODELS.build(cfg.model)
+    model.load_state_dict(state['state_dict'])
+    model.eval()
+    images, labels = load_minibatch(cfg.test_dataloader,
+                                    cfg.model.data_preprocessor)
+    with torch.no_grad():
+        predicted = model.architecture(images, mode='tensor').argmax(1)
+    correct = int((predicted == labels).sum())
+    assert metrics['accuracy/top1'] == pytest.approx(100 * correct /
+                                                     len(labels))
 
 
+@pytest.mark.subprocess
 def test_each_diswot_plus_loss_term_is_logged_and_finite(tmp_path):
     """tools/train.py logs every term (CE, KL, L_Ms, L_Mr) separately, so
     users see their scale, and the gradient norm when it is clipped; the

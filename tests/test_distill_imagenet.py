@@ -65,6 +65,7 @@ def test_resnet34_to_resnet18(name, batch):
     assert set(losses) == expected
 
 
+@pytest.mark.subprocess
 def test_search_writes_imagenet_distill_configs_for_its_student(
         tmp_path, batch):
     result = subprocess.run(

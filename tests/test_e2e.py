@@ -33,6 +33,7 @@ def test_fashion_mnist_padded_rgb():
     assert len(FashionMNIST32(split='test')) == 10000
 
 
+@pytest.mark.subprocess
 def test_quick_end_to_end(tmp_path):
     result = subprocess.run(
         [sys.executable, 'benchmarks/e2e_fashion_mnist.py', '--quick',
@@ -49,7 +50,12 @@ def test_quick_end_to_end(tmp_path):
         'DisWOT + ZiCo ensemble (trained teacher)', 'SNIP',
         'largest that fits (#params)', 'random feasible']
     for r in students.values():
-        assert 0 <= r['top1_mean'] <= 100
+        tops = [run['top1'] for run in r['runs']]
+        assert [run['seed'] for run in r['runs']] == summary['seeds']
+        assert r['top1_mean'] == pytest.approx(sum(tops) / len(tops))
+        for top1 in tops:  # percent of a whole number of test images
+            correct = top1 * summary['test_images'] / 100
+            assert correct == pytest.approx(round(correct), abs=1e-6)
         assert r['params'] <= 0.2  # the default budget: ResNet20 is out
     search = tmp_path / 'search'
     for label, folder, key in (

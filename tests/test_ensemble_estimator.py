@@ -91,6 +91,7 @@ def test_ensemble_config_errors():
                 mode='median'))
 
 
+@pytest.mark.subprocess
 def test_ensemble_drives_a_two_generation_search(tmp_path):
     result = subprocess.run(
         [sys.executable, 'tools/search.py',

@@ -3,14 +3,18 @@
 checkpoints. Each ends in the uninterrupted result or one clear error."""
 import json
 import os
+import pickle
 import subprocess
 import sys
 
 import pytest
 import torch
-from conftest import REPO
+from conftest import REPO, once_per_session
 
-from diswot_mm.engine.runner.search_state import FORMAT_VERSION
+from diswot_mm.engine.runner.search_state import (FORMAT_VERSION,
+                                                  newest_valid_state)
+
+pytestmark = pytest.mark.subprocess  # each test starts tools/*.py
 
 CONFIG = 'configs/diswot_cifar100.py'
 # a quick search: 1 repeat, 6 per generation, students <= 0.3 M (26 of 64)
@@ -37,41 +41,52 @@ def candidates(work_dir):
         return json.load(f)['candidates']
 
 
-@pytest.fixture(scope='module')
-def reference(tmp_path_factory):
-    work_dir = tmp_path_factory.mktemp('uninterrupted')
+def uninterrupted_search(work_dir):
     result = search(work_dir)
     assert result.returncode == 0, result.stderr[-3000:]
     states = sorted(work_dir.glob('search_epoch_*.json'))
     assert len(states) >= 3  # several generations: kills land mid-search
-    return work_dir
+
+
+@pytest.fixture(scope='module')
+def reference(tmp_path_factory):
+    return once_per_session(tmp_path_factory, 'reliability_reference',
+                            uninterrupted_search)
+
+
+def newest_state(work_dir):
+    return max(work_dir.glob('search_epoch_*.json'),
+               key=lambda p: int(p.stem.rsplit('_', 1)[1]))
 
 
 @pytest.mark.parametrize('moment,nth', [
     ('score', 9),  # inside the second generation's scoring
-    ('check', 20),  # while generating the third generation
+    ('check', 20),  # while generating a later generation
     ('torn', 2),  # half of the second state written
     ('replace', 3),  # third state complete in its temp file, not renamed
     ('report', 1),  # every generation done, outputs not yet written
 ])
 def test_sigkill_then_resume_equals_uninterrupted(reference, tmp_path,
                                                   moment, nth):
+    """The search's one SIGKILL test: killed at a chosen moment, it resumes
+    from the newest complete state the kill left (never a torn or unrenamed
+    temp file) and ends with the uninterrupted search's candidates."""
     killed = run(['tests/data/search_with_kill.py', moment, str(nth),
                   CONFIG, '--work-dir', str(tmp_path), '--cfg-options',
                   *QUICK])
     assert killed.returncode == -9, killed.stderr[-3000:]
     assert not (tmp_path / 'candidates.json').exists()
+    left = newest_state(tmp_path)
+    number = int(left.stem.rsplit('_', 1)[1])
+    final = int(newest_state(reference).stem.rsplit('_', 1)[1])
+    assert number == final if moment == 'report' else number < final
+    if moment in ('torn', 'replace'):  # the state being written: a temp
+        assert (tmp_path / f'search_epoch_{number + 1}.json.tmp').exists()
     resumed = search(tmp_path, '--resume')
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    log = resumed.stdout + resumed.stderr
-    assert ('Resumed from' in log) or ('starting afresh' in log)
+    assert f'Resumed from {left}:' in resumed.stdout + resumed.stderr
     assert candidates(tmp_path) == candidates(reference)
     assert not list(tmp_path.glob('*.pkl'))
-
-
-def newest_state(work_dir):
-    return max(work_dir.glob('search_epoch_*.json'),
-               key=lambda p: int(p.stem.rsplit('_', 1)[1]))
 
 
 def test_garbage_newest_state_is_skipped_by_auto_resume(reference,
@@ -126,13 +141,36 @@ def test_state_of_another_config_or_format_is_refused(reference, tmp_path):
     assert f'reads format {FORMAT_VERSION}' in last
 
 
-def test_resume_never_unpickles_user_files():
-    for folder in ('diswot_mm', 'tools'):
-        for root, _, files in os.walk(os.path.join(REPO, folder)):
-            for name in files:
-                if name.endswith('.py'):
-                    text = open(os.path.join(root, name)).read()
-                    assert 'pickle.load' not in text, name
+class Payload:
+    """Unpickling it creates the file ``marker``: what a hostile pickle in a
+    shared work_dir could do instead."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return open, (self.marker, 'w')
+
+
+def test_state_holding_a_pickle_is_refused_unread(tmp_path):
+    marker = tmp_path / 'unpickled'
+    payload = pickle.dumps(Payload(marker))
+    state = tmp_path / 'search_epoch_1.json'
+    state.write_bytes(payload)
+    (tmp_path / 'search_epoch_2.pkl').write_bytes(payload)  # older name
+    result = search(tmp_path, '--resume', str(state))
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert f'cannot resume from {state}' in last
+    assert 'not a readable JSON search state' in last
+    path, _, skipped = newest_valid_state(str(tmp_path), {})
+    assert path is None
+    assert [p for p, _ in skipped] == [str(state)]
+    assert 'not a readable JSON search state' in skipped[0][1]
+    assert not marker.exists()
+    # the payload does what it says when unpickled
+    pickle.loads(pickle.dumps(Payload(tmp_path / 'control'))).close()
+    assert (tmp_path / 'control').exists()
 
 
 @pytest.fixture

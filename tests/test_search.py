@@ -1,20 +1,20 @@
 """tools/search.py end to end on the embedded sample: outputs, constraints,
-resume after SIGKILL, 2-process gloo, clear errors."""
+2-process gloo, clear errors (SIGKILL and resume: test_reliability.py)."""
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 import torch
 import yaml
-from conftest import REPO
+from conftest import REPO, free_port, once_per_session
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from diswot_mm.registry import MODELS
+
+pytestmark = pytest.mark.subprocess  # each test starts tools/*.py
 
 CONFIG = 'configs/diswot_cifar100.py'
 # 8 per generation over S1 (64 candidates, 45 within 0.5 M params): several
@@ -41,16 +41,24 @@ def records(work_dir):
         return json.load(f)
 
 
-@pytest.fixture(scope='module')
-def uninterrupted(tmp_path_factory):
-    work_dir = tmp_path_factory.mktemp('search')
+def small_search(work_dir):
     result = run(search_cmd(work_dir))
     assert result.returncode == 0, result.stderr[-3000:]
-    return work_dir, result
+    (work_dir / 'stdout.txt').write_text(result.stdout)
+    (work_dir / 'stderr.txt').write_text(result.stderr)
+
+
+@pytest.fixture(scope='module')
+def uninterrupted(tmp_path_factory):
+    """The work_dir of the SMALL search and its (stdout, stderr)."""
+    work_dir = once_per_session(tmp_path_factory, 'search_small',
+                                small_search)
+    return work_dir, ((work_dir / 'stdout.txt').read_text(),
+                      (work_dir / 'stderr.txt').read_text())
 
 
 def test_search_writes_outputs_within_constraints(uninterrupted):
-    work_dir, result = uninterrupted
+    work_dir, (stdout, stderr) = uninterrupted
     out = records(work_dir)
     cands = out['candidates']
     assert len(cands) == 45  # every feasible S1 student, none twice
@@ -58,8 +66,8 @@ def test_search_writes_outputs_within_constraints(uninterrupted):
     assert all(c['params'] <= 0.5 for c in cands)
     best = max(cands, key=lambda c: c['score'])
     assert out['best']['arch'] == best['arch']
-    assert f'Chosen student: {best["arch"]}' in result.stdout
-    assert 'Search space exhausted' in result.stdout + result.stderr
+    assert f'Chosen student: {best["arch"]}' in stdout
+    assert 'Search space exhausted' in stdout + stderr
     for c in cands:  # full precision, not mmrazor's 2 decimals
         assert c['score'] == pytest.approx(-(c['semantic'] + c['relation']))
     assert any(c['score'] != round(c['score'], 2) for c in cands)
@@ -85,27 +93,9 @@ def test_search_writes_outputs_within_constraints(uninterrupted):
         (2, 100)
 
 
-def test_resume_after_sigkill_equals_uninterrupted(uninterrupted, tmp_path):
-    reference = records(uninterrupted[0])['candidates']
-    proc = subprocess.Popen(search_cmd(tmp_path), cwd=REPO,
-                            stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
-    while not (tmp_path / 'search_epoch_2.json').exists():
-        assert proc.poll() is None and time.time() < deadline
-        time.sleep(0.005)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert not (tmp_path / 'candidates.json').exists()  # killed mid-search
-    resumed = run(search_cmd(tmp_path, resume=True))
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert 'Resumed from' in resumed.stdout + resumed.stderr
-    assert records(tmp_path)['candidates'] == reference
-
-
 def test_two_process_gloo_equals_single_process(uninterrupted, tmp_path):
     reference = records(uninterrupted[0])['candidates']
-    env = dict(os.environ, PYTHON=sys.executable, PORT='29617',
+    env = dict(os.environ, PYTHON=sys.executable, PORT=free_port(),
                OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore')
     cmd = ['bash', 'tools/dist_search.sh', CONFIG, '2', '--work-dir',
            str(tmp_path), '--cfg-options', *SMALL]
@@ -130,7 +120,7 @@ def test_slurm_two_tasks_equal_single_process(uninterrupted, tmp_path):
     2 local tasks with the SLURM_* variables of a job step."""
     reference = records(uninterrupted[0])
     fake = os.path.join(REPO, 'tests', 'data', 'fake_slurm')
-    env = dict(os.environ, PYTHON=sys.executable, MASTER_PORT='29619',
+    env = dict(os.environ, PYTHON=sys.executable, MASTER_PORT=free_port(),
                GPUS='2', OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore',
                PATH=fake + os.pathsep + os.environ['PATH'])
     cmd = ['bash', 'tools/slurm_search.sh', 'debug', 'diswot', CONFIG,

@@ -70,6 +70,7 @@ def folder_loader(root):
 
 
 # ----- the minibatch -------------------------------------------------------
+@pytest.mark.subprocess
 def test_mistyped_data_root_is_an_error_naming_it(tmp_path):
     """A user's image folder with a typo in data_root: an error before any
     scoring, not a search on the embedded sample (it was exit 0)."""
@@ -128,6 +129,7 @@ def test_images_of_mixed_sizes_are_refused(tmp_path):
     assert inputs.shape == (4, 3, 32, 32)
 
 
+@pytest.mark.subprocess
 def test_search_reports_what_it_scored_on(tmp_path):
     result = search(tmp_path, options=['train_cfg.max_epochs=1'])
     assert result.returncode == 0, result.stderr[-3000:]
@@ -198,6 +200,7 @@ def test_unreachable_url_is_one_clear_error(resnet8):
     assert 'give the local file path' in str(err.value)
 
 
+@pytest.mark.subprocess
 def test_test_tool_evaluates_the_trained_student(tmp_path):
     """tools/test.py with a student config and a distillation checkpoint
     (keys architecture.*, teacher.*) tests the distilled student, as does
@@ -252,6 +255,7 @@ def snapshot(folder):
             if p.is_file()}
 
 
+@pytest.mark.subprocess
 def test_resume_after_an_edit_is_an_error_and_keeps_the_search(
         finished, tmp_path):
     """``--resume`` (auto) after changing a setting: one error naming the
@@ -267,6 +271,7 @@ def test_resume_after_an_edit_is_an_error_and_keeps_the_search(
     assert snapshot(tmp_path / 'w') == before
 
 
+@pytest.mark.subprocess
 def test_fresh_search_in_another_searchs_work_dir_is_refused(
         finished, tmp_path):
     shutil.copytree(finished, tmp_path / 'w')
@@ -282,6 +287,7 @@ def test_fresh_search_in_another_searchs_work_dir_is_refused(
         again.stderr
 
 
+@pytest.mark.subprocess
 def test_rotation_deletes_only_this_searchs_states(finished, tmp_path):
     """A higher-numbered state of another search in the work_dir survives,
     and the running search keeps its own newest (it was: each new state
@@ -307,6 +313,7 @@ def test_rotation_deletes_only_this_searchs_states(finished, tmp_path):
         assert resumed == json.load(f)['candidates']
 
 
+@pytest.mark.subprocess
 def test_ctrl_c_says_where_the_state_is(tmp_path):
     env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1')
     proc = subprocess.Popen(
@@ -395,6 +402,7 @@ def test_jacob_cov_of_an_input_independent_cell_is_minus_inf():
 
 
 # ----- quick runs ----------------------------------------------------------
+@pytest.mark.subprocess
 def test_one_generation_of_four_needs_no_breeding_settings(tmp_path):
     """``max_epochs=1 num_candidates=4`` with the config's 8 + 8 breeding
     counts (it was an error though nothing breeds)."""

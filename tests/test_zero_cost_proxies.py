@@ -1,5 +1,8 @@
-"""Baseline proxies against hand-computed values or known properties, and
-the rank-correlation tool against an independent Kendall tau."""
+"""Baseline proxies against hand-computed values or known properties (SNIP,
+GradNorm, jacob_cov and Zen on two-layer networks, each definition written
+out with its gradients derived by hand, no autograd, from the weights the
+estimator drew), and the rank-correlation tool against an independent
+Kendall tau."""
 import csv
 import itertools
 import json
@@ -10,6 +13,8 @@ import sys
 
 import pytest
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 from conftest import REPO
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
@@ -20,6 +25,7 @@ from diswot_mm.analysis import (
     regret_summary,
 )
 from diswot_mm.datasets.minibatch import SAMPLE_DATALOADER
+from diswot_mm.models.task_modules.estimators.utils import derive_seed
 from diswot_mm.models.task_modules.estimators.zero_cost_proxies import (
     relu_code_kernel,
 )
@@ -56,6 +62,132 @@ def test_every_proxy_is_finite_and_reproducible():
         assert all(math.isfinite(v) for v in first.values()), name
         model('resnet20')  # unrelated work in between
         assert est.score(net, key='a') == first, name
+
+
+class TwoLayerMLP(nn.Module):
+    """z = W2 relu(W1 x) on the flattened image: W1 (6, 3072), W2 (100, 6),
+    no biases."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(3 * 32 * 32, 6, bias=False)
+        self.fc2 = nn.Linear(6, 100, bias=False)
+
+    def forward(self, inputs, mode='tensor'):
+        return self.fc2(F.relu(self.fc1(inputs.flatten(1))))
+
+
+class TwoLayerConvBN(nn.Module):
+    """Backbone relu(BN(V2 relu(BN(V1 x)))) with 1x1 convolutions V1 (4, 3)
+    and V2 (4, 4), no biases: feature map (B, 4, 32, 32)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 4, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(4)
+        self.conv2 = nn.Conv2d(4, 4, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(4)
+
+    def extract_feat(self, inputs, stage='backbone'):
+        x = F.relu(self.bn1(self.conv1(inputs)))
+        return (F.relu(self.bn2(self.conv2(x))), )
+
+
+def mlp_gradients(est, net):
+    """Mean cross-entropy L over the estimator's minibatch (X, y), B
+    images; with H = X W1^T, R = relu(H), Z = R W2^T, P = softmax(Z):
+    dL/dZ = (P - onehot(y)) / B, dL/dW2 = (dL/dZ)^T R,
+    dL/dW1 = ((dL/dZ W2) * [H > 0])^T X."""
+    x = est.inputs.flatten(1).double()
+    w1, w2 = net.fc1.weight.double(), net.fc2.weight.double()
+    h = x @ w1.t()
+    r = h.clamp(min=0)
+    z = r @ w2.t()
+    p = z.exp() / z.exp().sum(1, keepdim=True)
+    onehot = torch.zeros_like(p)
+    onehot[torch.arange(len(x)), est.labels] = 1
+    dz = (p - onehot) / len(x)
+    dw2 = dz.t() @ r
+    dw1 = ((dz @ w2) * (h > 0)).t() @ x
+    return (w1, dw1), (w2, dw2)
+
+
+def test_snip_is_the_sum_of_abs_weight_times_gradient():
+    """SNIP (Lee et al., ICLR 2019; Abdelfattah et al., ICLR 2021):
+    sum over layers of sum |W * dL/dW|."""
+    est = TASK_UTILS.build(dict(type='SNIPEstimator'))
+    net = TwoLayerMLP()
+    score = est.score(net, key='mlp')['snip']
+    expected = sum(float((w * g).abs().sum())
+                   for w, g in mlp_gradients(est, net))
+    assert score == pytest.approx(expected, rel=1e-4)
+
+
+def test_grad_norm_is_the_sum_of_layer_gradient_norms():
+    """grad_norm (Abdelfattah et al., ICLR 2021): sum over layers of the
+    Frobenius norm ||dL/dW||."""
+    est = TASK_UTILS.build(dict(type='GradNormEstimator'))
+    net = TwoLayerMLP()
+    score = est.score(net, key='mlp')['grad_norm']
+    expected = sum(math.sqrt(float((g**2).sum()))
+                   for _, g in mlp_gradients(est, net))
+    assert score == pytest.approx(expected, rel=1e-4)
+
+
+def test_jacob_cov_of_the_input_jacobian():
+    """jacob_cov (Mellor et al., arXiv 2006.04647v1): J_b = d(sum_k z_bk)
+    / dx_b = (W2^T 1 * [W1 x_b > 0]) W1 per image; C = corrcoef of the rows
+    of J; with v its eigenvalues and k = 1e-5,
+    score = -sum(log(v + k) + 1 / (v + k))."""
+    est = TASK_UTILS.build(dict(type='JacobCovEstimator'))
+    net = TwoLayerMLP()
+    score = est.score(net, key='mlp')['jacob_cov']
+    x = est.inputs.flatten(1).double()
+    w1, w2 = net.fc1.weight.double(), net.fc2.weight.double()
+    jacobian = (w2.sum(0) * (x @ w1.t() > 0)) @ w1  # (B, 3072)
+    centred = jacobian - jacobian.mean(1, keepdim=True)
+    unit = centred / centred.norm(dim=1, keepdim=True)
+    corr = unit @ unit.t()  # Pearson correlation of every pair of images
+    v = torch.linalg.eigvalsh(corr)
+    k = 1e-5
+    expected = -float((torch.log(v + k) + 1 / (v + k)).sum())
+    assert score == pytest.approx(expected, rel=1e-4)
+
+
+def test_zen_of_a_two_layer_conv_bn_network():
+    """Zen-score (Lin et al., ICCV 2021): Gaussian weights (BN weight 1, bias
+    0), Gaussian input x and noise e, a = 0.01; f the pre-pooling feature
+    map with BN on batch statistics; Zen = log(mean_b sum |f(x) - f(x +
+    a e)|) + sum over BN layers of log sqrt(mean over channels of the batch
+    variance of the BN's input at x)."""
+    est = TASK_UTILS.build(dict(type='ZenEstimator'))
+    net = TwoLayerConvBN()
+    score = est.score(net, key='convbn')['zen']
+    gen = torch.Generator().manual_seed(
+        derive_seed(est.seed, 'zen-inputs') % 2**31)
+    x = torch.randn(est.inputs.shape, generator=gen).double()
+    e = torch.randn(est.inputs.shape, generator=gen).double()
+    v1 = net.conv1.weight.double()[:, :, 0, 0]
+    v2 = net.conv2.weight.double()[:, :, 0, 0]
+
+    def bn(t):  # batch statistics (biased variance), eps 1e-5, gamma 1
+        mean = t.mean((0, 2, 3), keepdim=True)
+        var = ((t - mean)**2).mean((0, 2, 3), keepdim=True)
+        return (t - mean) / torch.sqrt(var + 1e-5)
+
+    def features(inp):
+        pre1 = torch.einsum('oc,bchw->bohw', v1, inp)
+        pre2 = torch.einsum('oc,bchw->bohw', v2, bn(pre1).clamp(min=0))
+        return bn(pre2).clamp(min=0), (pre1, pre2)
+
+    f_x, bn_inputs = features(x)
+    f_mixed, _ = features(x + 0.01 * e)
+    delta = (f_x - f_mixed).abs().sum((1, 2, 3)).mean()
+    bn_term = sum(
+        math.log(math.sqrt(float(t.var(dim=(0, 2, 3)).mean())))
+        for t in bn_inputs)
+    expected = math.log(float(delta)) + bn_term
+    assert score == pytest.approx(expected, rel=1e-4)
 
 
 def test_synflow_positive_and_data_free():
@@ -112,6 +244,7 @@ def kendall_tau_b(x, y):
         (concordant + discordant + ties_y))
 
 
+@pytest.mark.subprocess
 def test_rank_correlation_tool_on_toy_ground_truth(tmp_path):
     result = subprocess.run(
         [sys.executable, 'tools/analysis/rank_correlation.py',
@@ -147,6 +280,7 @@ def test_rank_correlation_tool_on_toy_ground_truth(tmp_path):
         assert f'{row["regret_mean"][0]:.2f} (0.00)' in table
 
 
+@pytest.mark.subprocess
 def test_rank_correlation_tool_ranks_only_the_estimators_asked(tmp_path):
     tool = [sys.executable, 'tools/analysis/rank_correlation.py',
             'tests/data/rank_toy.py', '--work-dir', str(tmp_path)]
