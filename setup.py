@@ -1,6 +1,5 @@
 import os.path as osp
 import re
-
 from setuptools import find_packages, setup
 
 
@@ -20,9 +19,10 @@ setup(
     py_modules=['diswot_mm_torchvision_ops'],
     # torch calls it at import: torchvision's schemas next to a CPU torch
     entry_points={
-        'torch.backends':
-        ['diswot_mm_torchvision_ops = '
-         'diswot_mm_torchvision_ops:define_missing_ops'],
+        'torch.backends': [
+            'diswot_mm_torchvision_ops = '
+            'diswot_mm_torchvision_ops:define_missing_ops'
+        ],
     },
     package_data={'diswot_mm': ['datasets/cifar_samples/*']},
     python_requires='>=3.8',

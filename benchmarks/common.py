@@ -27,8 +27,11 @@ def run(cmd: List[str], log: str) -> float:
     start = time.perf_counter()
     os.makedirs(osp.dirname(log), exist_ok=True)
     with open(log, 'w') as f:
-        proc = subprocess.run([sys.executable] + cmd, cwd=REPO, stdout=f,
-                              stderr=subprocess.STDOUT)
+        proc = subprocess.run(
+            [sys.executable] + cmd,
+            cwd=REPO,
+            stdout=f,
+            stderr=subprocess.STDOUT)
     if proc.returncode != 0:
         raise RuntimeError(f'{" ".join(cmd)} failed; see {log}')
     return time.perf_counter() - start
@@ -48,7 +51,9 @@ def train_options(epochs: int) -> List[str]:
     ]
 
 
-def train_fmnist_teacher(work_dir: str, epochs: int, options: List[str],
+def train_fmnist_teacher(work_dir: str,
+                         epochs: int,
+                         options: List[str],
                          config: str = FMNIST_TEACHER_CFG) -> tuple:
     """Train the end-to-end ResNet56 teacher with tools/train.py unless its
     last checkpoint is already in ``work_dir``.
@@ -59,10 +64,10 @@ def train_fmnist_teacher(work_dir: str, epochs: int, options: List[str],
     ckpt = osp.join(work_dir, f'epoch_{epochs}.pth')
     if osp.isfile(ckpt):
         return ckpt, 0.0
-    seconds = run(['tools/train.py', config, '--work-dir', work_dir,
-                   '--no-validate', '--cfg-options',
-                   *train_options(epochs), *options],
-                  osp.join(work_dir, 'train.log'))
+    seconds = run([
+        'tools/train.py', config, '--work-dir', work_dir, '--no-validate',
+        '--cfg-options', *train_options(epochs), *options
+    ], osp.join(work_dir, 'train.log'))
     return ckpt, seconds
 
 

@@ -29,17 +29,26 @@ def burn(stop_at: float) -> None:
 
 
 def one_run(index: int, port: int) -> dict:
-    env = dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS='1',
-               PYTHONWARNINGS='ignore')
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        OMP_NUM_THREADS='1',
+        PYTHONWARNINGS='ignore')
     result = dict(run=index)
     with tempfile.TemporaryDirectory() as work_dir:
-        for step, extra in (('train', []),
-                            ('resume', ['--resume', '--cfg-options',
-                                        'train_cfg.max_iters=4'])):
-            proc = subprocess.run(
-                ['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir',
-                 work_dir, *extra], cwd=REPO, capture_output=True,
-                text=True, env=dict(env, PORT=str(port + (step == 'resume'))))
+        for step, extra in (('train', []), ('resume', [
+                '--resume', '--cfg-options', 'train_cfg.max_iters=4'
+        ])):
+            proc = subprocess.run([
+                'bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir',
+                work_dir, *extra
+            ],
+                                  cwd=REPO,
+                                  capture_output=True,
+                                  text=True,
+                                  env=dict(
+                                      env,
+                                      PORT=str(port + (step == 'resume'))))
             result[step] = proc.returncode
             if proc.returncode != 0:
                 result['tail'] = (proc.stdout + proc.stderr)[-1500:]
@@ -50,30 +59,44 @@ def one_run(index: int, port: int) -> dict:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--runs', type=int, default=30)
-    parser.add_argument('--load-procs', type=int, default=2,
-                        help='CPU-burning processes beside the runs')
+    parser.add_argument(
+        '--load-procs',
+        type=int,
+        default=2,
+        help='CPU-burning processes beside the runs')
     parser.add_argument('--port', type=int, default=29700)
     parser.add_argument('--out', default='work_dirs/dist_exit_stress.json')
     args = parser.parse_args()
-    loads = [mp.Process(target=burn, args=(time.time() + 24 * 3600,),
-                        daemon=True) for _ in range(args.load_procs)]
+    loads = [
+        mp.Process(target=burn, args=(time.time() + 24 * 3600, ), daemon=True)
+        for _ in range(args.load_procs)
+    ]
     for proc in loads:
         proc.start()
     start, results = time.time(), []
     try:
         for i in range(args.runs):
             results.append(one_run(i, args.port + 2 * i))
-            print(json.dumps({k: v for k, v in results[-1].items()
-                              if k != 'tail'}), flush=True)
+            print(
+                json.dumps({
+                    k: v
+                    for k, v in results[-1].items() if k != 'tail'
+                }),
+                flush=True)
     finally:
         for proc in loads:
             proc.terminate()
-    failed = [r for r in results
-              if r.get('train') != 0 or r.get('resume') != 0]
-    summary = dict(runs=len(results), failed=len(failed),
-                   load_procs=args.load_procs, cpus=os.cpu_count(),
-                   seconds=round(time.time() - start),
-                   date=time.strftime('%Y-%m-%d'), failures=failed)
+    failed = [
+        r for r in results if r.get('train') != 0 or r.get('resume') != 0
+    ]
+    summary = dict(
+        runs=len(results),
+        failed=len(failed),
+        load_procs=args.load_procs,
+        cpus=os.cpu_count(),
+        seconds=round(time.time() - start),
+        date=time.strftime('%Y-%m-%d'),
+        failures=failed)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     with open(args.out, 'w') as f:
         json.dump(summary, f, indent=1)

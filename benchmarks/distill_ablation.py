@@ -36,38 +36,34 @@ import os
 import os.path as osp
 import statistics
 
-from common import (
-    FMNIST,
-    FMNIST_TEACHER_CFG,
-    run,
-    slug,
-    tested_top1,
-    train_fmnist_teacher,
-    train_options,
-)
+from common import (FMNIST, FMNIST_TEACHER_CFG, run, slug, tested_top1,
+                    train_fmnist_teacher, train_options)
 
 KD = 'configs/e2e/distill_kd_fmnist.py'
 PLUS = 'configs/e2e/distill_diswot_plus_fmnist.py'
 LOSSES = 'model.distiller.distill_losses'
 NO_CLIP = 'optim_wrapper.clip_grad=None'
 VARIANTS = {
-    'student alone (CE)': (KD, [f'{LOSSES}.loss_kl.loss_weight=0',
-                                'model.architecture.head.loss.loss_weight=1.0'
-                                ]),
+    'student alone (CE)': (KD, [
+        f'{LOSSES}.loss_kl.loss_weight=0',
+        'model.architecture.head.loss.loss_weight=1.0'
+    ]),
     'KD': (KD, []),
     'KD (grad clip 10)': (KD, ['optim_wrapper.clip_grad.max_norm=10']),
     'KD + L_Mr': (PLUS, [f'{LOSSES}.loss_ms.loss_weight=0', NO_CLIP]),
     'KD + L_Ms': (PLUS, [f'{LOSSES}.loss_mr.loss_weight=0', NO_CLIP]),
-    'KD + L_Ms (weight 1)': (PLUS, [f'{LOSSES}.loss_mr.loss_weight=0',
-                                    f'{LOSSES}.loss_ms.loss_weight=1.0',
-                                    NO_CLIP]),
-    'DisWOT+ (L_Ms weight 1)': (PLUS, [f'{LOSSES}.loss_ms.loss_weight=1.0',
-                                       NO_CLIP]),
+    'KD + L_Ms (weight 1)': (PLUS, [
+        f'{LOSSES}.loss_mr.loss_weight=0', f'{LOSSES}.loss_ms.loss_weight=1.0',
+        NO_CLIP
+    ]),
+    'DisWOT+ (L_Ms weight 1)':
+    (PLUS, [f'{LOSSES}.loss_ms.loss_weight=1.0', NO_CLIP]),
     'DisWOT+ (no grad clip)': (PLUS, [NO_CLIP]),
     'DisWOT+': (PLUS, []),
 }
-DEFAULT_VARIANTS = ['student alone (CE)', 'KD', 'KD + L_Mr', 'KD + L_Ms',
-                    'DisWOT+']
+DEFAULT_VARIANTS = [
+    'student alone (CE)', 'KD', 'KD + L_Mr', 'KD + L_Ms', 'DisWOT+'
+]
 
 
 def parse_args():
@@ -77,11 +73,15 @@ def parse_args():
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--epochs', type=int, default=4)
     parser.add_argument('--train-samples', type=int, default=4000)
-    parser.add_argument('--variants', nargs='+', default=DEFAULT_VARIANTS,
-                        choices=list(VARIANTS), metavar='VARIANT',
-                        help=f'any of {list(VARIANTS)}')
-    parser.add_argument('--teacher-work-dir',
-                        default='work_dirs/e2e_fashion_mnist/teacher')
+    parser.add_argument(
+        '--variants',
+        nargs='+',
+        default=DEFAULT_VARIANTS,
+        choices=list(VARIANTS),
+        metavar='VARIANT',
+        help=f'any of {list(VARIANTS)}')
+    parser.add_argument(
+        '--teacher-work-dir', default='work_dirs/e2e_fashion_mnist/teacher')
     parser.add_argument('--teacher-train-samples', type=int, default=4000)
     parser.add_argument('--teacher-epochs', type=int, default=6)
     return parser.parse_args()
@@ -97,11 +97,10 @@ def main():
     check_settings(work, args)
     data = [f'train_dataloader.dataset.num_samples={args.train_samples}']
     teacher_dir = osp.abspath(args.teacher_work_dir)
-    teacher_ckpt, _ = train_fmnist_teacher(
-        teacher_dir, args.teacher_epochs, [
-            'train_dataloader.dataset.num_samples='
-            f'{args.teacher_train_samples}'
-        ])
+    teacher_ckpt, _ = train_fmnist_teacher(teacher_dir, args.teacher_epochs, [
+        'train_dataloader.dataset.num_samples='
+        f'{args.teacher_train_samples}'
+    ])
     teacher_top1 = tested_top1(FMNIST_TEACHER_CFG, teacher_ckpt,
                                osp.join(teacher_dir, 'test'), [])
     print(f'teacher: {teacher_top1:.2f} % test top-1', flush=True)
@@ -116,22 +115,25 @@ def main():
                 run_dir = osp.join(work, slug(f'{arch}_{label}_seed{seed}'))
                 ckpt = osp.join(run_dir, f'epoch_{args.epochs}.pth')
                 if not osp.isfile(ckpt):
-                    run(['tools/train.py', config, '--work-dir', run_dir,
-                         '--no-validate', '--cfg-options',
-                         *train_options(args.epochs), *data, *options,
-                         blocks, f'model.teacher_ckpt={teacher_ckpt}',
-                         f'randomness.seed={seed}'], run_dir + '.log')
+                    run([
+                        'tools/train.py', config, '--work-dir', run_dir,
+                        '--no-validate', '--cfg-options',
+                        *train_options(args.epochs), *data, *options, blocks,
+                        f'model.teacher_ckpt={teacher_ckpt}',
+                        f'randomness.seed={seed}'
+                    ], run_dir + '.log')
                 tested = osp.join(run_dir, 'test', 'test_metrics.json')
                 if osp.isfile(tested):  # a run of an earlier invocation
                     with open(tested) as f:
                         top1 = json.load(f)['accuracy/top1']
                 else:
-                    top1 = tested_top1(config, ckpt,
-                                       osp.join(run_dir, 'test'), [blocks])
+                    top1 = tested_top1(config, ckpt, osp.join(run_dir, 'test'),
+                                       [blocks])
                 runs.append(top1)
                 print(f'{arch} {label} seed {seed}: {top1:.2f}', flush=True)
             results.setdefault(arch, {})[label] = dict(
-                runs=runs, mean=statistics.mean(runs),
+                runs=runs,
+                mean=statistics.mean(runs),
                 std=statistics.stdev(runs) if len(runs) > 1 else 0.0)
     report(work, args, teacher_top1, results)
 
@@ -139,10 +141,12 @@ def main():
 def check_settings(work, args):
     """Runs are reused by student, loss and seed: refuse a work_dir that
     holds runs of another recipe or teacher (its settings.json)."""
-    settings = dict(epochs=args.epochs, train_samples=args.train_samples,
-                    teacher_work_dir=osp.abspath(args.teacher_work_dir),
-                    teacher_train_samples=args.teacher_train_samples,
-                    teacher_epochs=args.teacher_epochs)
+    settings = dict(
+        epochs=args.epochs,
+        train_samples=args.train_samples,
+        teacher_work_dir=osp.abspath(args.teacher_work_dir),
+        teacher_train_samples=args.teacher_train_samples,
+        teacher_epochs=args.teacher_epochs)
     path = osp.join(work, 'settings.json')
     if osp.isfile(path):
         with open(path) as f:
@@ -160,18 +164,26 @@ def report(work, args, teacher_top1, results):
     """The table (differences to KD, marked when beyond the seed spread:
     the sum of the two stds) and a grouped bar plot."""
     with open(osp.join(work, 'distill_ablation.json'), 'w') as f:
-        json.dump(dict(seeds=args.seeds, epochs=args.epochs,
-                       train_samples=args.train_samples,
-                       teacher=dict(train_samples=args.teacher_train_samples,
-                                    epochs=args.teacher_epochs,
-                                    top1=teacher_top1),
-                       results=results), f, indent=1)
-    lines = [f'Teacher ResNet56: {args.teacher_train_samples} images x '
-             f'{args.teacher_epochs} epochs, {teacher_top1:.2f} % test '
-             f'top-1; students: {args.train_samples} images x {args.epochs} '
-             f'epochs, seeds {args.seeds}.', '',
-             '| student | loss | test top-1 (mean +/- std) | vs KD |',
-             '|---|---|---|---|']
+        json.dump(
+            dict(
+                seeds=args.seeds,
+                epochs=args.epochs,
+                train_samples=args.train_samples,
+                teacher=dict(
+                    train_samples=args.teacher_train_samples,
+                    epochs=args.teacher_epochs,
+                    top1=teacher_top1),
+                results=results),
+            f,
+            indent=1)
+    lines = [
+        f'Teacher ResNet56: {args.teacher_train_samples} images x '
+        f'{args.teacher_epochs} epochs, {teacher_top1:.2f} % test '
+        f'top-1; students: {args.train_samples} images x {args.epochs} '
+        f'epochs, seeds {args.seeds}.', '',
+        '| student | loss | test top-1 (mean +/- std) | vs KD |',
+        '|---|---|---|---|'
+    ]
     for arch, rows in results.items():
         kd = rows.get('KD')  # absent when --variants leaves KD out
         for label, r in rows.items():
@@ -179,9 +191,8 @@ def report(work, args, teacher_top1, results):
                 versus = '-'
             else:
                 diff = r['mean'] - kd['mean']
-                versus = f'{diff:+.2f}' + (
-                    ' (beyond the seed spread)'
-                    if abs(diff) > r['std'] + kd['std'] else '')
+                versus = f'{diff:+.2f}' + (' (beyond the seed spread)' if abs(
+                    diff) > r['std'] + kd['std'] else '')
             lines.append(f'| {arch} | {label} | {r["mean"]:.2f} +/- '
                          f'{r["std"]:.2f} | {versus} |')
     text = '\n'.join(lines) + '\n'
@@ -196,11 +207,13 @@ def report(work, args, teacher_top1, results):
     width = 0.8 / len(results)
     for i, (arch, rows) in enumerate(results.items()):
         ax.bar([x + i * width for x in range(len(labels))],
-               [rows[k]['mean'] for k in labels], width,
-               yerr=[rows[k]['std'] for k in labels], capsize=3,
+               [rows[k]['mean'] for k in labels],
+               width,
+               yerr=[rows[k]['std'] for k in labels],
+               capsize=3,
                label=f'student {arch}')
-    ax.set_xticks([x + width * (len(results) - 1) / 2
-                   for x in range(len(labels))])
+    ax.set_xticks(
+        [x + width * (len(results) - 1) / 2 for x in range(len(labels))])
     ax.set_xticklabels([k.replace(' (', '\n(') for k in labels], fontsize=7)
     means = [r['mean'] for rows in results.values() for r in rows.values()]
     ax.set_ylim(min(means) - 3, max(means) + 2)

@@ -28,9 +28,10 @@ TERMS = ('student.loss', 'distill.loss_kl', 'distill.loss_ms',
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--teacher-ckpt',
-                        default='work_dirs/e2e_fashion_mnist/teacher/'
-                        'epoch_6.pth')
+    parser.add_argument(
+        '--teacher-ckpt',
+        default='work_dirs/e2e_fashion_mnist/teacher/'
+        'epoch_6.pth')
     parser.add_argument('--arch', default='333', help='S1 student')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--out', default='work_dirs/distill_loss_scale.json')
@@ -42,8 +43,10 @@ def main():
         cfg.model.distiller.distill_losses[term].loss_weight = 1.0
     cfg.model.architecture.head.loss.loss_weight = 1.0
     with DefaultScope.overwrite_default_scope('diswot_mm'):
-        dataset = DATASETS.build(dict(cfg.train_dataloader.dataset,
-                                      num_samples=64 * len(args.seeds)))
+        dataset = DATASETS.build(
+            dict(
+                cfg.train_dataloader.dataset,
+                num_samples=64 * len(args.seeds)))
     norms = {t: [] for t in TERMS}
     values = {t: [] for t in TERMS}
     for i, seed in enumerate(args.seeds):
@@ -57,16 +60,20 @@ def main():
         losses = model(data['inputs'], data['data_samples'], mode='loss')
         params = [p for p in model.student.parameters() if p.requires_grad]
         for term in TERMS:
-            grads = torch.autograd.grad(losses[term], params,
-                                        retain_graph=True, allow_unused=True)
-            norms[term].append(float(torch.sqrt(sum(
-                (g**2).sum() for g in grads if g is not None))))
+            grads = torch.autograd.grad(
+                losses[term], params, retain_graph=True, allow_unused=True)
+            norms[term].append(
+                float(
+                    torch.sqrt(
+                        sum((g**2).sum() for g in grads if g is not None))))
             values[term].append(float(losses[term]))
     result = {
-        t: dict(value=statistics.mean(values[t]),
-                grad_norm=statistics.mean(norms[t]),
-                grad_norm_std=statistics.stdev(norms[t])
-                if len(norms[t]) > 1 else 0.0)
+        t:
+        dict(
+            value=statistics.mean(values[t]),
+            grad_norm=statistics.mean(norms[t]),
+            grad_norm_std=statistics.stdev(norms[t])
+            if len(norms[t]) > 1 else 0.0)
         for t in TERMS
     }
     kl = result['distill.loss_kl']['grad_norm']
@@ -74,8 +81,8 @@ def main():
         result[t]['weight_for_kl_scale'] = kl / result[t]['grad_norm']
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, 'w') as f:
-        json.dump(dict(arch=args.arch, seeds=args.seeds, terms=result), f,
-                  indent=1)
+        json.dump(
+            dict(arch=args.arch, seeds=args.seeds, terms=result), f, indent=1)
     print('| term (weight 1) | value | grad norm on the student | weight '
           'giving the KL term\'s grad norm |\n|---|---|---|---|')
     for t in TERMS:

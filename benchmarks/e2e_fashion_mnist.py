@@ -27,15 +27,8 @@ import os.path as osp
 import random
 import statistics
 
-from common import (
-    FMNIST,
-    REPO,
-    run,
-    slug,
-    tested_top1,
-    train_fmnist_teacher,
-    train_options,
-)
+from common import (FMNIST, REPO, run, slug, tested_top1, train_fmnist_teacher,
+                    train_options)
 
 
 def parse_args():
@@ -46,28 +39,33 @@ def parse_args():
     parser.add_argument('--epochs', type=int, default=4)
     parser.add_argument('--train-samples', type=int, default=4000)
     parser.add_argument('--teacher-epochs', type=int, default=6)
-    parser.add_argument('--teacher-train-samples', type=int,
-                        help='training images of the teacher (default: '
-                        '--train-samples; 60000 = all of Fashion-MNIST)')
-    parser.add_argument('--budget', type=float, default=0.2,
-                        help='M params (ResNet20, 0.2722 M, does not fit)')
+    parser.add_argument(
+        '--teacher-train-samples',
+        type=int,
+        help='training images of the teacher (default: '
+        '--train-samples; 60000 = all of Fashion-MNIST)')
+    parser.add_argument(
+        '--budget',
+        type=float,
+        default=0.2,
+        help='M params (ResNet20, 0.2722 M, does not fit)')
     args = parser.parse_args()
     if args.quick:
         args.seeds, args.epochs, args.teacher_epochs = args.seeds[:1], 1, 1
         args.train_samples = 64
-    args.teacher_train_samples = (args.teacher_train_samples
-                                  or args.train_samples)
+    args.teacher_train_samples = (
+        args.teacher_train_samples or args.train_samples)
     return args
 
 
-CONFIGS = dict(teacher='configs/e2e/teacher_resnet56_fmnist.py',
-               search='configs/e2e/search_fmnist.py',
-               distill='configs/e2e/distill_kd_fmnist.py')
+CONFIGS = dict(
+    teacher='configs/e2e/teacher_resnet56_fmnist.py',
+    search='configs/e2e/search_fmnist.py',
+    distill='configs/e2e/distill_kd_fmnist.py')
 SAMPLE_OVERRIDE = """
 samples = dict(_delete_=True, type='CIFARSamples', subset='cifar10',
                pipeline=[dict(type='mmpretrain.PackInputs')])
 """
-
 
 #: Selection rules found by tools/search.py: label -> (config lines added
 #: to the search config, its --cfg-options given the teacher checkpoint).
@@ -75,26 +73,23 @@ FMNIST_DATA = ('dataloader={{_base_.train_cfg.estimator.dataloader}}, '
                'data_preprocessor='
                '{{_base_.train_cfg.estimator.data_preprocessor}}')
 RULES = {
-    'DisWOT (trained teacher)': (
-        '', lambda ckpt: [f'train_cfg.estimator.teacher_ckpt={ckpt}']),
-    'DisWOT (random teacher)': (
-        '', lambda ckpt: ['train_cfg.estimator.teacher_init=gaussian']),
-    'DisWOT + ZiCo ensemble (trained teacher)': (
-        'train_cfg = dict(score_key="ensemble", estimator=dict('
-        '_delete_=True, type="EnsembleEstimator", estimators=dict('
-        'diswot={{_base_.train_cfg.estimator}}, zico=dict('
-        f'type="ZiCoEstimator", {FMNIST_DATA}))))',
-        lambda ckpt: [
-            f'train_cfg.estimator.estimators.diswot.teacher_ckpt={ckpt}'
-        ]),
-    'SNIP': ('train_cfg = dict(score_key="snip", estimator=dict('
-             f'_delete_=True, type="SNIPEstimator", {FMNIST_DATA}))',
-             lambda ckpt: []),
+    'DisWOT (trained teacher)':
+    ('', lambda ckpt: [f'train_cfg.estimator.teacher_ckpt={ckpt}']),
+    'DisWOT (random teacher)':
+    ('', lambda ckpt: ['train_cfg.estimator.teacher_init=gaussian']),
+    'DisWOT + ZiCo ensemble (trained teacher)':
+    ('train_cfg = dict(score_key="ensemble", estimator=dict('
+     '_delete_=True, type="EnsembleEstimator", estimators=dict('
+     'diswot={{_base_.train_cfg.estimator}}, zico=dict('
+     f'type="ZiCoEstimator", {FMNIST_DATA}))))', lambda ckpt:
+     [f'train_cfg.estimator.estimators.diswot.teacher_ckpt={ckpt}']),
+    'SNIP':
+    ('train_cfg = dict(score_key="snip", estimator=dict('
+     f'_delete_=True, type="SNIPEstimator", {FMNIST_DATA}))', lambda ckpt: []),
 }
 
 
-def rule_config(work: str, search_config: str, label: str,
-                body: str) -> str:
+def rule_config(work: str, search_config: str, label: str, body: str) -> str:
     """The search config of a rule: ``search_config`` itself, or a config
     in ``work/configs`` that inherits it and adds ``body``."""
     if not body:
@@ -117,11 +112,14 @@ def run_configs(work: str, fmnist: bool) -> dict:
     os.makedirs(folder, exist_ok=True)
     derived = {}
     for name, base in CONFIGS.items():
-        body = (['train_cfg = dict(estimator=dict(dataloader=dict('
-                 'dataset=samples)))'] if name == 'search' else [
-                     f'{loader} = dict(dataset=samples)' for loader in
-                     ('train_dataloader', 'val_dataloader',
-                      'test_dataloader')])
+        body = ([
+            'train_cfg = dict(estimator=dict(dataloader=dict('
+            'dataset=samples)))'
+        ] if name == 'search' else [
+            f'{loader} = dict(dataset=samples)'
+            for loader in ('train_dataloader', 'val_dataloader',
+                           'test_dataloader')
+        ])
         derived[name] = osp.join(folder, f'{name}.py')
         with open(derived[name], 'w') as f:
             f.write(f"_base_ = ['{osp.join(REPO, base)}']\n" +
@@ -135,8 +133,10 @@ def data_options(args, fmnist: bool, train_samples: int):
         return []
     options = [f'train_dataloader.dataset.num_samples={train_samples}']
     if args.quick:
-        options += ['val_dataloader.dataset.num_samples=64',
-                    'test_dataloader.dataset.num_samples=64']
+        options += [
+            'val_dataloader.dataset.num_samples=64',
+            'test_dataloader.dataset.num_samples=64'
+        ]
     return options
 
 
@@ -156,7 +156,7 @@ def main():
         teacher_dir, args.teacher_epochs,
         data_options(args, fmnist, args.teacher_train_samples), teacher_cfg)
     teacher_top1 = tested_top1(teacher_cfg, teacher_ckpt,
-                             osp.join(teacher_dir, 'test'), data)
+                               osp.join(teacher_dir, 'test'), data)
 
     # 2. one search per selection rule (S1 is small: each search scores
     # every feasible student, so its pick is the rule's best)
@@ -165,10 +165,10 @@ def main():
     for label, (body, options) in RULES.items():
         config = rule_config(work, configs['search'], label, body)
         search_dir = osp.join(work, 'search', slug(label))
-        search_seconds[label] = run(
-            ['tools/search.py', config, '--work-dir', search_dir,
-             '--cfg-options', *budget, *options(teacher_ckpt)],
-            osp.join(search_dir + '.log'))
+        search_seconds[label] = run([
+            'tools/search.py', config, '--work-dir', search_dir,
+            '--cfg-options', *budget, *options(teacher_ckpt)
+        ], osp.join(search_dir + '.log'))
         with open(osp.join(search_dir, 'candidates.json')) as f:
             result = json.load(f)
         picks[label] = result['best']['arch']
@@ -190,34 +190,43 @@ def main():
             options = train_options(args.epochs) + data + [
                 f'model.teacher_ckpt={teacher_ckpt}',
                 f'model.architecture.backbone.stage_blocks=[{blocks}]',
-                f'randomness.seed={seed}']
+                f'randomness.seed={seed}'
+            ]
             ckpt = osp.join(run_dir, f'epoch_{args.epochs}.pth')
             seconds = 0.0
             if not osp.isfile(ckpt):  # shared by labels with the same arch
-                seconds = run(['tools/train.py', distill_cfg, '--work-dir',
-                               run_dir, '--no-validate', '--cfg-options',
-                               *options], run_dir + '.log')
-            top1 = tested_top1(distill_cfg, ckpt, osp.join(run_dir, 'test'),
-                             data + [f'model.architecture.backbone.'
-                                     f'stage_blocks=[{blocks}]'])
+                seconds = run([
+                    'tools/train.py', distill_cfg, '--work-dir', run_dir,
+                    '--no-validate', '--cfg-options', *options
+                ], run_dir + '.log')
+            top1 = tested_top1(
+                distill_cfg, ckpt, osp.join(run_dir, 'test'), data +
+                [f'model.architecture.backbone.'
+                 f'stage_blocks=[{blocks}]'])
             runs.append(dict(seed=seed, top1=top1, train_seconds=seconds))
         top1s = [r['top1'] for r in runs]
         results[label] = dict(
-            arch=arch, params=feasible[arch]['params'],
-            diswot=feasible[arch]['score'], runs=runs,
+            arch=arch,
+            params=feasible[arch]['params'],
+            diswot=feasible[arch]['score'],
+            runs=runs,
             top1_mean=statistics.mean(top1s),
             top1_std=statistics.stdev(top1s) if len(top1s) > 1 else 0.0)
     summary = dict(
         data='Fashion-MNIST' if fmnist else 'embedded CIFAR-10 samples',
-        quick=args.quick, seeds=args.seeds, epochs=args.epochs,
+        quick=args.quick,
+        seeds=args.seeds,
+        epochs=args.epochs,
         train_samples=args.train_samples if fmnist else 20,
         test_images=(64 if args.quick else 10000) if fmnist else 20,
         teacher_epochs=args.teacher_epochs,
-        teacher_train_samples=(args.teacher_train_samples
-                               if fmnist else 20),
+        teacher_train_samples=(args.teacher_train_samples if fmnist else 20),
         teacher_top1=teacher_top1,
-        teacher_seconds=teacher_seconds, search_seconds=search_seconds,
-        budget=args.budget, feasible=len(feasible), students=results)
+        teacher_seconds=teacher_seconds,
+        search_seconds=search_seconds,
+        budget=args.budget,
+        feasible=len(feasible),
+        students=results)
     write_report(work, summary)
 
 
@@ -239,18 +248,20 @@ def write_report(work, summary):
         f'{summary["epochs"]} epochs, seeds {summary["seeds"]}.', '',
         '| rule | pick | params (M) | DisWOT score (trained teacher) | '
         'test top-1 (mean +/- std) | vs largest that fits | same pick as |',
-        '|---|---|---|---|---|---|---|']
+        '|---|---|---|---|---|---|---|'
+    ]
     for label, r in students.items():
         diff = r['top1_mean'] - baseline['top1_mean']
         spread = r['top1_std'] + baseline['top1_std']
-        same = [other for other, o in students.items()
-                if other != label and o['arch'] == r['arch']]
-        lines.append(
-            f'| {label} | {r["arch"]} | {r["params"]:.4f} | '
-            f'{r["diswot"]:.4g} | {r["top1_mean"]:.2f} +/- '
-            f'{r["top1_std"]:.2f} | {diff:+.2f}'
-            f'{" (exceeds spread)" if abs(diff) > spread else ""} | '
-            f'{", ".join(same) or "-"} |')
+        same = [
+            other for other, o in students.items()
+            if other != label and o['arch'] == r['arch']
+        ]
+        lines.append(f'| {label} | {r["arch"]} | {r["params"]:.4f} | '
+                     f'{r["diswot"]:.4g} | {r["top1_mean"]:.2f} +/- '
+                     f'{r["top1_std"]:.2f} | {diff:+.2f}'
+                     f'{" (exceeds spread)" if abs(diff) > spread else ""} | '
+                     f'{", ".join(same) or "-"} |')
     text = '\n'.join(lines) + '\n'
     with open(osp.join(work, 'e2e_results.md'), 'w') as f:
         f.write(text)
@@ -260,15 +271,18 @@ def write_report(work, summary):
     import matplotlib.pyplot as plt
     labels = list(summary['students'])
     fig, ax = plt.subplots(figsize=(9, 4))
-    ax.bar(range(len(labels)),
-           [summary['students'][k]['top1_mean'] for k in labels],
-           yerr=[summary['students'][k]['top1_std'] for k in labels],
-           color=['tab:red' if 'DisWOT' in k else 'tab:gray'
-                  for k in labels], capsize=4)
+    ax.bar(
+        range(len(labels)),
+        [summary['students'][k]['top1_mean'] for k in labels],
+        yerr=[summary['students'][k]['top1_std'] for k in labels],
+        color=['tab:red' if 'DisWOT' in k else 'tab:gray' for k in labels],
+        capsize=4)
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels([
         f'{k.replace(" (", chr(10) + "(")}\n{summary["students"][k]["arch"]}'
-        for k in labels], fontsize=7)
+        for k in labels
+    ],
+                       fontsize=7)
     tops = [summary['students'][k]['top1_mean'] for k in labels]
     ax.set_ylim(max(0, min(tops) - 5), min(100, max(tops) + 3))
     ax.set_ylabel('test top-1 (%)')

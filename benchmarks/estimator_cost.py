@@ -72,8 +72,7 @@ def main():
     parser.add_argument('--rss-candidates', type=int, default=1000)
     args = parser.parse_args()
 
-    estimator = TASK_UTILS.build(
-        dict(type='DisWOTEstimator', teacher=TEACHER))
+    estimator = TASK_UTILS.build(dict(type='DisWOTEstimator', teacher=TEACHER))
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         teacher = MODELS.build(Config.fromfile(TEACHER).model).train()
     inputs, labels = estimator.inputs, estimator.labels
@@ -84,23 +83,25 @@ def main():
         per_round = dict(a=[], b=[], c=[])
         for arch, student in track(students.items(), len(students),
                                    f'round {round_ + 1}/{args.rounds}'):
-            per_round['a'].append(timed(lambda: estimator.score(student,
-                                                                key=arch)))
+            per_round['a'].append(
+                timed(lambda: estimator.score(student, key=arch)))
             with torch.no_grad():
                 per_round['b'].append(
                     timed(lambda: student(inputs, mode='tensor')))
             per_round['c'].append(
-                timed(lambda: official_score(teacher, student, inputs,
-                                             labels)))
+                timed(
+                    lambda: official_score(teacher, student, inputs, labels)))
         for k in times:
             times[k].append(statistics.mean(per_round[k]))
     med = {k: statistics.median(v) for k, v in times.items()}
 
     rss = {}
-    checkpoints = sorted({min(100, args.rss_candidates),
-                          args.rss_candidates // 2, args.rss_candidates})
-    for i, arch in enumerate(itertools.islice(itertools.cycle(S1),
-                                              args.rss_candidates), 1):
+    checkpoints = sorted({
+        min(100, args.rss_candidates), args.rss_candidates // 2,
+        args.rss_candidates
+    })
+    for i, arch in enumerate(
+            itertools.islice(itertools.cycle(S1), args.rss_candidates), 1):
         estimator.score(students[arch], key=f'{arch}-{i}')
         if i in checkpoints:
             rss[i] = rss_mb()
@@ -116,8 +117,9 @@ def main():
     print(f'  (c) official procedure    : {med["c"]:.2f}')
     print(f'  (a)/(b) = {med["a"] / med["b"]:.2f}   (goal <= 1.3)')
     print(f'  (c)/(a) = {med["c"] / med["a"]:.1f}   (goal >= 10)')
-    print('RSS (MB) after N scored candidates: ' + ', '.join(
-        f'{n}: {v:.1f}' for n, v in rss.items()) + f'; peak {peak:.1f}')
+    print('RSS (MB) after N scored candidates: ' +
+          ', '.join(f'{n}: {v:.1f}'
+                    for n, v in rss.items()) + f'; peak {peak:.1f}')
 
 
 if __name__ == '__main__':

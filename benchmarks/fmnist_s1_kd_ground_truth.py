@@ -17,11 +17,11 @@ student): 4,000 training images (the e2e subset), random crop 32 with
 padding 2 and horizontal flip, batch 64, 4 epochs, SGD lr 0.05 momentum 0.9
 weight decay 5e-4 with cosine decay per epoch, loss 0.1 CE + 0.9 KL (T=4,
 mmrazor's KLDivergence; ``vanilla``: CE alone at weight 1, the same
-images, augmentation, order and initialisation); top-1 of the last epoch on the full 10,000-image
-test set. It runs as a plain PyTorch loop so that the teacher logits can be
-computed once: the augmentation of each epoch is drawn from (seed, epoch), so
-all students of one seed see the same augmented images, whose teacher logits
-are cached. Each finished run is appended to ``runs.jsonl`` in the work_dir
+images, augmentation, order and initialisation); top-1 of the last epoch
+on the full 10,000-image test set. It runs as a plain PyTorch loop so that
+the teacher logits can be computed once: the augmentation of each epoch is
+drawn from (seed, epoch), so all students of one seed see the same
+augmented images, whose teacher logits are cached. Each finished run is appended to ``runs.jsonl`` in the work_dir
 and skipped when the script is started again.
 
 Writes, after every run (so a partial run leaves usable files), for the
@@ -63,27 +63,39 @@ MEAN, STD = 56.7, 85.1  # of configs/_base_/datasets/fashion_mnist32_bs64.py
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--work-dir',
-                        default='work_dirs/fmnist_s1_kd_ground_truth')
-    parser.add_argument('--teacher-ckpt', help='trained teacher; default: '
-                        'the last checkpoint in --teacher-work-dir (trained '
-                        'there when missing)')
-    parser.add_argument('--teacher-work-dir',
-                        default='work_dirs/e2e_fashion_mnist/teacher')
+    parser.add_argument(
+        '--work-dir', default='work_dirs/fmnist_s1_kd_ground_truth')
+    parser.add_argument(
+        '--teacher-ckpt',
+        help='trained teacher; default: '
+        'the last checkpoint in --teacher-work-dir (trained '
+        'there when missing)')
+    parser.add_argument(
+        '--teacher-work-dir', default='work_dirs/e2e_fashion_mnist/teacher')
     parser.add_argument('--teacher-epochs', type=int, default=6)
     parser.add_argument('--teacher-train-samples', type=int, default=4000)
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
-    parser.add_argument('--losses', nargs='+', choices=LOSSES,
-                        default=['kd'], help='kd: 0.1 CE + 0.9 KL; vanilla: '
-                        'the student alone (CE)')
+    parser.add_argument(
+        '--losses',
+        nargs='+',
+        choices=LOSSES,
+        default=['kd'],
+        help='kd: 0.1 CE + 0.9 KL; vanilla: '
+        'the student alone (CE)')
     parser.add_argument('--epochs', type=int, default=4)
     parser.add_argument('--train-samples', type=int, default=4000)
-    parser.add_argument('--budget', type=float, default=0.2725,
-                        help='M params (ResNet20 with a 10-class head: '
-                        '0.2722)')
-    parser.add_argument('--out', default=OUT, help='prefix of the output '
-                        'files (OUT.csv, OUT_vanilla.csv, OUT_runs.csv, '
-                        'OUT.PROVENANCE.md)')
+    parser.add_argument(
+        '--budget',
+        type=float,
+        default=0.2725,
+        help='M params (ResNet20 with a 10-class head: '
+        '0.2722)')
+    parser.add_argument(
+        '--out',
+        default=OUT,
+        help='prefix of the output '
+        'files (OUT.csv, OUT_vanilla.csv, OUT_runs.csv, '
+        'OUT.PROVENANCE.md)')
     return parser.parse_args()
 
 
@@ -131,8 +143,8 @@ def s1_students(cfg, budget):
 
 def student(cfg, arch):
     arch_cfg = cfg.model.architecture.copy()
-    arch_cfg.backbone = dict(arch_cfg.backbone,
-                             stage_blocks=[int(d) for d in arch])
+    arch_cfg.backbone = dict(
+        arch_cfg.backbone, stage_blocks=[int(d) for d in arch])
     return build(arch_cfg)
 
 
@@ -157,8 +169,8 @@ def epoch_data(seed, epochs, images, teacher, cache_dir):
         generator = torch.Generator().manual_seed(seed * 1000 + epoch)
         order = torch.randperm(len(images), generator=generator)
         augmented = augment(images, generator)
-        data.append([order, augmented, None if logits is None else
-                     logits[epoch]])
+        data.append(
+            [order, augmented, None if logits is None else logits[epoch]])
     if logits is None:
         logits = [logits_of(teacher, d[1]) for d in data]
         torch.save(logits, path)
@@ -172,8 +184,8 @@ def distil(model, data, labels, epochs, loss='kd', batch=64, lr=0.05):
     'vanilla' (CE alone)."""
     kl = build(dict(type='KLDivergence', tau=4, loss_weight=0.9))
     ce_weight = 0.1 if loss == 'kd' else 1.0
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9,
-                                weight_decay=5e-4)
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=lr, momentum=0.9, weight_decay=5e-4)
     for epoch, (order, images, teacher_logits) in enumerate(data):
         for group in optimizer.param_groups:  # CosineAnnealingLR by epoch
             group['lr'] = lr * (1 + torch.cos(
@@ -201,9 +213,10 @@ def main():
     teacher_ckpt = args.teacher_ckpt
     if not teacher_ckpt:
         teacher_ckpt, _ = train_fmnist_teacher(
-            osp.join(REPO, args.teacher_work_dir), args.teacher_epochs,
-            ['train_dataloader.dataset.num_samples='
-             f'{args.teacher_train_samples}'])
+            osp.join(REPO, args.teacher_work_dir), args.teacher_epochs, [
+                'train_dataloader.dataset.num_samples='
+                f'{args.teacher_train_samples}'
+            ])
     check_settings(work, args, teacher_ckpt)
     cfg = Config.fromfile(osp.join(REPO, STUDENT_CFG))
     teacher_cfg = cfg.model.teacher.copy()
@@ -213,8 +226,8 @@ def main():
     train_images, train_labels = to_tensors(
         FashionMNIST32(split='train', num_samples=args.train_samples))
     test_images, test_labels = to_tensors(FashionMNIST32(split='test'))
-    teacher_top1 = float((logits_of(teacher, test_images).argmax(1) ==
-                          test_labels).float().mean() * 100)
+    teacher_top1 = float((logits_of(teacher, test_images).argmax(1)
+                          == test_labels).float().mean() * 100)
     print(f'teacher {teacher_ckpt}: test top-1 {teacher_top1:.2f}')
     students = s1_students(cfg, args.budget)
     print(f'{len(students)} S1 students within {args.budget} M params: '
@@ -238,15 +251,21 @@ def main():
                 torch.manual_seed(seed)
                 model = student(cfg, arch)
                 distil(model, data, train_labels, args.epochs, loss)
-                top1 = float((logits_of(model, test_images).argmax(1) ==
-                              test_labels).float().mean() * 100)
-                record = dict(arch=arch, seed=seed, loss=loss, top1=top1,
-                              seconds=time.perf_counter() - t0)
+                top1 = float((logits_of(model, test_images).argmax(1)
+                              == test_labels).float().mean() * 100)
+                record = dict(
+                    arch=arch,
+                    seed=seed,
+                    loss=loss,
+                    top1=top1,
+                    seconds=time.perf_counter() - t0)
                 done[(arch, seed, loss)] = record
                 with open(runs_path, 'a') as f:
                     f.write(json.dumps(record) + '\n')
-                print(f'seed {seed} {arch} {loss}: {top1:.2f} '
-                      f'({record["seconds"]:.0f} s)', flush=True)
+                print(
+                    f'seed {seed} {arch} {loss}: {top1:.2f} '
+                    f'({record["seconds"]:.0f} s)',
+                    flush=True)
                 write_outputs(args, students, done, teacher_top1,
                               time.perf_counter() - start)
     write_outputs(args, students, done, teacher_top1,
@@ -256,8 +275,10 @@ def main():
 def check_settings(work, args, teacher_ckpt):
     """Refuse to resume a work_dir whose runs used another recipe or
     teacher (its settings.json)."""
-    settings = dict(epochs=args.epochs, train_samples=args.train_samples,
-                    teacher_ckpt=osp.abspath(teacher_ckpt))
+    settings = dict(
+        epochs=args.epochs,
+        train_samples=args.train_samples,
+        teacher_ckpt=osp.abspath(teacher_ckpt))
     path = osp.join(work, 'settings.json')
     if osp.isfile(path):
         with open(path) as f:
@@ -286,8 +307,10 @@ def write_outputs(args, students, done, teacher_top1, seconds):
         out = f'{prefix}.csv' if loss == 'kd' else f'{prefix}_{loss}.csv'
         lines = ['arch,accuracy,std,n,params']
         for arch in sorted(students):
-            accs = [r['top1'] for r in runs
-                    if r['arch'] == arch and r['loss'] == loss]
+            accs = [
+                r['top1'] for r in runs
+                if r['arch'] == arch and r['loss'] == loss
+            ]
             if not accs:
                 continue
             std = statistics.stdev(accs) if len(accs) > 1 else 0.0
@@ -332,16 +355,20 @@ def seed_agreement(runs):
     seeds = sorted({r['seed'] for r in runs})
     truths = {}
     for seed in seeds:
-        kd, plain = ({r['arch']: r['top1'] for r in runs
-                      if r['seed'] == seed and r['loss'] == loss}
-                     for loss in ('kd', 'vanilla'))
+        kd, plain = ({
+            r['arch']: r['top1']
+            for r in runs if r['seed'] == seed and r['loss'] == loss
+        } for loss in ('kd', 'vanilla'))
         paired = sorted(set(kd) & set(plain))
         residual = kd_residual([kd[a] for a in paired],
-                               [plain[a] for a in paired]) if len(
-                                   paired) >= 3 else []
-        truths[seed] = dict(kd=kd, vanilla=plain,
-                            kd_gain={a: kd[a] - plain[a] for a in paired},
-                            kd_residual=dict(zip(paired, residual)))
+                               [plain[a]
+                                for a in paired]) if len(paired) >= 3 else []
+        truths[seed] = dict(
+            kd=kd,
+            vanilla=plain,
+            kd_gain={a: kd[a] - plain[a]
+                     for a in paired},
+            kd_residual=dict(zip(paired, residual)))
     lines = []
     for name in ('kd', 'vanilla', 'kd_gain', 'kd_residual'):
         taus = []
@@ -349,8 +376,9 @@ def seed_agreement(runs):
             x, y = truths[a][name], truths[b][name]
             both = sorted(set(x) & set(y))
             if len(both) >= 3:
-                taus.append(stats.kendalltau([float(x[k]) for k in both],
-                                             [float(y[k]) for k in both])[0])
+                taus.append(
+                    stats.kendalltau([float(x[k]) for k in both],
+                                     [float(y[k]) for k in both])[0])
         if taus:
             lines.append(f'- Kendall tau between seeds, {name}: '
                          f'{statistics.mean(taus):.3f} (seed pairs: '

@@ -18,11 +18,8 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 import diswot_mm  # noqa: F401
-from diswot_mm.models.search_spaces import (
-    NASBench201,
-    alias_to_choices,
-    index_to_arch,
-)
+from diswot_mm.models.search_spaces import (NASBench201, alias_to_choices,
+                                            index_to_arch)
 from diswot_mm.registry import MODELS, TASK_UTILS
 from diswot_mm.utils.progress import track
 
@@ -35,9 +32,10 @@ def main():
     cfg = Config.fromfile('configs/_base_/models/nb201_supernet.py')
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         supernet = MODELS.build(cfg.model)
-    estimator = TASK_UTILS.build(dict(
-        type='DisWOTEstimator',
-        teacher='configs/_base_/models/resnet110_cifar.py'))
+    estimator = TASK_UTILS.build(
+        dict(
+            type='DisWOTEstimator',
+            teacher='configs/_base_/models/resnet110_cifar.py'))
     start = time.perf_counter()
     rss, scores = {}, []
     for index in track(range(args.limit), desc='scoring cells'):
@@ -49,10 +47,13 @@ def main():
             rss[index + 1] = rss_mb()
     wall = time.perf_counter() - start
     result = dict(
-        cells=args.limit, wall_s=wall, ms_per_cell=1000 * wall / args.limit,
+        cells=args.limit,
+        wall_s=wall,
+        ms_per_cell=1000 * wall / args.limit,
         rss_mb=rss,
-        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss /
-        1024, threads=torch.get_num_threads(), machine=platform.machine(),
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        threads=torch.get_num_threads(),
+        machine=platform.machine(),
         best=index_to_arch(max(range(len(scores)), key=scores.__getitem__)),
         non_finite=sum(1 for s in scores if s == float('-inf')))
     with open(args.out, 'w') as f:

@@ -43,6 +43,7 @@ from diswot_mm.models.task_modules.estimators.utils import batch_statistics
 from diswot_mm.registry import TASK_UTILS
 from diswot_mm.utils.progress import track
 
+
 def sample_dataloader(batch_size: int, scale: int) -> dict:
     """The 40 embedded CIFAR-100 and CIFAR-10 images at ``scale`` px."""
     pipeline = [
@@ -67,23 +68,39 @@ SPACES = dict(
     s1=('configs/diswot_cifar100.py', None, {}),
     nb201=('configs/diswot_nb201_cifar100.py', None, dict(max_epochs=3)),
     imagenet=('configs/diswot_imagenet.py', sample_dataloader(32, 224),
-              dict(max_epochs=1, num_candidates=6, top_k=2,
-                   num_mutation=0, num_crossover=0)))
+              dict(
+                  max_epochs=1,
+                  num_candidates=6,
+                  top_k=2,
+                  num_mutation=0,
+                  num_crossover=0)))
 # --tiny: what replaces the above (minibatch, estimator and loop settings;
 # ImageNet: FLOPs counted at 32 px, so few candidates are rejected)
 TINY = dict(
     s1=(None, dict(repeats=1),
-        dict(max_epochs=1, num_candidates=3, top_k=1, num_mutation=0,
-             num_crossover=0)),
+        dict(
+            max_epochs=1,
+            num_candidates=3,
+            top_k=1,
+            num_mutation=0,
+            num_crossover=0)),
     nb201=(None, dict(repeats=1),
-           dict(max_epochs=1, num_candidates=3, top_k=1, num_mutation=0,
-                num_crossover=0)),
+           dict(
+               max_epochs=1,
+               num_candidates=3,
+               top_k=1,
+               num_mutation=0,
+               num_crossover=0)),
     imagenet=(sample_dataloader(2, 32), dict(repeats=1),
-              dict(max_epochs=1, num_candidates=2, top_k=1,
-                   num_mutation=0, num_crossover=0,
-                   resource_estimator=dict(
-                       type='ActivePathResourceEstimator',
-                       input_shape=(1, 3, 32, 32)))))
+              dict(
+                  max_epochs=1,
+                  num_candidates=2,
+                  top_k=1,
+                  num_mutation=0,
+                  num_crossover=0,
+                  resource_estimator=dict(
+                      type='ActivePathResourceEstimator',
+                      input_shape=(1, 3, 32, 32)))))
 
 
 def synchronize():
@@ -127,15 +144,18 @@ def parts(loop, count, reference=True):
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         resources = loop.search_config['resource_estimator']
         reference_estimator = TASK_UTILS.build(
-            dict(resources, type='mmrazor.ResourceEstimator',
-                 input_shape=tuple(resources['input_shape'])))
+            dict(
+                resources,
+                type='mmrazor.ResourceEstimator',
+                input_shape=tuple(resources['input_shape'])))
     archs = sorted(loop.records)
     archs = random.Random(0).sample(archs, min(count, len(archs)))
     times = dict(floor=[], score=[], check=[], check_mmrazor=[])
     for arch in track(archs, desc='timing the parts'):
         choices = loop.choices_of(arch)
         start = time.perf_counter()
-        loop.resource_estimator.check_subnet(model, choices, loop.constraints_range)
+        loop.resource_estimator.check_subnet(model, choices,
+                                             loop.constraints_range)
         times['check'].append(time.perf_counter() - start)
         if reference:
             start = time.perf_counter()
@@ -175,45 +195,45 @@ def measure(space: str,
         dataloader, estimator_overrides, overrides = TINY[space]
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
-    loop, seconds = search(Config.fromfile(config), dataloader, overrides,
-                           estimator_overrides)
+    loop, seconds = search(
+        Config.fromfile(config), dataloader, overrides, estimator_overrides)
     row = parts(loop, candidates, reference)
     estimator = loop.estimator
-    row.update(loop_ms=round(seconds / len(loop.records) * 1000, 2),
-               loop_candidates=len(loop.records),
-               repeats=estimator.repeats,
-               batch=int(estimator.inputs.shape[0]),
-               resolution=int(estimator.inputs.shape[-1]),
-               device=str(estimator.device),
-               peak_gpu_mb=round(torch.cuda.max_memory_allocated() / 2**20, 1)
-               if torch.cuda.is_available() else None)
+    row.update(
+        loop_ms=round(seconds / len(loop.records) * 1000, 2),
+        loop_candidates=len(loop.records),
+        repeats=estimator.repeats,
+        batch=int(estimator.inputs.shape[0]),
+        resolution=int(estimator.inputs.shape[-1]),
+        device=str(estimator.device),
+        peak_gpu_mb=round(torch.cuda.max_memory_allocated() /
+                          2**20, 1) if torch.cuda.is_available() else None)
     for key in ('score', 'check', 'loop'):
-        row[f'{key}_over_floor'] = round(row[f'{key}_ms'] / row['floor_ms'],
-                                         3)
+        row[f'{key}_over_floor'] = round(row[f'{key}_ms'] / row['floor_ms'], 3)
     return row
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--candidates', type=int, default=40)
-    parser.add_argument('--spaces', nargs='+', default=list(SPACES),
-                        choices=list(SPACES))
-    parser.add_argument('--tiny', action='store_true',
-                        help='a few candidates, 1 repeat, small images')
+    parser.add_argument(
+        '--spaces', nargs='+', default=list(SPACES), choices=list(SPACES))
+    parser.add_argument(
+        '--tiny',
+        action='store_true',
+        help='a few candidates, 1 repeat, small images')
     parser.add_argument('--out', default='work_dirs/search_throughput.json')
     args = parser.parse_args()
     results = {}
     for space in args.spaces:
-        synchronize()
-        start = time.perf_counter()
-        runner.train()
-        synchronize()
-        return runner.train_loop, time.perf_counter() - start
-    results['machine'] = dict(machine=platform.machine(),
-                              threads=torch.get_num_threads(),
-                              torch=torch.__version__,
-                              gpu=torch.cuda.get_device_name()
-                              if torch.cuda.is_available() else None)
+        results[space] = measure(space, args.candidates, args.tiny)
+        print(space, results[space], flush=True)
+    results['machine'] = dict(
+        machine=platform.machine(),
+        threads=torch.get_num_threads(),
+        torch=torch.__version__,
+        gpu=torch.cuda.get_device_name()
+        if torch.cuda.is_available() else None)
     if osp.dirname(args.out):
         os.makedirs(osp.dirname(args.out), exist_ok=True)
     with open(args.out, 'w') as f:

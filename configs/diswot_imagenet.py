@@ -29,8 +29,8 @@ train_cfg = dict(
                 split='val',
                 pipeline=[
                     dict(type='mmpretrain.LoadImageFromFile'),
-                    dict(type='mmpretrain.ResizeEdge', scale=256,
-                         edge='short'),
+                    dict(
+                        type='mmpretrain.ResizeEdge', scale=256, edge='short'),
                     dict(type='mmpretrain.CenterCrop', crop_size=224),
                     dict(type='mmpretrain.PackInputs'),
                 ]),

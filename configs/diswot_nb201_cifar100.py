@@ -3,8 +3,10 @@
 # 36 and one-op mutations.
 _base_ = ['./diswot_cifar100.py']
 
-model = dict(architecture=dict(backbone=dict(
-    _delete_=True, type='NASBench201', channels=16, num_cells=5)))
+model = dict(
+    architecture=dict(
+        backbone=dict(
+            _delete_=True, type='NASBench201', channels=16, num_cells=5)))
 
 train_cfg = dict(
     max_epochs=20,

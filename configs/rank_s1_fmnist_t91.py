@@ -18,8 +18,9 @@ rank_cfg = dict(
     ground_truth='diswot_mm/models/search_spaces/data/fmnist_s1_t91.csv',
     vanilla_ground_truth='diswot_mm/models/search_spaces/data/'
     'fmnist_s1_t91_vanilla.csv',
-    residual_plot=['diswot_trained', 'diswot_random', 'params', 'snip',
-                   'zico', 'naswot'],
+    residual_plot=[
+        'diswot_trained', 'diswot_random', 'params', 'snip', 'zico', 'naswot'
+    ],
     estimators=dict(
         diswot_trained=trained,
         ens_diswot_trained_params=dict(estimators=dict(diswot=trained)),

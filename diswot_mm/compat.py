@@ -9,7 +9,7 @@ diswot_mm`` does that. Every fix first checks whether the installed stack
 needs it and is a no-op otherwise; the names of the fixes that were applied
 are kept in :data:`APPLIED` (shown by ``tools/search.py`` in its env info).
 
-Fixes (numbers as in ``../shared/notes/mm-stack.md``):
+Fixes:
 
 ``torchvision_ops``
     PyPI torchvision next to a CPU-only torch build: ``import torchvision``
@@ -87,9 +87,15 @@ _QUANT_MAPPING = 'mmrazor.structures.quantization.backend_config.mapping'
 
 # Renamed classes in mmpretrain: old mmcls name -> new name, per module.
 _MMCLS_RENAMES = {
-    'mmcls.structures': {'ClsDataSample': 'DataSample'},
-    'mmcls.datasets.transforms': {'PackClsInputs': 'PackInputs'},
-    'mmcls.datasets.transforms.formatting': {'PackClsInputs': 'PackInputs'},
+    'mmcls.structures': {
+        'ClsDataSample': 'DataSample'
+    },
+    'mmcls.datasets.transforms': {
+        'PackClsInputs': 'PackInputs'
+    },
+    'mmcls.datasets.transforms.formatting': {
+        'PackClsInputs': 'PackInputs'
+    },
 }
 
 
@@ -142,8 +148,7 @@ class _MmclsAliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         target_name = 'mmpretrain' + fullname[len('mmcls'):]
         if importlib.util.find_spec(target_name) is None:
             return None
-        return importlib.machinery.ModuleSpec(
-            fullname, self, is_package=True)
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
 
     def create_module(self, spec):
         return None

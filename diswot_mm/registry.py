@@ -22,27 +22,27 @@ def _child(name: str, parent: Registry, location: str = None) -> Registry:
 
 
 RUNNERS = _child('runner', mmrazor_registry.RUNNERS)
-RUNNER_CONSTRUCTORS = _child(
-    'runner constructor', mmrazor_registry.RUNNER_CONSTRUCTORS)
+RUNNER_CONSTRUCTORS = _child('runner constructor',
+                             mmrazor_registry.RUNNER_CONSTRUCTORS)
 LOOPS = _child('loop', mmrazor_registry.LOOPS, 'diswot_mm.engine')
 HOOKS = _child('hook', mmrazor_registry.HOOKS, 'diswot_mm.engine')
 DATASETS = _child('dataset', mmrazor_registry.DATASETS, 'diswot_mm.datasets')
 DATA_SAMPLERS = _child('data sampler', mmrazor_registry.DATA_SAMPLERS)
-TRANSFORMS = _child(
-    'transform', mmrazor_registry.TRANSFORMS, 'diswot_mm.datasets')
+TRANSFORMS = _child('transform', mmrazor_registry.TRANSFORMS,
+                    'diswot_mm.datasets')
 MODELS = _child('model', mmrazor_registry.MODELS, 'diswot_mm.models')
 MODEL_WRAPPERS = _child('model_wrapper', mmrazor_registry.MODEL_WRAPPERS)
-WEIGHT_INITIALIZERS = _child(
-    'weight initializer', mmrazor_registry.WEIGHT_INITIALIZERS)
+WEIGHT_INITIALIZERS = _child('weight initializer',
+                             mmrazor_registry.WEIGHT_INITIALIZERS)
 OPTIMIZERS = _child('optimizer', mmrazor_registry.OPTIMIZERS)
 OPTIM_WRAPPERS = _child('optim_wrapper', mmrazor_registry.OPTIM_WRAPPERS)
 OPTIM_WRAPPER_CONSTRUCTORS = _child(
     'optimizer wrapper constructor',
     mmrazor_registry.OPTIM_WRAPPER_CONSTRUCTORS)
-PARAM_SCHEDULERS = _child(
-    'parameter scheduler', mmrazor_registry.PARAM_SCHEDULERS)
+PARAM_SCHEDULERS = _child('parameter scheduler',
+                          mmrazor_registry.PARAM_SCHEDULERS)
 METRICS = _child('metric', mmrazor_registry.METRICS)
-TASK_UTILS = _child(
-    'task util', mmrazor_registry.TASK_UTILS, 'diswot_mm.models')
+TASK_UTILS = _child('task util', mmrazor_registry.TASK_UTILS,
+                    'diswot_mm.models')
 VISUALIZERS = _child('visualizer', mmrazor_registry.VISUALIZERS)
 VISBACKENDS = _child('vis_backend', mmrazor_registry.VISBACKENDS)

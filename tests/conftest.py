@@ -29,8 +29,7 @@ def free_port() -> str:
         return str(s.getsockname()[1])
 
 
-def once_per_session(tmp_path_factory, name: str,
-                     make: Callable[[str], None]):
+def once_per_session(tmp_path_factory, name: str, make: Callable[[str], None]):
     """The folder ``name`` that ``make(folder)`` fills once per pytest run,
     shared by every xdist worker: the first to ask makes it under a file
     lock, the others wait and reuse it (a failed ``make`` is retried by the
@@ -63,8 +62,12 @@ def run_python(code: str, timeout: int = 300) -> subprocess.CompletedProcess:
     """Run ``code`` in a fresh interpreter (nothing imported yet)."""
     env = dict(os.environ, PYTHONWARNINGS='ignore')
     env.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', None)
-    return subprocess.run([sys.executable, '-c', code], capture_output=True,
-                          text=True, timeout=timeout, cwd=REPO, env=env)
+    return subprocess.run([sys.executable, '-c', code],
+                          capture_output=True,
+                          text=True,
+                          timeout=timeout,
+                          cwd=REPO,
+                          env=env)
 
 
 def select(supernet, arch: str) -> None:

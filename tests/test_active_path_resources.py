@@ -26,11 +26,15 @@ def supernet(config):
 def estimators(size):
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         shape = (1, 3, size, size)
-        return [TASK_UTILS.build(dict(
-            type=kind, input_shape=shape,
-            flops_params_cfg=dict(input_shape=shape, units=UNITS)))
-                for kind in ('mmrazor.ResourceEstimator',
-                             'ActivePathResourceEstimator')]
+        return [
+            TASK_UTILS.build(
+                dict(
+                    type=kind,
+                    input_shape=shape,
+                    flops_params_cfg=dict(input_shape=shape, units=UNITS)))
+            for kind in ('mmrazor.ResourceEstimator',
+                         'ActivePathResourceEstimator')
+        ]
 
 
 def assert_same(model, all_choices, size, constraints):
@@ -49,8 +53,7 @@ def assert_same(model, all_choices, size, constraints):
 
 def decoded(model, archs):
     backbone = model.architecture.backbone
-    return [alias_to_choices(model.mutator, backbone.decode(a))
-            for a in archs]
+    return [alias_to_choices(model.mutator, backbone.decode(a)) for a in archs]
 
 
 def test_every_s1_student():

@@ -34,8 +34,8 @@ def test_unaliased_mutables_get_their_module_paths(spos):
     model, named = spos
     assert len(named) == 20 == len(model.mutator.search_groups)
     assert list(named)[:2] == ['backbone.layers.0.0', 'backbone.layers.0.1']
-    assert all(len(g[0].choices) == 4
-               for g in model.mutator.search_groups.values())
+    assert all(
+        len(g[0].choices) == 4 for g in model.mutator.search_groups.values())
     # idempotent: a second call names nothing
     assert name_unaliased_mutables(model.architecture) == {}
 
@@ -69,22 +69,22 @@ def test_json_names_of_older_searches_still_decode(spos):
 
 def test_a_space_with_its_own_names_keeps_them():
     model = build_model(
-        Config.fromfile('configs/_base_/models/s1_cifar_resnet_supernet.py')
-        .model)
+        Config.fromfile(
+            'configs/_base_/models/s1_cifar_resnet_supernet.py').model)
     codec = arch_codec(model.architecture.backbone, model.mutator)
     assert isinstance(codec, SearchableCIFARResNet)
-    assert codec.decode('557') == dict(stage1_blocks=5, stage2_blocks=5,
-                                       stage3_blocks=7)
+    assert codec.decode('557') == dict(
+        stage1_blocks=5, stage2_blocks=5, stage3_blocks=7)
 
 
 def test_value_choices_are_written_as_values():
     """A depth mutable without its own naming: digits are the depths."""
     model = build_model(
-        Config.fromfile('configs/_base_/models/s1_cifar_resnet_supernet.py')
-        .model)
+        Config.fromfile(
+            'configs/_base_/models/s1_cifar_resnet_supernet.py').model)
     codec = MutatorArchCodec(model.mutator)
-    assert codec.decode('557') == dict(stage1_blocks=5, stage2_blocks=5,
-                                       stage3_blocks=7)
+    assert codec.decode('557') == dict(
+        stage1_blocks=5, stage2_blocks=5, stage3_blocks=7)
     with pytest.raises(ValueError, match='stage1_blocks=2 is not in'):
         codec.decode('257')
 
@@ -97,15 +97,18 @@ def test_fix_subnet_of_an_unaliased_space_rebuilds(spos, tmp_path):
     model.mutator.set_choices(model.mutator.sample_choices())
     chosen = choices_to_alias(model.mutator, model.mutator.current_choices)
     path = tmp_path / 'fix_subnet.yaml'
-    path.write_text(yaml.safe_dump(
-        {alias: dict(chosen=value) for alias, value in chosen.items()}))
+    path.write_text(
+        yaml.safe_dump({
+            alias: dict(chosen=value)
+            for alias, value in chosen.items()
+        }))
     cfg = Config.fromfile(SPOS).model.architecture
     subnet = fixed_subnet(cfg, str(path))
     for alias, value in chosen.items():
         mutable = subnet.get_submodule(alias)
         assert mutable.is_fixed and list(mutable._candidates) == [value]
         expected = model.architecture.get_submodule(alias)._candidates[value]
-        assert [p.shape for p in mutable.parameters()] == [
-            p.shape for p in expected.parameters()]
+        assert [p.shape for p in mutable.parameters()
+                ] == [p.shape for p in expected.parameters()]
     out = subnet(torch.zeros(1, 3, 64, 64), mode='tensor')
     assert out.shape == (1, 1000)

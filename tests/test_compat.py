@@ -43,7 +43,8 @@ def test_torchvision_ops_when_mmpretrain_is_imported_first():
     needed('torchvision_ops')
     from importlib.metadata import entry_points
     if 'diswot_mm_torchvision_ops' not in [
-            e.name for e in entry_points(group='torch.backends')]:
+            e.name for e in entry_points(group='torch.backends')
+    ]:
         pytest.skip('diswot_mm is installed without its torch.backends '
                     'entry point (pip install -e . again)')
     first = run_python('import mmpretrain.models, torchvision.transforms as t'
@@ -63,8 +64,9 @@ def test_fuser_reverse():
 
 def test_quant_backend_configs():
     needed('quant_backend_configs')
-    prelude = (ONLY + 'compat._fix_torchvision_ops(); '
-               'compat._fix_fuser_reverse(); compat._fix_mmcls_alias()\n')
+    prelude = (
+        ONLY + 'compat._fix_torchvision_ops(); '
+        'compat._fix_fuser_reverse(); compat._fix_mmcls_alias()\n')
     broken = run_python(prelude + 'import mmrazor.models')
     assert broken.returncode != 0
     assert 'quantization/backend_config' in broken.stderr
@@ -79,9 +81,10 @@ def test_mmcls_alias():
              'from mmrazor.models.architectures.ops import ShuffleBlock\n'
              'block = ShuffleBlock(3, in_channels=16, out_channels=16)\n'
              'print(tuple(block(torch.zeros(1, 16, 8, 8)).shape))')
-    prelude = (ONLY + 'compat._fix_torchvision_ops(); '
-               'compat._fix_fuser_reverse(); '
-               'compat._fix_quant_backend_configs()\n')
+    prelude = (
+        ONLY + 'compat._fix_torchvision_ops(); '
+        'compat._fix_fuser_reverse(); '
+        'compat._fix_quant_backend_configs()\n')
     broken = run_python(prelude + build)
     assert broken.returncode != 0 and 'PlaceHolder' in broken.stderr
     fixed = run_python('import diswot_mm\n' + build)
@@ -94,13 +97,12 @@ def test_mmcls_alias():
 
 def test_checkpoint_safe_globals(tmp_path):
     needed('checkpoint_safe_globals')
-    code = (
-        '{prelude}import numpy as np, torch\n'
-        'from mmengine.logging.history_buffer import HistoryBuffer\n'
-        'h = HistoryBuffer(); h.update(1.5)\n'
-        'torch.save(dict(hub=h, lr=np.float64(0.1), a=np.arange(3)), '
-        "r'{path}')\n"
-        "print(torch.load(r'{path}')['hub'].mean())")
+    code = ('{prelude}import numpy as np, torch\n'
+            'from mmengine.logging.history_buffer import HistoryBuffer\n'
+            'h = HistoryBuffer(); h.update(1.5)\n'
+            'torch.save(dict(hub=h, lr=np.float64(0.1), a=np.arange(3)), '
+            "r'{path}')\n"
+            "print(torch.load(r'{path}')['hub'].mean())")
     path = tmp_path / 'ckpt.pth'
     broken = run_python(code.format(prelude='', path=path))
     assert 'Weights only load failed' in broken.stderr
@@ -165,9 +167,9 @@ def test_resource_input_shape():
             "print(est.estimate(conv)['flops'])")
     # without the fix: every other fix mmrazor needs to import
     prelude = ONLY + ''.join(
-        f'compat._fix_{name}()\n' for name in (
-            'torchvision_ops', 'fuser_reverse', 'quant_backend_configs',
-            'mmcls_alias'))
+        f'compat._fix_{name}()\n'
+        for name in ('torchvision_ops', 'fuser_reverse',
+                     'quant_backend_configs', 'mmcls_alias'))
     broken = run_python(code.format(prelude=prelude))
     fixed = run_python(code.format(prelude='import diswot_mm\n'))
     assert broken.returncode == 0 and fixed.returncode == 0, (
@@ -184,8 +186,11 @@ def test_mmcv_lite_warning_and_a_quiet_import():
 
     def python(code):
         env = {k: v for k, v in os.environ.items() if k != 'PYTHONWARNINGS'}
-        return subprocess.run([sys.executable, '-c', code], cwd=REPO,
-                              capture_output=True, text=True, timeout=300,
+        return subprocess.run([sys.executable, '-c', code],
+                              cwd=REPO,
+                              capture_output=True,
+                              text=True,
+                              timeout=300,
                               env=env)
 
     others = ('compat._FIXES = tuple(f for f in compat._FIXES '

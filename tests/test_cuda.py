@@ -11,15 +11,10 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 
-from diswot_mm.models.losses import (
-    RelationSimilarityLoss,
-    SemanticSimilarityLoss,
-)
+from diswot_mm.models.losses import (RelationSimilarityLoss,
+                                     SemanticSimilarityLoss)
 from diswot_mm.models.task_modules.estimators.utils import (
-    batch_statistics,
-    pool_linear_forward,
-    random_init_,
-)
+    batch_statistics, pool_linear_forward, random_init_)
 from diswot_mm.registry import MODELS, TASK_UTILS
 
 pytestmark = pytest.mark.cuda
@@ -35,9 +30,12 @@ def s1_supernet():
 def diswot(**kwargs):
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         return TASK_UTILS.build(
-            dict(type='DisWOTEstimator',
-                 teacher=f'{REPO}/configs/_base_/models/resnet56_cifar.py',
-                 repeats=2, device='cuda', **kwargs))
+            dict(
+                type='DisWOTEstimator',
+                teacher=f'{REPO}/configs/_base_/models/resnet56_cifar.py',
+                repeats=2,
+                device='cuda',
+                **kwargs))
 
 
 def test_scores_on_cuda_are_order_independent_and_stay_on_device():
@@ -52,8 +50,8 @@ def test_scores_on_cuda_are_order_independent_and_stay_on_device():
         scores.setdefault(arch, []).append(estimator.score(supernet, arch))
     assert scores['135'][0] == scores['135'][1]
     assert scores['135'][0] != scores['777'][0]
-    assert all(torch.isfinite(torch.tensor(s[0]['diswot']))
-               for s in scores.values())
+    assert all(
+        torch.isfinite(torch.tensor(s[0]['diswot'])) for s in scores.values())
     other = diswot()  # another instance (another process or rank)
     select(supernet, '777')
     assert other.score(supernet, '777') == scores['777'][0]
@@ -83,8 +81,7 @@ def test_init_is_drawn_on_the_device_and_leaves_the_global_rngs():
     first = [p.clone() for p in supernet.parameters()]
     random_init_(supernet, 'gaussian', 7)
     assert all(p.is_cuda for p in first)
-    assert all(torch.equal(a, b)
-               for a, b in zip(first, supernet.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(first, supernet.parameters()))
     assert torch.equal(torch.get_rng_state(), cpu_state)
     assert torch.equal(torch.cuda.get_rng_state(), cuda_state)
 

@@ -16,12 +16,8 @@ from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 
 from diswot_mm.datasets import load_minibatch
-from diswot_mm.models.functional import (
-    gradcam_weights,
-    relation_distance,
-    relation_matrix,
-    semantic_distance,
-)
+from diswot_mm.models.functional import (gradcam_weights, relation_distance,
+                                         relation_matrix, semantic_distance)
 from diswot_mm.registry import MODELS
 
 KD = 'configs/distill/kd_resnet110_resnet20_cifar100.py'
@@ -41,15 +37,19 @@ def build_distill(path, student=None, **model_options):
 
 def searched_student(tmp_path):
     """The DisWOT student: an S1 subnet from a fix_subnet YAML."""
-    fileio.dump({f'stage{i}_blocks': dict(chosen=c)
-                 for i, c in ((1, 1), (2, 3), (3, 3))},
-                str(tmp_path / 'best_fix_subnet.yaml'))
+    fileio.dump(
+        {
+            f'stage{i}_blocks': dict(chosen=c)
+            for i, c in ((1, 1), (2, 3), (3, 3))
+        }, str(tmp_path / 'best_fix_subnet.yaml'))
     supernet = Config.fromfile(
         f'{REPO}/configs/_base_/models/s1_cifar_resnet_supernet.py')
     arch = supernet.model.architecture
     arch.head.loss.loss_weight = 0.1
-    return dict(type='fixed_subnet', cfg=arch,
-                fix_subnet=str(tmp_path / 'best_fix_subnet.yaml'))
+    return dict(
+        type='fixed_subnet',
+        cfg=arch,
+        fix_subnet=str(tmp_path / 'best_fix_subnet.yaml'))
 
 
 def samples(labels):
@@ -67,7 +67,8 @@ def test_few_steps_lower_the_loss(name, sample_batch, tmp_path):
     model.train()
     inputs, labels = sample_batch
     optimizer = torch.optim.SGD(
-        [p for p in model.parameters() if p.requires_grad], lr=0.02,
+        [p for p in model.parameters() if p.requires_grad],
+        lr=0.02,
         momentum=0.9)
     totals = []
     for _ in range(8):
@@ -119,16 +120,19 @@ def test_losses_equal_the_search_metrics(sample_batch):
     logits_s = s_rec.get_recorder('logits').get_record_data()
     logits_t = t_rec.get_recorder('logits').get_record_data()
     losses = model.distiller.compute_distill_losses()
-    weights = {name: loss.loss_weight
-               for name, loss in model.distiller.distill_losses.items()}
-    relation = relation_distance(relation_matrix(feat_t),
-                                 relation_matrix(feat_s))
-    semantic = semantic_distance(gradcam_weights(pooled_t, logits_t, labels),
-                                 gradcam_weights(pooled_s, logits_s, labels))
-    assert float(losses['loss_mr']) == pytest.approx(
-        weights['loss_mr'] * float(relation))
-    assert float(losses['loss_ms']) == pytest.approx(
-        weights['loss_ms'] * float(semantic))
+    weights = {
+        name: loss.loss_weight
+        for name, loss in model.distiller.distill_losses.items()
+    }
+    relation = relation_distance(
+        relation_matrix(feat_t), relation_matrix(feat_s))
+    semantic = semantic_distance(
+        gradcam_weights(pooled_t, logits_t, labels),
+        gradcam_weights(pooled_s, logits_s, labels))
+    assert float(losses['loss_mr']) == pytest.approx(weights['loss_mr'] *
+                                                     float(relation))
+    assert float(losses['loss_ms']) == pytest.approx(weights['loss_ms'] *
+                                                     float(semantic))
 
 
 def test_teacher_checkpoint_errors(tmp_path):
@@ -149,30 +153,40 @@ def test_teacher_checkpoint_errors(tmp_path):
 
 
 def run_tool(args, **env):
-    env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1',
-               PYTHON=sys.executable, **env)
-    return subprocess.run(args, cwd=REPO, capture_output=True, text=True,
-                          timeout=600, env=env)
+    env = dict(
+        os.environ,
+        PYTHONWARNINGS='ignore',
+        OMP_NUM_THREADS='1',
+        PYTHON=sys.executable,
+        **env)
+    return subprocess.run(
+        args, cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
 
 
 @pytest.mark.subprocess
 def test_dist_train_resume_and_test(tmp_path):
     config = 'tests/data/distill_tiny.py'
-    first = run_tool(['bash', 'tools/dist_train.sh', config, '2',
-                      '--work-dir', str(tmp_path)], PORT=free_port())
+    first = run_tool([
+        'bash', 'tools/dist_train.sh', config, '2', '--work-dir',
+        str(tmp_path)
+    ],
+                     PORT=free_port())
     assert first.returncode == 0, first.stderr[-3000:]
     assert (tmp_path / 'iter_2.pth').is_file()
-    resumed = run_tool(['bash', 'tools/dist_train.sh', config, '2',
-                        '--work-dir', str(tmp_path), '--resume',
-                        '--cfg-options', 'train_cfg.max_iters=4'],
+    resumed = run_tool([
+        'bash', 'tools/dist_train.sh', config, '2', '--work-dir',
+        str(tmp_path), '--resume', '--cfg-options', 'train_cfg.max_iters=4'
+    ],
                        PORT=free_port())
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert 'resumed' in (resumed.stdout + resumed.stderr).lower()
     state = torch.load(tmp_path / 'iter_4.pth', map_location='cpu')
     assert state['meta']['iter'] == 4
-    tested = run_tool([sys.executable, 'tools/test.py', config,
-                       str(tmp_path / 'iter_4.pth'), '--work-dir',
-                       str(tmp_path / 'test')])
+    tested = run_tool([
+        sys.executable, 'tools/test.py', config,
+        str(tmp_path / 'iter_4.pth'), '--work-dir',
+        str(tmp_path / 'test')
+    ])
     assert tested.returncode == 0, tested.stderr[-3000:]
     assert 'accuracy/top1' in tested.stdout
     metrics = json.load(open(tmp_path / 'test' / 'test_metrics.json'))
@@ -198,17 +212,21 @@ def test_each_diswot_plus_loss_term_is_logged_and_finite(tmp_path):
     configs' weights and clip are those the docs justify."""
     cfg = Config.fromfile(f'{REPO}/{PLUS}')
     losses = cfg.model.distiller.distill_losses
-    assert (losses.loss_ms.loss_weight, losses.loss_mr.loss_weight) == (
-        0.1, 3000.0)
+    assert (losses.loss_ms.loss_weight, losses.loss_mr.loss_weight) == (0.1,
+                                                                        3000.0)
     e2e = Config.fromfile(f'{REPO}/configs/e2e/distill_diswot_plus_fmnist.py')
     assert e2e.optim_wrapper.clip_grad == dict(max_norm=10)
-    result = run_tool([sys.executable, 'tools/train.py',
-                       'tests/data/distill_tiny.py', '--work-dir',
-                       str(tmp_path), '--cfg-options',
-                       'optim_wrapper.clip_grad.max_norm=10'])
+    result = run_tool([
+        sys.executable, 'tools/train.py', 'tests/data/distill_tiny.py',
+        '--work-dir',
+        str(tmp_path), '--cfg-options', 'optim_wrapper.clip_grad.max_norm=10'
+    ])
     assert result.returncode == 0, result.stderr[-3000:]
-    logged = [entry for entry in map(json.loads, open(next(
-        tmp_path.glob('*/vis_data/scalars.json')))) if 'loss' in entry]
+    logged = [
+        entry for entry in map(
+            json.loads, open(next(tmp_path.glob('*/vis_data/scalars.json'))))
+        if 'loss' in entry
+    ]
     terms = ('student.loss', 'distill.loss_kl', 'distill.loss_ms',
              'distill.loss_mr', 'grad_norm')  # grad_norm: with a clip
     for entry in logged:

@@ -28,8 +28,8 @@ def test_class_gram_loss_is_the_papers_formula():
             grams.append(F.normalize(m @ m.t(), dim=1))
         expected += ((grams[0] - grams[1])**2).sum() / 5**2
     expected /= 4
-    loss = ClassGramSimilarityLoss(loss_weight=0.5)(
-        feat_s.requires_grad_(), w_s, feat_t, w_t)
+    loss = ClassGramSimilarityLoss(loss_weight=0.5)(feat_s.requires_grad_(),
+                                                    w_s, feat_t, w_t)
     assert loss.item() == pytest.approx(0.5 * expected.item(), rel=1e-5)
     loss.backward()
     assert feat_s.grad.abs().sum() > 0
@@ -57,7 +57,8 @@ def test_the_search_teacher_and_checkpoint_replace_the_base_ones(tmp_path):
     assert distiller['teacher_recorders']['fc_weight'] == dict(
         type='Parameter', source='head.fc.weight')
     assert set(distiller['loss_forward_mappings']['loss_ms']) == {
-        'feat_S', 'weight_S', 'feat_T', 'weight_T'}
+        'feat_S', 'weight_S', 'feat_T', 'weight_T'
+    }
 
 
 def test_grad_keeps_the_base_loss_and_weight_zero_drops_it():
@@ -66,8 +67,8 @@ def test_grad_keeps_the_base_loss_and_weight_zero_drops_it():
     grad = distill_overrides(estimator(teacher=teacher), base)['distiller']
     assert grad['distill_losses']['loss_ms']['type'] == \
         'SemanticSimilarityLoss'
-    none = distill_overrides(estimator(teacher=teacher, semantic_weight=0),
-                             base)['distiller']
+    none = distill_overrides(
+        estimator(teacher=teacher, semantic_weight=0), base)['distiller']
     assert 'loss_ms' not in none['distill_losses']
     assert 'loss_ms' not in none['loss_forward_mappings']
     assert 'loss_mr' in none['distill_losses']

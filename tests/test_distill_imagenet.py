@@ -35,7 +35,8 @@ def few_steps(cfg, batch, steps=3):
     inputs, labels = batch
     samples = [DataSample().set_gt_label(int(y)) for y in labels]
     optimizer = torch.optim.SGD(
-        [p for p in model.parameters() if p.requires_grad], lr=0.01,
+        [p for p in model.parameters() if p.requires_grad],
+        lr=0.01,
         momentum=0.9)
     totals = []
     for _ in range(steps):
@@ -68,15 +69,20 @@ def test_resnet34_to_resnet18(name, batch):
 @pytest.mark.subprocess
 def test_search_writes_imagenet_distill_configs_for_its_student(
         tmp_path, batch):
-    result = subprocess.run(
-        [sys.executable, 'tools/search.py', 'configs/diswot_imagenet.py',
-         '--work-dir', str(tmp_path), '--cfg-options',
-         'train_cfg.estimator.repeats=1', 'train_cfg.max_epochs=1',
-         'train_cfg.num_candidates=2', 'train_cfg.top_k=1',
-         'train_cfg.num_mutation=0', 'train_cfg.num_crossover=0',
-         'train_cfg.sample_fallback.dataloader.batch_size=4'],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, PYTHONWARNINGS='ignore'))
+    result = subprocess.run([
+        sys.executable, 'tools/search.py', 'configs/diswot_imagenet.py',
+        '--work-dir',
+        str(tmp_path), '--cfg-options', 'train_cfg.estimator.repeats=1',
+        'train_cfg.max_epochs=1', 'train_cfg.num_candidates=2',
+        'train_cfg.top_k=1', 'train_cfg.num_mutation=0',
+        'train_cfg.num_crossover=0',
+        'train_cfg.sample_fallback.dataloader.batch_size=4'
+    ],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            timeout=600,
+                            env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert result.returncode == 0, result.stderr[-3000:]
     for name in CONFIGS:
         written = tmp_path / f'distill_{name.replace("kd", "diswot")}.py'

@@ -36,8 +36,10 @@ def estimator(**kwargs):
 
 @pytest.fixture(scope='module')
 def students():
-    return {a: build(cifar_model(a)) for a in ('resnet8', 'resnet20',
-                                              'resnet32')}
+    return {
+        a: build(cifar_model(a))
+        for a in ('resnet8', 'resnet20', 'resnet32')
+    }
 
 
 def test_scores_do_not_depend_on_order_or_instance(students):
@@ -56,8 +58,8 @@ def test_scores_do_not_depend_on_order_or_instance(students):
 
 
 def test_weights_of_the_terms(students):
-    s = estimator(semantic_weight=2.0, relation_weight=0.5).score(
-        students['resnet8'])
+    s = estimator(
+        semantic_weight=2.0, relation_weight=0.5).score(students['resnet8'])
     assert s['diswot'] == pytest.approx(-(2 * s['semantic'] +
                                           0.5 * s['relation']))
 
@@ -130,8 +132,10 @@ def test_class_count_mismatches_are_clear_errors():
 
 def test_head_that_is_not_pool_linear_is_a_clear_error():
     no_pool = build(cifar_model('resnet8', neck=None))
-    with pytest.raises(ValueError, match=r'student head LinearClsHead gets '
-                       r'\(20, 64, 8, 8\).*GlobalAveragePooling'):
+    with pytest.raises(
+            ValueError,
+            match=r'student head LinearClsHead gets '
+            r'\(20, 64, 8, 8\).*GlobalAveragePooling'):
         estimator().score(no_pool)
 
 
@@ -155,12 +159,11 @@ def test_supernet_scores_only_the_active_path():
     ran = []
     for i, stage in enumerate(backbone.stages):
         for j, block in enumerate(stage):
-            block.register_forward_hook(
-                lambda *_, key=(i, j): ran.append(key))
+            block.register_forward_hook(lambda *_, key=(i, j): ran.append(key))
     est = estimator()
     first = est.score(supernet, key='135')
-    assert sorted(set(ran)) == [(0, 0), (1, 0), (1, 1), (1, 2), (2, 0),
-                                (2, 1), (2, 2), (2, 3), (2, 4)]
+    assert sorted(set(ran)) == [(0, 0), (1, 0), (1, 1), (1, 2), (2, 0), (2, 1),
+                                (2, 2), (2, 3), (2, 4)]
     # the key (not the order) decides the init: another candidate between
     select(supernet, '777')
     other = est.score(supernet, key='777')
@@ -171,10 +174,8 @@ def test_supernet_scores_only_the_active_path():
 def test_init_draws_only_the_active_ops_of_a_supernet():
     """NB201: only the chosen op of each edge is re-initialised; a cell's
     score does not depend on what was scored before or on the instance."""
-    from diswot_mm.models.task_modules.estimators.utils import (
-        active_modules,
-        random_init_,
-    )
+    from diswot_mm.models.task_modules.estimators.utils import (active_modules,
+                                                                random_init_)
     first, second = nb201_supernet(), nb201_supernet()
     cell = '|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+' \
         '|nor_conv_1x1~0|none~1|nor_conv_3x3~2|'
@@ -186,15 +187,17 @@ def test_init_draws_only_the_active_ops_of_a_supernet():
     assert len(active) < len(everything)
     before = {n: p.clone() for n, p in first.named_parameters()}
     random_init_(first, 'gaussian', seed=1)
-    untouched = [f'{name}.{p_name}'
-                 for name, module in first.named_modules()
-                 if id(module) not in active
-                 for p_name, _ in module.named_parameters(recurse=False)]
+    untouched = [
+        f'{name}.{p_name}' for name, module in first.named_modules()
+        if id(module) not in active
+        for p_name, _ in module.named_parameters(recurse=False)
+    ]
     assert untouched  # the unchosen ops' weights ...
     params = dict(first.named_parameters())
     assert all(torch.equal(params[n], before[n]) for n in untouched)
-    assert not all(torch.equal(p, before[n])  # ... while the chosen changed
-                   for n, p in params.items() if n not in untouched)
+    assert not all(
+        torch.equal(p, before[n])  # ... while the chosen changed
+        for n, p in params.items() if n not in untouched)
     est = estimator()
     a = est.score(first, key=cell)
     select(first, other)
@@ -209,9 +212,8 @@ def test_a_student_that_ignores_its_input_is_infeasible():
     """An NB201 cell whose output node is fed only by ``none`` edges outputs
     zeros; the official distances score it above a working cell, so by
     default it is recorded as infeasible (-inf), with a warning."""
-    from diswot_mm.models.task_modules.estimators.utils import (
-        is_input_independent,
-    )
+    from diswot_mm.models.task_modules.estimators.utils import \
+        is_input_independent
     assert is_input_independent(torch.zeros(4, 8))
     assert is_input_independent(torch.randn(1, 8).expand(4, 8) * 1e3)
     assert not is_input_independent(torch.randn(4, 8))

@@ -17,13 +17,16 @@ INSTALLED = osp.isfile(
 
 
 def test_missing_fashion_mnist_names_the_apt_command(tmp_path):
-    with pytest.raises(FileNotFoundError, match='apt-get install -y '
-                       'dataset-fashion-mnist'):
+    with pytest.raises(
+            FileNotFoundError, match='apt-get install -y '
+            'dataset-fashion-mnist'):
         FashionMNIST32(data_root=str(tmp_path), split='test')
 
 
-@pytest.mark.skipif(not INSTALLED, reason='dataset-fashion-mnist is not '
-                    'installed (apt-get install -y dataset-fashion-mnist)')
+@pytest.mark.skipif(
+    not INSTALLED,
+    reason='dataset-fashion-mnist is not '
+    'installed (apt-get install -y dataset-fashion-mnist)')
 def test_fashion_mnist_padded_rgb():
     data = FashionMNIST32(split='test', num_samples=50)
     assert len(data) == 50
@@ -35,20 +38,26 @@ def test_fashion_mnist_padded_rgb():
 
 @pytest.mark.subprocess
 def test_quick_end_to_end(tmp_path):
-    result = subprocess.run(
-        [sys.executable, 'benchmarks/e2e_fashion_mnist.py', '--quick',
-         '--work-dir', str(tmp_path)], cwd=REPO, capture_output=True,
-        text=True, timeout=900, env=dict(os.environ,
-                                         PYTHONWARNINGS='ignore'))
+    result = subprocess.run([
+        sys.executable, 'benchmarks/e2e_fashion_mnist.py', '--quick',
+        '--work-dir',
+        str(tmp_path)
+    ],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            timeout=900,
+                            env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.load(open(tmp_path / 'e2e_results.json'))
-    assert summary['data'] == ('Fashion-MNIST' if INSTALLED else
-                               'embedded CIFAR-10 samples')
+    assert summary['data'] == ('Fashion-MNIST'
+                               if INSTALLED else 'embedded CIFAR-10 samples')
     students = summary['students']
     assert list(students) == [
         'DisWOT (trained teacher)', 'DisWOT (random teacher)',
         'DisWOT + ZiCo ensemble (trained teacher)', 'SNIP',
-        'largest that fits (#params)', 'random feasible']
+        'largest that fits (#params)', 'random feasible'
+    ]
     for r in students.values():
         tops = [run['top1'] for run in r['runs']]
         assert [run['seed'] for run in r['runs']] == summary['seeds']
@@ -58,9 +67,9 @@ def test_quick_end_to_end(tmp_path):
             assert correct == pytest.approx(round(correct), abs=1e-6)
         assert r['params'] <= 0.2  # the default budget: ResNet20 is out
     search = tmp_path / 'search'
-    for label, folder, key in (
-            ('DisWOT (trained teacher)', 'diswot__trained_teacher_', 'diswot'),
-            ('SNIP', 'snip', 'snip')):
+    for label, folder, key in (('DisWOT (trained teacher)',
+                                'diswot__trained_teacher_', 'diswot'),
+                               ('SNIP', 'snip', 'snip')):
         found = json.load(open(search / folder / 'candidates.json'))
         assert found['score_key'] == key
         assert students[label]['arch'] == found['best']['arch']

@@ -38,8 +38,9 @@ def test_zscore_mode_by_hand():
 
 @pytest.mark.parametrize('mode', ['rank', 'zscore'])
 def test_non_finite_member_scores_rank_last(mode):
-    members = dict(a=[1.0, -math.inf, 2.0, math.nan, 0.5],
-                   b=[1.0, 1.0, 1.0, math.nan, 1.0])
+    members = dict(
+        a=[1.0, -math.inf, 2.0, math.nan, 0.5],
+        b=[1.0, 1.0, 1.0, math.nan, 1.0])
     got = combine_scores(members, dict(a=1, b=1), mode)
     # candidate 1 ties the others on b but is last on a
     assert got[1] < min(got[0], got[2], got[4])
@@ -55,12 +56,16 @@ def build_supernet():
 
 def test_ensemble_scores_members_and_combines_a_population():
     supernet = build_supernet()
-    members = dict(params=dict(type='ParamsEstimator'),
-                   snip=dict(type='SNIPEstimator'))
+    members = dict(
+        params=dict(type='ParamsEstimator'), snip=dict(type='SNIPEstimator'))
     with DefaultScope.overwrite_default_scope('diswot_mm'):
-        ensemble = TASK_UTILS.build(dict(
-            type='EnsembleEstimator', estimators=members,
-            weights=dict(params=2.0), mode='rank', seed=3))
+        ensemble = TASK_UTILS.build(
+            dict(
+                type='EnsembleEstimator',
+                estimators=members,
+                weights=dict(params=2.0),
+                mode='rank',
+                seed=3))
         snip = TASK_UTILS.build(dict(type='SNIPEstimator', seed=3))
     assert ensemble.members['snip'].seed == 3
     archs = ['111', '333', '571', '777']
@@ -72,34 +77,40 @@ def test_ensemble_scores_members_and_combines_a_population():
     assert [r['snip.score'] for r in results] == pytest.approx(own_snip)
     params = [r['params.score'] for r in results]
     assert params[0] < params[1] < params[3]  # 111 < 333 < 777
-    expected = combine_scores(dict(params=params, snip=own_snip),
-                              dict(params=2.0, snip=1.0), 'rank')
+    expected = combine_scores(
+        dict(params=params, snip=own_snip), dict(params=2.0, snip=1.0), 'rank')
     assert ensemble.combine(results) == pytest.approx(expected)
 
 
 def test_ensemble_config_errors():
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         with pytest.raises(KeyError, match='flops'):
-            TASK_UTILS.build(dict(
-                type='EnsembleEstimator',
-                estimators=dict(params=dict(type='ParamsEstimator')),
-                weights=dict(flops=1.0)))
+            TASK_UTILS.build(
+                dict(
+                    type='EnsembleEstimator',
+                    estimators=dict(params=dict(type='ParamsEstimator')),
+                    weights=dict(flops=1.0)))
         with pytest.raises(ValueError, match='mode'):
-            TASK_UTILS.build(dict(
-                type='EnsembleEstimator',
-                estimators=dict(params=dict(type='ParamsEstimator')),
-                mode='median'))
+            TASK_UTILS.build(
+                dict(
+                    type='EnsembleEstimator',
+                    estimators=dict(params=dict(type='ParamsEstimator')),
+                    mode='median'))
 
 
 @pytest.mark.subprocess
 def test_ensemble_drives_a_two_generation_search(tmp_path):
-    result = subprocess.run(
-        [sys.executable, 'tools/search.py',
-         'configs/diswot_ensemble_cifar100.py', '--work-dir', str(tmp_path),
-         '--cfg-options', 'train_cfg.max_epochs=2',
-         'train_cfg.num_candidates=8', 'train_cfg.top_k=3',
-         'train_cfg.num_mutation=3', 'train_cfg.num_crossover=3'],
-        cwd=REPO, capture_output=True, text=True, timeout=600)
+    result = subprocess.run([
+        sys.executable, 'tools/search.py',
+        'configs/diswot_ensemble_cifar100.py', '--work-dir',
+        str(tmp_path), '--cfg-options', 'train_cfg.max_epochs=2',
+        'train_cfg.num_candidates=8', 'train_cfg.top_k=3',
+        'train_cfg.num_mutation=3', 'train_cfg.num_crossover=3'
+    ],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.load(open(tmp_path / 'candidates.json'))
     cands = out['candidates']
@@ -107,11 +118,13 @@ def test_ensemble_drives_a_two_generation_search(tmp_path):
     # every held candidate carries its rank among ALL 16, not among its
     # own generation: recompute from the member scores
     expected = combine_scores(
-        dict(diswot=[c['diswot.score'] for c in cands],
-             zico=[c['zico.score'] for c in cands]),
-        dict(diswot=1.0, zico=1.0), 'rank')
+        dict(
+            diswot=[c['diswot.score'] for c in cands],
+            zico=[c['zico.score'] for c in cands]), dict(diswot=1.0, zico=1.0),
+        'rank')
     assert [c['score'] for c in cands] == pytest.approx(expected)
-    assert all(c['diswot.score'] == pytest.approx(
-        -(c['diswot.semantic'] + c['diswot.relation'])) for c in cands)
+    assert all(c['diswot.score'] == pytest.approx(-(c['diswot.semantic'] +
+                                                    c['diswot.relation']))
+               for c in cands)
     assert [c['ensemble'] for c in cands] == pytest.approx(expected)
     assert out['best']['arch'] == cands[int(np.argmax(expected))]['arch']

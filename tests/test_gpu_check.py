@@ -10,11 +10,19 @@ from conftest import REPO
 
 
 def test_gpu_check_cpu_tiny_writes_its_report(tmp_path):
-    env = dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS='1',
-               PYTHONWARNINGS='ignore')
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        OMP_NUM_THREADS='1',
+        PYTHONWARNINGS='ignore')
     result = subprocess.run(
-        ['bash', 'tools/gpu_check.sh', str(tmp_path), '--cpu', '--tiny'],
-        cwd=REPO, capture_output=True, text=True, timeout=1800, env=env)
+        ['bash', 'tools/gpu_check.sh',
+         str(tmp_path), '--cpu', '--tiny'],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        env=env)
     report = json.load(open(tmp_path / 'gpu_check.json'))
     sections = report['sections']
     failed = {n: r for n, r in sections.items() if r['status'] == 'failed'}
@@ -31,8 +39,9 @@ def test_gpu_check_cpu_tiny_writes_its_report(tmp_path):
             row = sections[f'distill_{size}_{dtype}']
             assert row['terms_finite'] and row['loss_falling']
             assert row['images_per_s'] > 0
-            assert {'loss', 'distill.loss_ms', 'distill.loss_mr',
-                    'distill.loss_kl'} <= set(row['terms'])
+            assert {
+                'loss', 'distill.loss_ms', 'distill.loss_mr', 'distill.loss_kl'
+            } <= set(row['terms'])
             assert math.isfinite(row['loss_last'])
     assert sections['dist_train']['backend'] == 'gloo'
     assert sections['dist_train']['checkpoint']

@@ -16,19 +16,15 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 from diswot_mm.analysis.latency_lut import build_latency_lut
-from diswot_mm.models.task_modules.estimators import (
-    TrainingFreeEstimator,
-    check_constraints,
-    run_eval,
-)
+from diswot_mm.models.task_modules.estimators import (TrainingFreeEstimator,
+                                                      check_constraints,
+                                                      run_eval)
 from diswot_mm.models.task_modules.estimators.active_path_resource_estimator import \
     TIMERS  # noqa: E501
-from diswot_mm.models.task_modules.estimators.latency import (
-    leaf_op_calls,
-    load_latency_lut,
-    lut_latency,
-    measure_latency,
-)
+from diswot_mm.models.task_modules.estimators.latency import (leaf_op_calls,
+                                                              load_latency_lut,
+                                                              lut_latency,
+                                                              measure_latency)
 from diswot_mm.registry import MODELS, TASK_UTILS
 
 CONFIG = f'{REPO}/configs/diswot_cifar100.py'
@@ -96,14 +92,15 @@ def search(work_dir, **options):
     cfg = Config.fromfile(CONFIG)
     cfg.work_dir = str(work_dir)
     cfg.distill_configs = {}
-    cfg.train_cfg = dict(cfg.train_cfg,
-                         estimator=dict(type='DepthScore'),
-                         score_key='depth',
-                         num_candidates=8,
-                         top_k=3,
-                         num_mutation=3,
-                         num_crossover=3,
-                         **options)
+    cfg.train_cfg = dict(
+        cfg.train_cfg,
+        estimator=dict(type='DepthScore'),
+        score_key='depth',
+        num_candidates=8,
+        top_k=3,
+        num_mutation=3,
+        num_crossover=3,
+        **options)
     runner = Runner.from_cfg(cfg)
     runner.train()
     return runner.train_loop, runner.train_loop.best
@@ -118,11 +115,12 @@ def latencies():
 def test_measure_latency_is_the_median_after_warmup():
     ticks = iter([0, 0, 1, 1, 4, 4, 6, 0.0])  # start, end of each run
     calls = []
-    ms = measure_latency(lambda: calls.append(1),
-                         torch.device('cpu'),
-                         num_warmup=2,
-                         num_runs=4,
-                         timer=lambda: next(ticks))
+    ms = measure_latency(
+        lambda: calls.append(1),
+        torch.device('cpu'),
+        num_warmup=2,
+        num_runs=4,
+        timer=lambda: next(ticks))
     assert len(calls) == 6
     assert ms == pytest.approx(1000 * statistics.median([0, 0, 2, -6]))
 
@@ -131,14 +129,13 @@ def test_timed_latency_budget_binds(latencies, tmp_path, monkeypatch):
     monkeypatch.chdir(REPO)
     budget = statistics.median(latencies.values())
     with stand_in_costs():
-        loop, best = search(tmp_path,
-                            constraints_range=dict(latency=(0, budget)),
-                            resource_estimator=dict(
-                                type='ActivePathResourceEstimator',
-                                input_shape=(1, 3, 32, 32),
-                                latency_cfg=dict(timer='stand_in',
-                                                 num_warmup=1,
-                                                 num_runs=3)))
+        loop, best = search(
+            tmp_path,
+            constraints_range=dict(latency=(0, budget)),
+            resource_estimator=dict(
+                type='ActivePathResourceEstimator',
+                input_shape=(1, 3, 32, 32),
+                latency_cfg=dict(timer='stand_in', num_warmup=1, num_runs=3)))
     within = {a for a, ms in latencies.items() if ms <= budget}
     assert latencies['777'] > budget  # the unconstrained pick is excluded
     assert set(loop.records) == within  # exhausted: every student within
@@ -158,9 +155,10 @@ def test_lut_latency_budget_binds_within_its_error(latencies, tmp_path,
     supernet = build_supernet()
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         estimator = TASK_UTILS.build(
-            dict(type='ActivePathResourceEstimator',
-                 input_shape=(1, 3, 32, 32),
-                 latency_cfg=dict(timer=clock, num_warmup=1, num_runs=3)))
+            dict(
+                type='ActivePathResourceEstimator',
+                input_shape=(1, 3, 32, 32),
+                latency_cfg=dict(timer=clock, num_warmup=1, num_runs=3)))
     with stand_in_costs():
         lut = build_latency_lut(supernet, estimator, num_samples=8)
     error = lut['error']
@@ -173,12 +171,13 @@ def test_lut_latency_budget_binds_within_its_error(latencies, tmp_path,
     path.write_text(json.dumps(lut))
 
     budget = statistics.median(latencies.values())
-    loop, best = search(tmp_path,
-                        constraints_range=dict(latency=(0, budget)),
-                        resource_estimator=dict(
-                            type='ActivePathResourceEstimator',
-                            input_shape=(1, 3, 32, 32),
-                            latency_lut=str(path)))
+    loop, best = search(
+        tmp_path,
+        constraints_range=dict(latency=(0, budget)),
+        resource_estimator=dict(
+            type='ActivePathResourceEstimator',
+            input_shape=(1, 3, 32, 32),
+            latency_lut=str(path)))
     assert best['latency'] <= budget
     assert all(r['latency'] <= budget for r in loop.records.values())
     # summed = measured * (1 + signed error), |signed error| <= max error
@@ -214,8 +213,9 @@ def test_latency_constraint_needs_the_active_path_estimator():
         check_constraints(ours, dict(energy=(0, 5)))
     with pytest.raises(KeyError, match='thread_time'):
         TASK_UTILS.build(
-            dict(type='ActivePathResourceEstimator',
-                 latency_cfg=dict(timer='wall')))
+            dict(
+                type='ActivePathResourceEstimator',
+                latency_cfg=dict(timer='wall')))
 
 
 def test_lut_tool_writes_a_lut_and_never_overwrites(tmp_path):
@@ -225,20 +225,14 @@ def test_lut_tool_writes_a_lut_and_never_overwrites(tmp_path):
         'configs/diswot_cifar100.py', '--device', 'cpu', '--out',
         str(out), '--num-samples', '2', '--num-warmup', '0', '--num-runs', '1'
     ]
-    result = subprocess.run(cmd,
-                            cwd=REPO,
-                            capture_output=True,
-                            text=True,
-                            timeout=600)
+    result = subprocess.run(
+        cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     lut = load_latency_lut(str(out))
     assert lut['device'] == 'cpu' and lut['input_shape'] == [1, 3, 32, 32]
     assert len(lut['ops']) >= 10 and len(lut['error']['candidates']) == 2
     assert 'median relative error' in result.stdout
-    again = subprocess.run(cmd,
-                           cwd=REPO,
-                           capture_output=True,
-                           text=True,
-                           timeout=600)
+    again = subprocess.run(
+        cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert again.returncode != 0 and '--overwrite' in again.stderr
     assert load_latency_lut(str(out)) == lut

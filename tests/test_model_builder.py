@@ -19,10 +19,13 @@ MBV2 = 'mmpretrain::mobilenet_v2/mobilenet-v2_8xb32_in1k.py'
 def zoo_dict(prefix: str = '') -> dict:
     """mmpretrain's _base_/models/mobilenet_v2_1x.py, as a user pastes it
     (no data preprocessor), each ``type`` with ``prefix``."""
+
     def prefixed(cfg):
         if isinstance(cfg, dict):
-            return {k: prefix + v if k == 'type' else prefixed(v)
-                    for k, v in cfg.items()}
+            return {
+                k: prefix + v if k == 'type' else prefixed(v)
+                for k, v in cfg.items()
+            }
         return cfg
 
     model = get_config('mmpretrain::_base_/models/mobilenet_v2_1x.py').model
@@ -53,12 +56,15 @@ def reference(student):
     return score(MBV2, student)
 
 
-@pytest.mark.parametrize('form', [
-    dict(cfg_path=MBV2, pretrained=False),  # mmrazor's style
-    'zoo', 'zoo_prefixed', 'module'
-])
-def test_every_form_of_a_teacher_is_the_same_teacher(form, student,
-                                                     reference):
+@pytest.mark.parametrize(
+    'form',
+    [
+        dict(cfg_path=MBV2, pretrained=False),  # mmrazor's style
+        'zoo',
+        'zoo_prefixed',
+        'module'
+    ])
+def test_every_form_of_a_teacher_is_the_same_teacher(form, student, reference):
     """Issue 21 rows: a scoped path was "does not exist", a pasted zoo dict
     "ImageClassifier is not in the diswot_mm::model registry", prefixed
     "ClsDataPreprocessor is not in the registry"."""
@@ -78,10 +84,10 @@ def test_a_zoo_dict_gets_mmpretrains_defaults():
         cfg = load_model_config(zoo_dict(prefix)).cfg
         assert cfg['_scope_'] == 'mmpretrain'
         model = build_model(cfg)
-        assert type(model.data_preprocessor).__module__.startswith(
-            'mmpretrain.')
-        assert type(model.head.loss_module).__module__.startswith(
-            'mmpretrain.')
+        assert type(
+            model.data_preprocessor).__module__.startswith('mmpretrain.')
+        assert type(
+            model.head.loss_module).__module__.startswith('mmpretrain.')
 
 
 def test_diswot_configs_keep_their_scope():
@@ -92,8 +98,8 @@ def test_diswot_configs_keep_their_scope():
 
 def test_a_type_of_no_scope_is_one_clear_error():
     with pytest.raises(KeyError, match="'NoSuchNet'.*custom_imports"):
-        model_scope(dict(type='ImageClassifier',
-                         backbone=dict(type='NoSuchNet')))
+        model_scope(
+            dict(type='ImageClassifier', backbone=dict(type='NoSuchNet')))
 
 
 def test_pretrained_names_the_metafile_weights():
@@ -102,9 +108,10 @@ def test_pretrained_names_the_metafile_weights():
     assert resolved.checkpoint.endswith('.pth')
     with pytest.raises(ValueError, match='give one of them'):
         TASK_UTILS.build(
-            dict(type='DisWOTEstimator',
-                 teacher=dict(cfg_path=MBV2, pretrained=True),
-                 teacher_ckpt='teacher.pth'))
+            dict(
+                type='DisWOTEstimator',
+                teacher=dict(cfg_path=MBV2, pretrained=True),
+                teacher_ckpt='teacher.pth'))
 
 
 def test_a_path_relative_to_the_config_that_names_it(tmp_path):

@@ -17,17 +17,27 @@ from conftest import REPO
 
 from diswot_mm.models.builder import build_model, load_model_config
 
-SMALL = ['train_cfg.max_epochs=1', 'train_cfg.num_candidates=3',
-         'train_cfg.top_k=1', 'train_cfg.num_mutation=1',
-         'train_cfg.num_crossover=1', 'train_cfg.estimator.repeats=1']
+SMALL = [
+    'train_cfg.max_epochs=1', 'train_cfg.num_candidates=3',
+    'train_cfg.top_k=1', 'train_cfg.num_mutation=1',
+    'train_cfg.num_crossover=1', 'train_cfg.estimator.repeats=1'
+]
 
 
 def run(args, tmp_path):
-    env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1',
-               PYTHONPATH=os.pathsep.join(
-                   [str(tmp_path), REPO, os.environ.get('PYTHONPATH', '')]))
-    result = subprocess.run([sys.executable, *args], cwd=REPO, text=True,
-                            capture_output=True, timeout=1200, env=env)
+    env = dict(
+        os.environ,
+        PYTHONWARNINGS='ignore',
+        OMP_NUM_THREADS='1',
+        PYTHONPATH=os.pathsep.join(
+            [str(tmp_path), REPO,
+             os.environ.get('PYTHONPATH', '')]))
+    result = subprocess.run([sys.executable, *args],
+                            cwd=REPO,
+                            text=True,
+                            capture_output=True,
+                            timeout=1200,
+                            env=env)
     assert result.returncode == 0, result.stderr[-4000:]
     return result
 
@@ -42,15 +52,17 @@ def docs_example(tmp_path):
     (tmp_path / 'my_project' / '__init__.py').write_text('')
     (tmp_path / 'my_project' / 'kernel_space.py').write_text(space)
     path = tmp_path / 'my_kernel_search.py'
-    path.write_text(config.replace("'./diswot_cifar100.py'",
-                                   f"'{REPO}/configs/diswot_cifar100.py'"))
+    path.write_text(
+        config.replace("'./diswot_cifar100.py'",
+                       f"'{REPO}/configs/diswot_cifar100.py'"))
     return str(path)
 
 
 def wrn_cifar100(tmp_path):
     return 'configs/diswot_cifar100.py', [
         'train_cfg.estimator.teacher=configs/_base_/models/'
-        'wrn_40_2_cifar.py', 'train_cfg.estimator.semantic=cam']
+        'wrn_40_2_cifar.py', 'train_cfg.estimator.semantic=cam'
+    ]
 
 
 def resnet110_docs_space(tmp_path):
@@ -69,7 +81,8 @@ def deit_tiny_s1(tmp_path):
         'model = dict(head=dict(num_classes=100))\n')
     return 'configs/diswot_cifar100.py', [
         f'train_cfg.estimator.teacher={teacher}',
-        'train_cfg.estimator.semantic_weight=0']
+        'train_cfg.estimator.semantic_weight=0'
+    ]
 
 
 TINY_TRAIN = '''_base_ = ['{base}']
@@ -87,15 +100,19 @@ default_hooks = dict(logger=dict(interval=1),
 '''
 
 
-@pytest.mark.parametrize('cell', [
-    wrn_cifar100, resnet110_docs_space, mobilenet_v2_spos, deit_tiny_s1])
+@pytest.mark.parametrize(
+    'cell',
+    [wrn_cifar100, resnet110_docs_space, mobilenet_v2_spos, deit_tiny_s1])
 def test_search_then_distil_with_the_search_teacher(cell, tmp_path):
     config, options = cell(tmp_path)
-    teacher = next((o.split('=', 1)[1] for o in options
-                    if o.startswith('train_cfg.estimator.teacher=')), None)
+    teacher = next(
+        (o.split('=', 1)[1]
+         for o in options if o.startswith('train_cfg.estimator.teacher=')),
+        None)
     from mmengine.config import Config
-    cfg = Config.fromfile(config if os.path.isabs(config) else
-                          f'{REPO}/{config}', import_custom_modules=False)
+    cfg = Config.fromfile(
+        config if os.path.isabs(config) else f'{REPO}/{config}',
+        import_custom_modules=False)
     teacher = teacher or cfg.train_cfg.estimator.teacher
     resolved = load_model_config(teacher)
     ckpt = tmp_path / 'teacher.pth'
@@ -104,9 +121,11 @@ def test_search_then_distil_with_the_search_teacher(cell, tmp_path):
     torch.save(dict(state_dict=state), ckpt)
 
     work = tmp_path / 'search'
-    run(['tools/search.py', config, '--work-dir', str(work),
-         '--cfg-options', *SMALL, *options,
-         f'train_cfg.estimator.teacher_ckpt={ckpt}'], tmp_path)
+    run([
+        'tools/search.py', config, '--work-dir',
+        str(work), '--cfg-options', *SMALL, *options,
+        f'train_cfg.estimator.teacher_ckpt={ckpt}'
+    ], tmp_path)
     plus = work / 'distill_diswot_plus.py'
     assert plus.is_file() and (work / 'student.py').is_file()
     generated = Config.fromfile(str(plus), import_custom_modules=False)
@@ -120,19 +139,24 @@ def test_search_then_distil_with_the_search_teacher(cell, tmp_path):
 
     imagenet = resolved.cfg['head']['num_classes'] == 1000
     tiny = tmp_path / 'tiny.py'
-    tiny.write_text(TINY_TRAIN.format(
-        base=plus, subset='cifar100',
-        resize="dict(type='mmpretrain.Resize', scale=224), "
-        if imagenet else ''))
+    tiny.write_text(
+        TINY_TRAIN.format(
+            base=plus,
+            subset='cifar100',
+            resize="dict(type='mmpretrain.Resize', scale=224), "
+            if imagenet else ''))
     train = tmp_path / 'train'
     run(['tools/train.py', str(tiny), '--work-dir', str(train)], tmp_path)
-    trained = torch.load(train / 'iter_2.pth', map_location='cpu',
-                         weights_only=False)['state_dict']
+    trained = torch.load(
+        train / 'iter_2.pth', map_location='cpu',
+        weights_only=False)['state_dict']
     # distilled from the very teacher checkpoint the search used
     for key, value in state.items():
         assert torch.equal(trained[f'teacher.{key}'], value), key
-    logged = [json.loads(line) for line in open(next(
-        train.glob('*/vis_data/scalars.json')))]
+    logged = [
+        json.loads(line)
+        for line in open(next(train.glob('*/vis_data/scalars.json')))
+    ]
     losses = [e for e in logged if 'loss' in e]
     assert len(losses) == 2
     for entry in losses:

@@ -11,11 +11,8 @@ import sys
 import pytest
 from conftest import REPO
 
-from diswot_mm.analysis import (
-    kd_residual,
-    load_ground_truth,
-    teacher_awareness,
-)
+from diswot_mm.analysis import (kd_residual, load_ground_truth,
+                                teacher_awareness)
 
 
 def kendall_tau_b(x, y):
@@ -71,8 +68,8 @@ def test_teacher_awareness_taus_by_hand():
     assert taus['tau_kd_gain'] > 0.5 > 0 > taus['tau_vanilla']
 
 
-@pytest.mark.parametrize('name', ['user_gt_arch_top1.csv',
-                                  'user_gt_Arch_Accuracy.csv'])
+@pytest.mark.parametrize(
+    'name', ['user_gt_arch_top1.csv', 'user_gt_Arch_Accuracy.csv'])
 def test_ground_truth_reader_takes_common_column_names(name):
     truth = load_ground_truth(f'{REPO}/tests/data/{name}')
     assert truth == {'111': 60.0, '113': 63.0, '131': 64.0, '333': 69.0}
@@ -89,20 +86,27 @@ def test_ground_truth_reader_names_the_file_and_header(tmp_path):
 
 
 def test_rank_tool_reports_teacher_awareness(tmp_path):
-    result = subprocess.run(
-        [sys.executable, 'tools/analysis/rank_correlation.py',
-         'tests/data/rank_toy.py', '--work-dir', str(tmp_path),
-         '--estimators', 'params', 'snip', '--vanilla-ground-truth',
-         'tests/data/toy_vanilla_ground_truth.csv'],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, PYTHONWARNINGS='ignore'))
+    result = subprocess.run([
+        sys.executable, 'tools/analysis/rank_correlation.py',
+        'tests/data/rank_toy.py', '--work-dir',
+        str(tmp_path), '--estimators', 'params', 'snip',
+        '--vanilla-ground-truth', 'tests/data/toy_vanilla_ground_truth.csv'
+    ],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            timeout=600,
+                            env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert result.returncode == 0, result.stderr[-3000:]
     kd = load_ground_truth(f'{REPO}/tests/data/toy_ground_truth.csv')
     plain = load_ground_truth(
         f'{REPO}/tests/data/toy_vanilla_ground_truth.csv')
     archs = sorted(kd)
-    residual = dict(zip(archs, residual_by_hand(
-        [kd[a] for a in archs], [plain[a] for a in archs])))
+    residual = dict(
+        zip(
+            archs,
+            residual_by_hand([kd[a] for a in archs],
+                             [plain[a] for a in archs])))
     rows = list(csv.DictReader(open(tmp_path / 'scores.csv')))
     summary = json.load(open(tmp_path / 'rank_correlation.json'))
     table = (tmp_path / 'rank_correlation.md').read_text()
@@ -125,12 +129,16 @@ def test_rank_tool_reports_teacher_awareness(tmp_path):
 
 
 def test_rank_tool_refuses_a_vanilla_ground_truth_of_other_archs(tmp_path):
-    result = subprocess.run(
-        [sys.executable, 'tools/analysis/rank_correlation.py',
-         'tests/data/rank_toy.py', '--work-dir', str(tmp_path),
-         '--estimators', 'params', '--vanilla-ground-truth',
-         'tests/data/user_gt_arch_top1.csv'],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, PYTHONWARNINGS='ignore'))
+    result = subprocess.run([
+        sys.executable, 'tools/analysis/rank_correlation.py',
+        'tests/data/rank_toy.py', '--work-dir',
+        str(tmp_path), '--estimators', 'params', '--vanilla-ground-truth',
+        'tests/data/user_gt_arch_top1.csv'
+    ],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            timeout=600,
+                            env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert result.returncode != 0
     assert "only KD ['355', '557']" in result.stderr

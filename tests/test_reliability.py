@@ -18,22 +18,28 @@ pytestmark = pytest.mark.subprocess  # each test starts tools/*.py
 
 CONFIG = 'configs/diswot_cifar100.py'
 # a quick search: 1 repeat, 6 per generation, students <= 0.3 M (26 of 64)
-QUICK = ['train_cfg.estimator.repeats=1', 'train_cfg.num_candidates=6',
-         'train_cfg.top_k=2', 'train_cfg.num_mutation=2',
-         'train_cfg.num_crossover=2',
-         'train_cfg.constraints_range.params=[0,0.3]']
+QUICK = [
+    'train_cfg.estimator.repeats=1', 'train_cfg.num_candidates=6',
+    'train_cfg.top_k=2', 'train_cfg.num_mutation=2',
+    'train_cfg.num_crossover=2', 'train_cfg.constraints_range.params=[0,0.3]'
+]
 
 
 def run(args, timeout=600):
     env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1')
-    return subprocess.run([sys.executable, *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=timeout,
+    return subprocess.run([sys.executable, *args],
+                          cwd=REPO,
+                          capture_output=True,
+                          text=True,
+                          timeout=timeout,
                           env=env)
 
 
 def search(work_dir, *extra, options=()):
-    return run(['tools/search.py', CONFIG, '--work-dir', str(work_dir),
-                *extra, '--cfg-options', *QUICK, *options])
+    return run([
+        'tools/search.py', CONFIG, '--work-dir',
+        str(work_dir), *extra, '--cfg-options', *QUICK, *options
+    ])
 
 
 def candidates(work_dir):
@@ -55,25 +61,30 @@ def reference(tmp_path_factory):
 
 
 def newest_state(work_dir):
-    return max(work_dir.glob('search_epoch_*.json'),
-               key=lambda p: int(p.stem.rsplit('_', 1)[1]))
+    return max(
+        work_dir.glob('search_epoch_*.json'),
+        key=lambda p: int(p.stem.rsplit('_', 1)[1]))
 
 
-@pytest.mark.parametrize('moment,nth', [
-    ('score', 9),  # inside the second generation's scoring
-    ('check', 20),  # while generating a later generation
-    ('torn', 2),  # half of the second state written
-    ('replace', 3),  # third state complete in its temp file, not renamed
-    ('report', 1),  # every generation done, outputs not yet written
-])
-def test_sigkill_then_resume_equals_uninterrupted(reference, tmp_path,
-                                                  moment, nth):
+@pytest.mark.parametrize(
+    'moment,nth',
+    [
+        ('score', 9),  # inside the second generation's scoring
+        ('check', 20),  # while generating a later generation
+        ('torn', 2),  # half of the second state written
+        ('replace', 3),  # third state complete in its temp file, not renamed
+        ('report', 1),  # every generation done, outputs not yet written
+    ])
+def test_sigkill_then_resume_equals_uninterrupted(reference, tmp_path, moment,
+                                                  nth):
     """The search's one SIGKILL test: killed at a chosen moment, it resumes
     from the newest complete state the kill left (never a torn or unrenamed
     temp file) and ends with the uninterrupted search's candidates."""
-    killed = run(['tests/data/search_with_kill.py', moment, str(nth),
-                  CONFIG, '--work-dir', str(tmp_path), '--cfg-options',
-                  *QUICK])
+    killed = run([
+        'tests/data/search_with_kill.py', moment,
+        str(nth), CONFIG, '--work-dir',
+        str(tmp_path), '--cfg-options', *QUICK
+    ])
     assert killed.returncode == -9, killed.stderr[-3000:]
     assert not (tmp_path / 'candidates.json').exists()
     left = newest_state(tmp_path)
@@ -89,8 +100,7 @@ def test_sigkill_then_resume_equals_uninterrupted(reference, tmp_path,
     assert not list(tmp_path.glob('*.pkl'))
 
 
-def test_garbage_newest_state_is_skipped_by_auto_resume(reference,
-                                                        tmp_path):
+def test_garbage_newest_state_is_skipped_by_auto_resume(reference, tmp_path):
     for state in reference.glob('search_epoch_*.json'):
         (tmp_path / state.name).write_bytes(state.read_bytes())
     newest = newest_state(tmp_path)
@@ -127,8 +137,8 @@ def test_state_of_another_config_or_format_is_refused(reference, tmp_path):
     state = json.loads(newest_state(reference).read_text())
     foreign = tmp_path / 'search_epoch_5.json'
     foreign.write_text(json.dumps(state))
-    result = search(tmp_path, '--resume', str(foreign),
-                    options=['train_cfg.seed=7'])
+    result = search(
+        tmp_path, '--resume', str(foreign), options=['train_cfg.seed=7'])
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
     assert 'written by another search config' in last
@@ -187,9 +197,11 @@ def bad_checkpoints(tmp_path):
 def test_teacher_file_that_is_not_a_checkpoint_in_distillation(
         bad_checkpoints):
     for path in bad_checkpoints:
-        result = run(['tools/train.py',
-                      'configs/distill/kd_resnet110_resnet20_cifar100.py',
-                      '--cfg-options', f'model.teacher_ckpt={path}'])
+        result = run([
+            'tools/train.py',
+            'configs/distill/kd_resnet110_resnet20_cifar100.py',
+            '--cfg-options', f'model.teacher_ckpt={path}'
+        ])
         assert result.returncode != 0
         last = result.stderr.strip().splitlines()[-1]
         assert f"model.teacher_ckpt='{path}' is not a readable PyTorch " \
@@ -200,8 +212,8 @@ def test_teacher_file_that_is_not_a_checkpoint_in_distillation(
 def test_teacher_file_that_is_not_a_checkpoint_in_the_search(
         bad_checkpoints, tmp_path):
     for path in bad_checkpoints:
-        result = search(tmp_path,
-                        options=[f'train_cfg.estimator.teacher_ckpt={path}'])
+        result = search(
+            tmp_path, options=[f'train_cfg.estimator.teacher_ckpt={path}'])
         assert result.returncode != 0
         last = result.stderr.strip().splitlines()[-1]
         assert f"train_cfg.estimator.teacher_ckpt='{path}' is not a " \

@@ -10,10 +10,10 @@ from packaging.requirements import Requirement
 
 def declared():
     tree = ast.parse(open(f'{REPO}/setup.py').read())
-    call = next(n for n in ast.walk(tree) if isinstance(n, ast.Call)
-                and getattr(n.func, 'id', '') == 'setup')
-    value = next(k.value for k in call.keywords
-                 if k.arg == 'install_requires')
+    call = next(
+        n for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and getattr(n.func, 'id', '') == 'setup')
+    value = next(k.value for k in call.keywords if k.arg == 'install_requires')
     return [Requirement(ast.literal_eval(v)) for v in value.elts]
 
 
@@ -31,5 +31,6 @@ def test_lock_pins_every_declared_requirement_in_range():
     for req in declared():
         name = req.name.lower().replace('_', '-')
         assert name in pins, f'{req.name} is not pinned in cpu.txt'
-        assert req.specifier.contains(pins[name], prereleases=True), (
-            f'cpu.txt pins {name}=={pins[name]}, setup.py asks {req}')
+        assert req.specifier.contains(
+            pins[name], prereleases=True), (
+                f'cpu.txt pins {name}=={pins[name]}, setup.py asks {req}')

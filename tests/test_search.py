@@ -19,20 +19,30 @@ pytestmark = pytest.mark.subprocess  # each test starts tools/*.py
 CONFIG = 'configs/diswot_cifar100.py'
 # 8 per generation over S1 (64 candidates, 45 within 0.5 M params): several
 # generations before the space is exhausted.
-SMALL = ['train_cfg.num_candidates=8', 'train_cfg.top_k=3',
-         'train_cfg.num_mutation=3', 'train_cfg.num_crossover=3']
+SMALL = [
+    'train_cfg.num_candidates=8', 'train_cfg.top_k=3',
+    'train_cfg.num_mutation=3', 'train_cfg.num_crossover=3'
+]
 
 
 def search_cmd(work_dir, *options, resume=False):
-    return [sys.executable, 'tools/search.py', CONFIG, '--work-dir',
-            str(work_dir), *(['--resume'] if resume else []),
-            '--cfg-options', *SMALL, *options]
+    return [
+        sys.executable, 'tools/search.py', CONFIG, '--work-dir',
+        str(work_dir), *(['--resume'] if resume else []), '--cfg-options',
+        *SMALL, *options
+    ]
 
 
 def run(cmd, **kwargs):
     env = dict(os.environ, PYTHONWARNINGS='ignore')
-    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
-                          timeout=600, env=env, **kwargs)
+    return subprocess.run(
+        cmd,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        **kwargs)
 
 
 def records(work_dir):
@@ -51,8 +61,7 @@ def small_search(work_dir):
 @pytest.fixture(scope='module')
 def uninterrupted(tmp_path_factory):
     """The work_dir of the SMALL search and its (stdout, stderr)."""
-    work_dir = once_per_session(tmp_path_factory, 'search_small',
-                                small_search)
+    work_dir = once_per_session(tmp_path_factory, 'search_small', small_search)
     return work_dir, ((work_dir / 'stdout.txt').read_text(),
                       (work_dir / 'stderr.txt').read_text())
 
@@ -73,16 +82,19 @@ def test_search_writes_outputs_within_constraints(uninterrupted):
     assert any(c['score'] != round(c['score'], 2) for c in cands)
     assert (work_dir / 'score_vs_flops.png').stat().st_size > 10_000
     # per-generation curves for the visualizer (LocalVisBackend: JSON lines)
-    curves = [json.loads(line)
-              for line in open(next(work_dir.glob('*/vis_data/scalars.json')))]
+    curves = [
+        json.loads(line)
+        for line in open(next(work_dir.glob('*/vis_data/scalars.json')))
+    ]
     assert [c['step'] for c in curves] == list(range(1, len(curves) + 1))
     assert curves[-1]['search/scored'] == 45
     assert curves[-1]['search/best_score'] == pytest.approx(
         max(c['score'] for c in cands))
     assert all(c['search/ms_per_candidate'] > 0 for c in curves)
     subnet = yaml.safe_load(open(work_dir / 'best_fix_subnet.yaml'))
-    assert ''.join(str(subnet[f'stage{i}_blocks']['chosen'])
-                   for i in (1, 2, 3)) == best['arch']
+    assert ''.join(
+        str(subnet[f'stage{i}_blocks']['chosen'])
+        for i in (1, 2, 3)) == best['arch']
     # the generated student config builds the plain classifier
     student_cfg = Config.fromfile(work_dir / 'student.py')
     with DefaultScope.overwrite_default_scope('diswot_mm'):
@@ -95,16 +107,22 @@ def test_search_writes_outputs_within_constraints(uninterrupted):
 
 def test_two_process_gloo_equals_single_process(uninterrupted, tmp_path):
     reference = records(uninterrupted[0])['candidates']
-    env = dict(os.environ, PYTHON=sys.executable, PORT=free_port(),
-               OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore')
-    cmd = ['bash', 'tools/dist_search.sh', CONFIG, '2', '--work-dir',
-           str(tmp_path), '--cfg-options', *SMALL]
-    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
-                            timeout=600, env=env)
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        PORT=free_port(),
+        OMP_NUM_THREADS='1',
+        PYTHONWARNINGS='ignore')
+    cmd = [
+        'bash', 'tools/dist_search.sh', CONFIG, '2', '--work-dir',
+        str(tmp_path), '--cfg-options', *SMALL
+    ]
+    result = subprocess.run(
+        cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     distributed = records(tmp_path)
-    assert distributed['best']['arch'] == records(uninterrupted[0])['best'][
-        'arch']
+    assert distributed['best']['arch'] == records(
+        uninterrupted[0])['best']['arch']
     # same candidates in the same order; scores equal up to the float
     # reduction order of 1 vs 2 BLAS threads per process
     assert len(distributed['candidates']) == len(reference)
@@ -112,7 +130,10 @@ def test_two_process_gloo_equals_single_process(uninterrupted, tmp_path):
         assert got.keys() == ref.keys()
         assert got.pop('arch') == ref['arch']
         assert got == pytest.approx(
-            {k: v for k, v in ref.items() if k != 'arch'}, rel=1e-6)
+            {
+                k: v
+                for k, v in ref.items() if k != 'arch'
+            }, rel=1e-6)
 
 
 def test_slurm_two_tasks_equal_single_process(uninterrupted, tmp_path):
@@ -120,43 +141,53 @@ def test_slurm_two_tasks_equal_single_process(uninterrupted, tmp_path):
     2 local tasks with the SLURM_* variables of a job step."""
     reference = records(uninterrupted[0])
     fake = os.path.join(REPO, 'tests', 'data', 'fake_slurm')
-    env = dict(os.environ, PYTHON=sys.executable, MASTER_PORT=free_port(),
-               GPUS='2', OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore',
-               PATH=fake + os.pathsep + os.environ['PATH'])
-    cmd = ['bash', 'tools/slurm_search.sh', 'debug', 'diswot', CONFIG,
-           str(tmp_path), '--cfg-options', *SMALL]
-    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
-                            timeout=600, env=env)
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        MASTER_PORT=free_port(),
+        GPUS='2',
+        OMP_NUM_THREADS='1',
+        PYTHONWARNINGS='ignore',
+        PATH=fake + os.pathsep + os.environ['PATH'])
+    cmd = [
+        'bash', 'tools/slurm_search.sh', 'debug', 'diswot', CONFIG,
+        str(tmp_path), '--cfg-options', *SMALL
+    ]
+    result = subprocess.run(
+        cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     assert '--launcher slurm' in result.stderr  # set -x shows the command
     slurm = records(tmp_path)
     assert slurm['best']['arch'] == reference['best']['arch']
-    assert [c['arch'] for c in slurm['candidates']] == [
-        c['arch'] for c in reference['candidates']]
+    assert [c['arch'] for c in slurm['candidates']
+            ] == [c['arch'] for c in reference['candidates']]
     for got, ref in zip(slurm['candidates'], reference['candidates']):
         assert got.pop('arch') == ref['arch']
         assert got == pytest.approx(
-            {k: v for k, v in ref.items() if k != 'arch'}, rel=1e-6)
+            {
+                k: v
+                for k, v in ref.items() if k != 'arch'
+            }, rel=1e-6)
 
 
 def test_impossible_constraint_is_a_clear_error(tmp_path):
-    result = run(search_cmd(tmp_path,
-                            'train_cfg.constraints_range.params=[0,0.01]'))
+    result = run(
+        search_cmd(tmp_path, 'train_cfg.constraints_range.params=[0,0.01]'))
     assert result.returncode != 0
     assert 'no candidate satisfies' in result.stderr
     assert 'smallest subnet' in result.stderr and 'Widen' in result.stderr
 
 
 def test_unknown_estimator_lists_registered_ones(tmp_path):
-    result = run(search_cmd(tmp_path,
-                            'train_cfg.estimator.type=NoSuchEstimator'))
+    result = run(
+        search_cmd(tmp_path, 'train_cfg.estimator.type=NoSuchEstimator'))
     assert result.returncode != 0
     assert 'DisWOTEstimator' in result.stderr
 
 
 def test_unknown_search_space_lists_registered_ones(tmp_path):
-    result = run(search_cmd(
-        tmp_path, 'model.architecture.backbone.type=NoSuchSpace'))
+    result = run(
+        search_cmd(tmp_path, 'model.architecture.backbone.type=NoSuchSpace'))
     assert result.returncode != 0
     assert 'NoSuchSpace' in result.stderr
     for space in ('SearchableCIFARResNet', 'NASBench201',
@@ -164,12 +195,14 @@ def test_unknown_search_space_lists_registered_ones(tmp_path):
         assert space in result.stderr
 
 
-def test_train_tool_runs_a_search_config_as_the_runner_loop(uninterrupted,
-                                                            tmp_path):
+def test_train_tool_runs_a_search_config_as_the_runner_loop(
+        uninterrupted, tmp_path):
     """tools/train.py CONFIG runs the search (train_cfg is the loop, as in
     mmrazor's search configs): the same candidates as tools/search.py."""
-    result = run([sys.executable, 'tools/train.py', CONFIG, '--work-dir',
-                  str(tmp_path), '--cfg-options', *SMALL])
+    result = run([
+        sys.executable, 'tools/train.py', CONFIG, '--work-dir',
+        str(tmp_path), '--cfg-options', *SMALL
+    ])
     assert result.returncode == 0, result.stderr[-3000:]
     assert records(tmp_path)['candidates'] == records(
         uninterrupted[0])['candidates']
@@ -193,16 +226,14 @@ def test_a_config_of_the_older_layout_says_what_to_rename(tmp_path):
 
 def test_estimators_are_recognised_by_their_declared_interface():
     from diswot_mm.engine.runner.search_loop import build_score_estimator
-    from diswot_mm.models.task_modules.estimators import (
-        EnsembleEstimator,
-        TrainingFreeEstimator,
-    )
+    from diswot_mm.models.task_modules import estimators
     with DefaultScope.overwrite_default_scope('diswot_mm'):
-        ensemble = build_score_estimator(dict(
-            type='EnsembleEstimator',
-            estimators=dict(p=dict(type='ParamsEstimator'))))
-        assert isinstance(ensemble, TrainingFreeEstimator)
-        assert EnsembleEstimator.population_relative
+        ensemble = build_score_estimator(
+            dict(
+                type='EnsembleEstimator',
+                estimators=dict(p=dict(type='ParamsEstimator'))))
+        assert isinstance(ensemble, estimators.TrainingFreeEstimator)
+        assert estimators.EnsembleEstimator.population_relative
         with pytest.raises(TypeError, match='not a training-free'):
             build_score_estimator(dict(type='ActivePathResourceEstimator'))
         with pytest.raises(KeyError) as err:

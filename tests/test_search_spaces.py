@@ -10,12 +10,8 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmrazor.structures import convert_fix_subnet, export_fix_subnet
 
-from diswot_mm.models.search_spaces import (
-    NASBench201,
-    arch_to_index,
-    choices_to_alias,
-    index_to_arch,
-)
+from diswot_mm.models.search_spaces import (NASBench201, arch_to_index,
+                                            choices_to_alias, index_to_arch)
 from diswot_mm.models.search_spaces.nas_bench_201 import arch_strings
 from diswot_mm.registry import MODELS, TASK_UTILS
 
@@ -28,8 +24,7 @@ def build(path):
 
 def resources(model, size=32):
     estimator = TASK_UTILS.build(
-        dict(type='mmrazor.ResourceEstimator',
-             input_shape=(1, 3, size, size)))
+        dict(type='mmrazor.ResourceEstimator', input_shape=(1, 3, size, size)))
     return estimator.estimate(model)
 
 
@@ -45,8 +40,10 @@ def export_and_rebuild(supernet, cfg, arch, tmp_path, inputs):
     fileio.dump(convert_fix_subnet(fix_subnet), str(path))
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         plain = MODELS.build(
-            dict(type='fixed_subnet', cfg=cfg.model.architecture,
-                 fix_subnet=str(path)))
+            dict(
+                type='fixed_subnet',
+                cfg=cfg.model.architecture,
+                fix_subnet=str(path)))
     plain.load_state_dict(sliced.architecture.state_dict())
     plain.eval()
     with torch.no_grad():
@@ -66,8 +63,9 @@ def test_all_64_s1_students(s1, sample_batch):
     params = {}
     for arch in archs:
         select(supernet, arch)
-        assert supernet.architecture.backbone.encode(choices_to_alias(
-            supernet.mutator, supernet.mutator.current_choices)) == arch
+        assert supernet.architecture.backbone.encode(
+            choices_to_alias(supernet.mutator,
+                             supernet.mutator.current_choices)) == arch
         _, sliced = export_fix_subnet(supernet, slice_weight=True)
         assert sliced.architecture(inputs, mode='tensor').shape == (4, 100)
         params[arch] = resources(sliced.architecture)['params']
@@ -78,8 +76,10 @@ def test_all_64_s1_students(s1, sample_batch):
 
 
 def test_cifar_resnet_family_resources():
-    expected = dict(resnet20=(0.278, 41.4), resnet56=(0.862, 127.4),
-                    resnet110=(1.737, 256.3))
+    expected = dict(
+        resnet20=(0.278, 41.4),
+        resnet56=(0.862, 127.4),
+        resnet110=(1.737, 256.3))
     for arch, (params, flops) in expected.items():
         cfg = Config.fromfile(
             f'{REPO}/configs/_base_/models/resnet20_cifar.py')
@@ -95,8 +95,8 @@ def test_s1_export_yaml_rebuild_same_outputs(s1, sample_batch, tmp_path):
     supernet, cfg = s1
     torch.manual_seed(0)
     supernet.init_weights()
-    expected, got, plain = export_and_rebuild(
-        supernet, cfg, '537', tmp_path, sample_batch[0])
+    expected, got, plain = export_and_rebuild(supernet, cfg, '537', tmp_path,
+                                              sample_batch[0])
     assert torch.allclose(expected, got, atol=1e-5)
     assert [len(s) for s in plain.backbone.stages] == [5, 3, 7]
     assert 'Dynamic' not in repr(plain)  # an ordinary network
@@ -158,8 +158,9 @@ def test_imagenet_space_resnet18_and_export(tmp_path):
     torch.manual_seed(0)
     supernet.init_weights()
     inputs = torch.randn(2, 3, 64, 64)
-    expected, got, _ = export_and_rebuild(supernet, cfg, 'w050-1231-' +
-                                          '357' * 4, tmp_path, inputs)
+    expected, got, _ = export_and_rebuild(supernet, cfg,
+                                          'w050-1231-' + '357' * 4, tmp_path,
+                                          inputs)
     assert expected.shape == (2, 1000)
     assert torch.allclose(expected, got, atol=1e-4)
 
@@ -175,16 +176,17 @@ def test_s1_optional_width_choices(sample_batch, tmp_path):
     params = {}
     for arch in ('333-w050', '333-w100'):
         select(supernet, arch)
-        assert backbone.encode(choices_to_alias(
-            supernet.mutator, supernet.mutator.current_choices)) == arch
+        assert backbone.encode(
+            choices_to_alias(supernet.mutator,
+                             supernet.mutator.current_choices)) == arch
         _, sliced = export_fix_subnet(supernet, slice_weight=True)
         params[arch] = resources(sliced.architecture)['params']
     assert params['333-w100'] == pytest.approx(0.278, abs=1e-3)
     assert params['333-w050'] < params['333-w100']
     torch.manual_seed(0)
     supernet.init_weights()
-    expected, got, _ = export_and_rebuild(supernet, cfg, '517-w050',
-                                          tmp_path, sample_batch[0][:4])
+    expected, got, _ = export_and_rebuild(supernet, cfg, '517-w050', tmp_path,
+                                          sample_batch[0][:4])
     assert torch.allclose(expected, got, atol=1e-5)
     with pytest.raises(ValueError, match='w<factor%>'):
         backbone.decode('333')
@@ -196,8 +198,8 @@ def test_fix_subnet_that_does_not_fit_is_a_clear_error(s1, tmp_path):
 
     def build_with(fix_subnet):
         with DefaultScope.overwrite_default_scope('diswot_mm'):
-            return MODELS.build(dict(type='fixed_subnet', cfg=arch,
-                                     fix_subnet=fix_subnet))
+            return MODELS.build(
+                dict(type='fixed_subnet', cfg=arch, fix_subnet=fix_subnet))
 
     with pytest.raises(FileNotFoundError, match='best_fix_subnet'):
         build_with(str(tmp_path / 'none.yaml'))
@@ -207,6 +209,7 @@ def test_fix_subnet_that_does_not_fit_is_a_clear_error(s1, tmp_path):
         build_with({k: v for k, v in good.items() if k != 'stage3_blocks'})
     path = tmp_path / 'bad.yaml'
     fileio.dump(dict(good, stage2_blocks=dict(chosen=4)), str(path))
-    with pytest.raises(ValueError, match='stage2_blocks=4 is not in the '
-                       'space'):
+    with pytest.raises(
+            ValueError, match='stage2_blocks=4 is not in the '
+            'space'):
         build_with(str(path))

@@ -8,19 +8,12 @@ from conftest import REPO
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from diswot_mm.models.functional import (
-    class_gram,
-    class_gram_distance,
-    gradcam_weights,
-    relation_distance,
-    relation_matrix,
-    semantic_distance,
-)
-from diswot_mm.models.task_modules.estimators.utils import (
-    batch_statistics,
-    classifier_forward,
-    random_init_,
-)
+from diswot_mm.models.functional import (class_gram, class_gram_distance,
+                                         gradcam_weights, relation_distance,
+                                         relation_matrix, semantic_distance)
+from diswot_mm.models.task_modules.estimators.utils import (batch_statistics,
+                                                            classifier_forward,
+                                                            random_init_)
 from diswot_mm.registry import MODELS
 
 
@@ -95,8 +88,11 @@ def ref_cam(f_t, w_t, f_s, w_s):
 
 
 def close(a, b, rtol=1e-5):
-    return torch.allclose(torch.as_tensor(a).double(),
-                          torch.as_tensor(b).double(), rtol=rtol, atol=0)
+    return torch.allclose(
+        torch.as_tensor(a).double(),
+        torch.as_tensor(b).double(),
+        rtol=rtol,
+        atol=0)
 
 
 def test_gradcam_weights_equal_autograd(outputs, sample_batch):
@@ -122,8 +118,8 @@ def test_semantic_distance_equals_official_formula_on_real_networks(
     inputs, labels = sample_batch
     g_t = gaussian_gradcam('resnet110', 0, labels, inputs)
     assert g_t.abs().max() > 1e-3 and (g_t.norm(dim=1) < 1e-12).any()
-    for seed, blocks in enumerate(([1, 1, 1], [3, 3, 3], [5, 5, 7],
-                                   [7, 3, 1]), 1):
+    for seed, blocks in enumerate(([1, 1, 1], [3, 3, 3], [5, 5, 7], [7, 3, 1]),
+                                  1):
         g_s = gaussian_gradcam('resnet20', seed, labels, inputs, blocks)
         value = semantic_distance(g_t, g_s)
         assert value > 0
@@ -143,8 +139,8 @@ def test_semantic_distance_equals_official_formula_across_magnitudes():
     assert close(value, ref_semantic(g_t, g_s))
 
 
-def test_semantic_floor_drops_classes_with_tiny_gradients(outputs,
-                                                           sample_batch):
+def test_semantic_floor_drops_classes_with_tiny_gradients(
+        outputs, sample_batch):
     """The 1e-12 floor of F.normalize: a class whose gradient is ~1e-20 in
     both networks adds (almost) nothing, where a scale-invariant
     normalisation would count it at full weight."""
@@ -193,8 +189,8 @@ def test_distance_to_itself_is_zero(outputs, sample_batch):
 
 def test_relation_invariant_to_common_batch_permutation(outputs):
     f_t, f_s = outputs['t'][0], outputs['s'][0]
-    perm = torch.randperm(f_t.shape[0],
-                          generator=torch.Generator().manual_seed(0))
+    perm = torch.randperm(
+        f_t.shape[0], generator=torch.Generator().manual_seed(0))
     before = relation_distance(relation_matrix(f_t), relation_matrix(f_s))
     after = relation_distance(
         relation_matrix(f_t[perm]), relation_matrix(f_s[perm]))
@@ -256,8 +252,9 @@ def test_functions_compute_in_float32_under_autocast(outputs, sample_batch,
     for fn, args in function_calls(outputs, labels):
         expected = fn(*args)
         half = [a.to(dtype) if a.is_floating_point() else a for a in args]
-        expected_half = fn(*[a.float() if a.is_floating_point() else a
-                             for a in half]).to(dtype)
+        expected_half = fn(
+            *[a.float() if a.is_floating_point() else a
+              for a in half]).to(dtype)
         with torch.autocast('cpu', dtype=dtype):
             got = fn(*args)
             got_half = fn(*half)
@@ -274,10 +271,8 @@ def test_losses_under_autocast_equal_float32(outputs, sample_batch, dtype):
     dtype, and back-propagate finite gradients to the student."""
     from mmpretrain.structures import DataSample
 
-    from diswot_mm.models.losses import (
-        RelationSimilarityLoss,
-        SemanticSimilarityLoss,
-    )
+    from diswot_mm.models.losses import (RelationSimilarityLoss,
+                                         SemanticSimilarityLoss)
     _, labels = sample_batch
     samples = [DataSample().set_gt_label(int(y)) for y in labels]
     (f_t, p_t, z_t, _), (f_s, p_s, z_s, _) = outputs['t'], outputs['s']
@@ -291,8 +286,8 @@ def test_losses_under_autocast_equal_float32(outputs, sample_batch, dtype):
                         samples))
     for value, reference in zip(got, expected):
         assert value.dtype == dtype
-        assert float(value) == pytest.approx(float(reference),
-                                             rel=AMP_TOLERANCE[dtype])
+        assert float(value) == pytest.approx(
+            float(reference), rel=AMP_TOLERANCE[dtype])
     sum(got).backward()
     for t in student:
         assert t.grad.dtype == dtype and torch.isfinite(t.grad).all()

@@ -9,8 +9,9 @@ from mmengine.config import Config
 
 from diswot_mm.models.builder import build_model, load_model_config
 from diswot_mm.models.functional import gradcam_weights, relation_matrix
-from diswot_mm.models.task_modules.estimators.utils import (
-    batch_statistics, classifier_forward, random_init_)
+from diswot_mm.models.task_modules.estimators.utils import (batch_statistics,
+                                                            classifier_forward,
+                                                            random_init_)
 from diswot_mm.registry import TASK_UTILS
 
 DEIT = 'mmpretrain::deit/deit-tiny_4xb256_in1k.py'
@@ -90,8 +91,9 @@ def test_cam_from_a_convnext_map(student):
 
 
 def test_not_a_classifier_names_the_teacher(student):
-    with pytest.raises(ValueError, match='teacher Linear.*mmpretrain '
-                       'classifier'):
+    with pytest.raises(
+            ValueError, match='teacher Linear.*mmpretrain '
+            'classifier'):
         estimator(torch.nn.Linear(3, 3))
 
 
@@ -99,8 +101,9 @@ def test_pool_linear_classifiers_score_as_before(sample_batch):
     """For GAP + LinearClsHead (every built-in space and teacher), f is
     exactly GAP(A) as before the change: S1 scores are unchanged."""
     from conftest import select
-    supernet = build_model(Config.fromfile(
-        f'{REPO}/configs/_base_/models/s1_cifar_resnet_supernet.py').model)
+    supernet = build_model(
+        Config.fromfile(
+            f'{REPO}/configs/_base_/models/s1_cifar_resnet_supernet.py').model)
     inputs = sample_batch[0]
     for arch in ('111', '357', '777'):
         select(supernet, arch)

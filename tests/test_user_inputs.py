@@ -29,22 +29,29 @@ from diswot_mm.registry import MODELS, TASK_UTILS
 from diswot_mm.utils.checkpoint import read_model_state
 
 CONFIG = 'configs/diswot_cifar100.py'
-QUICK = ['train_cfg.estimator.repeats=1', 'train_cfg.num_candidates=6',
-         'train_cfg.top_k=2', 'train_cfg.num_mutation=2',
-         'train_cfg.num_crossover=2',
-         'train_cfg.constraints_range.params=[0,0.3]']
+QUICK = [
+    'train_cfg.estimator.repeats=1', 'train_cfg.num_candidates=6',
+    'train_cfg.top_k=2', 'train_cfg.num_mutation=2',
+    'train_cfg.num_crossover=2', 'train_cfg.constraints_range.params=[0,0.3]'
+]
 
 
 def run(args, timeout=600, **kwargs):
     env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1')
-    return subprocess.run([sys.executable, *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=timeout,
-                          env=env, **kwargs)
+    return subprocess.run([sys.executable, *args],
+                          cwd=REPO,
+                          capture_output=True,
+                          text=True,
+                          timeout=timeout,
+                          env=env,
+                          **kwargs)
 
 
 def search(work_dir, *extra, options=(), config=CONFIG):
-    return run(['tools/search.py', config, '--work-dir', str(work_dir),
-                *extra, '--cfg-options', *QUICK, *options])
+    return run([
+        'tools/search.py', config, '--work-dir',
+        str(work_dir), *extra, '--cfg-options', *QUICK, *options
+    ])
 
 
 def build(cfg):
@@ -57,16 +64,21 @@ def image_folder(root, sizes):
     (root / 'cls').mkdir(parents=True)
     rng = np.random.default_rng(0)
     for i, (h, w) in enumerate(sizes):
-        Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)
-                        ).save(root / 'cls' / f'{i}.png')
+        Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)).save(
+            root / 'cls' / f'{i}.png')
     return root
 
 
 def folder_loader(root):
-    return dict(batch_size=8, dataset=dict(
-        type='mmpretrain.CustomDataset', data_root=str(root),
-        pipeline=[dict(type='mmpretrain.LoadImageFromFile'),
-                  dict(type='mmpretrain.PackInputs')]))
+    return dict(
+        batch_size=8,
+        dataset=dict(
+            type='mmpretrain.CustomDataset',
+            data_root=str(root),
+            pipeline=[
+                dict(type='mmpretrain.LoadImageFromFile'),
+                dict(type='mmpretrain.PackInputs')
+            ]))
 
 
 # ----- the minibatch -------------------------------------------------------
@@ -93,9 +105,13 @@ def test_mistyped_data_root_is_an_error_naming_it(tmp_path):
 
 
 def test_sample_fallback_only_for_the_root_the_config_names(tmp_path):
-    missing = dict(batch_size=4, dataset=dict(
-        type='CIFAR100', data_root=str(tmp_path / 'nothing'), split='test',
-        pipeline=[dict(type='mmpretrain.PackInputs')]))
+    missing = dict(
+        batch_size=4,
+        dataset=dict(
+            type='CIFAR100',
+            data_root=str(tmp_path / 'nothing'),
+            split='test',
+            pipeline=[dict(type='mmpretrain.PackInputs')]))
     fallback = dict(data_root='data/cifar100')
     estimator = dict(type='ParamsEstimator', dataloader=missing)
     with pytest.raises(FileNotFoundError) as err:  # another root: an error
@@ -103,10 +119,11 @@ def test_sample_fallback_only_for_the_root_the_config_names(tmp_path):
     assert str(err.value).startswith(
         'train_cfg.estimator.dataloader.dataset: CIFAR100 at data_root=')
     assert estimator['dataloader'] is missing
-    named = dict(missing, dataset=dict(missing['dataset'],
-                                       data_root='data/cifar100'))
-    ensemble = dict(type='EnsembleEstimator', estimators=dict(
-        a=dict(type='ParamsEstimator', dataloader=named)))
+    named = dict(
+        missing, dataset=dict(missing['dataset'], data_root='data/cifar100'))
+    ensemble = dict(
+        type='EnsembleEstimator',
+        estimators=dict(a=dict(type='ParamsEstimator', dataloader=named)))
     apply_sample_fallback(ensemble, fallback)
     assert ensemble['estimators']['a']['dataloader'] is None  # the sample
     apply_sample_fallback(ensemble, None)  # the sample is on disk
@@ -117,8 +134,8 @@ def test_sample_fallback_only_for_the_root_the_config_names(tmp_path):
 def test_images_of_mixed_sizes_are_refused(tmp_path):
     """19x19 ... 256x180 without a resize step: an error asking for one (it
     was zero-padded to the largest without a word)."""
-    root = image_folder(tmp_path / 'mixed',
-                        [(19, 19), (32, 32), (180, 256), (64, 48)])
+    root = image_folder(tmp_path / 'mixed', [(19, 19), (32, 32), (180, 256),
+                                             (64, 48)])
     with pytest.raises(ValueError) as err:
         load_minibatch(folder_loader(root))
     assert '4 sizes' in str(err.value) and 'Resize' in str(err.value)
@@ -139,10 +156,12 @@ def test_search_reports_what_it_scored_on(tmp_path):
     assert 'THE EMBEDDED SAMPLE' in summary
     with open(tmp_path / 'candidates.json') as f:
         minibatch = json.load(f)['minibatch']['DisWOTEstimator']
-    assert minibatch == dict(dataset='CIFARSamples',
-                             data_root='diswot_mm/datasets/cifar_samples',
-                             images=20, input_shape=[20, 3, 32, 32],
-                             embedded_sample=True)
+    assert minibatch == dict(
+        dataset='CIFARSamples',
+        data_root='diswot_mm/datasets/cifar_samples',
+        images=20,
+        input_shape=[20, 3, 32, 32],
+        embedded_sample=True)
 
 
 # ----- checkpoints ---------------------------------------------------------
@@ -157,11 +176,11 @@ def test_kd_codebase_checkpoint_under_model_key(resnet8, tmp_path):
     """``{'model': state_dict, 'epoch': 240, 'best_acc': 74.3}`` as the KD
     codebases save it (it was "holds no state dict of tensors")."""
     path = tmp_path / 'kd.pth'
-    torch.save(dict(model=resnet8.state_dict(), epoch=240, best_acc=74.3),
-               path)
+    torch.save(
+        dict(model=resnet8.state_dict(), epoch=240, best_acc=74.3), path)
     state = read_model_state(resnet8, str(path), 'model.teacher_ckpt')
-    assert all(torch.equal(state[k], v)
-               for k, v in resnet8.state_dict().items())
+    assert all(
+        torch.equal(state[k], v) for k, v in resnet8.state_dict().items())
     torch.save(dict(net=resnet8.state_dict(), epoch=240), path)
     with pytest.raises(ValueError) as err:
         read_model_state(resnet8, str(path), 'model.teacher_ckpt')
@@ -169,8 +188,11 @@ def test_kd_codebase_checkpoint_under_model_key(resnet8, tmp_path):
 
 
 def test_distillation_checkpoint_gives_its_student(resnet8, tmp_path):
-    student = {f'architecture.{k}': torch.randn_like(v) if v.is_floating_point()
-               else v for k, v in resnet8.state_dict().items()}
+    student = {
+        f'architecture.{k}':
+        torch.randn_like(v) if v.is_floating_point() else v
+        for k, v in resnet8.state_dict().items()
+    }
     teacher = {f'teacher.{k}': v for k, v in resnet8.state_dict().items()}
     path = tmp_path / 'distill_iter_2.pth'
     torch.save(dict(state_dict=dict(student, **teacher)), path)
@@ -207,24 +229,35 @@ def test_test_tool_evaluates_the_trained_student(tmp_path):
     the converter's student-only checkpoint (it was: random weights, exit
     0)."""
     work = tmp_path / 'distill'
-    trained = run(['tools/train.py', 'tests/data/distill_tiny.py',
-                   '--work-dir', str(work)])
+    trained = run([
+        'tools/train.py', 'tests/data/distill_tiny.py', '--work-dir',
+        str(work)
+    ])
     assert trained.returncode == 0, trained.stderr[-3000:]
     ckpt = work / 'iter_2.pth'
     student_pth = tmp_path / 'student.pth'
-    converted = run(['tools/model_converters/convert_kd_ckpt_to_student.py',
-                     str(ckpt), '--out', str(student_pth)])
+    converted = run([
+        'tools/model_converters/convert_kd_ckpt_to_student.py',
+        str(ckpt), '--out',
+        str(student_pth)
+    ])
     assert converted.returncode == 0, converted.stderr[-3000:]
-    again = run(['tools/model_converters/convert_kd_ckpt_to_student.py',
-                 str(ckpt), '--out', str(student_pth)])
+    again = run([
+        'tools/model_converters/convert_kd_ckpt_to_student.py',
+        str(ckpt), '--out',
+        str(student_pth)
+    ])
     assert again.returncode != 0 and '--force' in again.stderr
     metrics = {}
-    for name, config, path in (
-            ('distill', 'tests/data/distill_tiny.py', ckpt),
-            ('student', 'tests/data/student_tiny.py', ckpt),
-            ('converted', 'tests/data/student_tiny.py', student_pth)):
-        tested = run(['tools/test.py', config, str(path), '--work-dir',
-                      str(tmp_path / name)])
+    for name, config, path in (('distill', 'tests/data/distill_tiny.py', ckpt),
+                               ('student', 'tests/data/student_tiny.py', ckpt),
+                               ('converted', 'tests/data/student_tiny.py',
+                                student_pth)):
+        tested = run([
+            'tools/test.py', config,
+            str(path), '--work-dir',
+            str(tmp_path / name)
+        ])
         assert tested.returncode == 0, tested.stderr[-3000:]
         log = tested.stdout + tested.stderr
         assert 'missing keys' not in log and 'unexpected key' not in log
@@ -234,8 +267,9 @@ def test_test_tool_evaluates_the_trained_student(tmp_path):
             metrics[name] = json.load(f)
     assert metrics['student'] == metrics['distill'] == metrics['converted']
     trained_weights = torch.load(student_pth)['state_dict']
-    random_init = build(Config.fromfile(
-        f'{REPO}/tests/data/student_tiny.py').model).state_dict()
+    random_init = build(
+        Config.fromfile(
+            f'{REPO}/tests/data/student_tiny.py').model).state_dict()
     assert not torch.equal(trained_weights['head.fc.weight'],
                            random_init['head.fc.weight'])
 
@@ -251,8 +285,10 @@ def finished(tmp_path_factory):
 
 
 def snapshot(folder):
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())
-            if p.is_file()}
+    return {
+        p.name: p.read_bytes()
+        for p in sorted(folder.iterdir()) if p.is_file()
+    }
 
 
 @pytest.mark.subprocess
@@ -262,8 +298,8 @@ def test_resume_after_an_edit_is_an_error_and_keeps_the_search(
     differing key (it was: "starting afresh" over the earlier search)."""
     shutil.copytree(finished, tmp_path / 'w')
     before = snapshot(tmp_path / 'w')
-    result = search(tmp_path / 'w', '--resume',
-                    options=['train_cfg.estimator.repeats=2'])
+    result = search(
+        tmp_path / 'w', '--resume', options=['train_cfg.estimator.repeats=2'])
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
     assert 'none of this config' in last and 'another --work-dir' in last
@@ -294,16 +330,20 @@ def test_rotation_deletes_only_this_searchs_states(finished, tmp_path):
     deleted right after it was written)."""
     work = tmp_path / 'w'
     work.mkdir()
-    own = sorted(finished.glob('search_epoch_*.json'),
-                 key=lambda p: int(p.stem.split('_')[-1]))
+    own = sorted(
+        finished.glob('search_epoch_*.json'),
+        key=lambda p: int(p.stem.split('_')[-1]))
     start = own[0]
     shutil.copy(start, work / start.name)
     foreign = json.loads(start.read_text())
     foreign['config']['seed'] = 7
     foreign['config_hash'] = config_hash(foreign['config'])
     (work / 'search_epoch_99.json').write_text(json.dumps(foreign))
-    result = search(work, '--resume', str(work / start.name),
-                    options=['train_cfg.max_keep_ckpts=1'])
+    result = search(
+        work,
+        '--resume',
+        str(work / start.name),
+        options=['train_cfg.max_keep_ckpts=1'])
     assert result.returncode == 0, result.stderr[-3000:]
     assert sorted(p.name for p in work.glob('search_epoch_*.json')) == \
         sorted([own[-1].name, 'search_epoch_99.json'])
@@ -316,10 +356,15 @@ def test_rotation_deletes_only_this_searchs_states(finished, tmp_path):
 @pytest.mark.subprocess
 def test_ctrl_c_says_where_the_state_is(tmp_path):
     env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1')
-    proc = subprocess.Popen(
-        [sys.executable, 'tools/search.py', CONFIG, '--work-dir',
-         str(tmp_path), '--cfg-options', *QUICK], cwd=REPO, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([
+        sys.executable, 'tools/search.py', CONFIG, '--work-dir',
+        str(tmp_path), '--cfg-options', *QUICK
+    ],
+                            cwd=REPO,
+                            env=env,
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE,
+                            text=True)
     deadline = time.time() + 300
     while not (tmp_path / 'search_epoch_1.json').exists():
         assert proc.poll() is None and time.time() < deadline
@@ -353,11 +398,13 @@ def in_process_search(tmp_path, name, **train_cfg):
     from mmengine.runner import Runner
     cfg = Config.fromfile(f'{REPO}/{CONFIG}')
     cfg.train_cfg.pop('estimator')
-    estimator = dict(type='FailOnSevenEstimator',
-                     **train_cfg.pop('estimator', {}))
-    cfg.train_cfg.update(dict(
-        dict(score_key='params', max_epochs=2, num_candidates=8, top_k=2),
-        **train_cfg, estimator=estimator))
+    estimator = dict(
+        type='FailOnSevenEstimator', **train_cfg.pop('estimator', {}))
+    cfg.train_cfg.update(
+        dict(
+            dict(score_key='params', max_epochs=2, num_candidates=8, top_k=2),
+            **train_cfg,
+            estimator=estimator))
     cfg.work_dir = str(tmp_path / name)
     cfg.experiment_name = f'{name}_{time.time_ns()}'
     cfg.distill_configs = {}
@@ -378,8 +425,7 @@ def test_a_failing_candidate_is_recorded_and_the_search_goes_on(tmp_path):
         saved = {c['arch']: c for c in json.load(f)['candidates']}
     assert all(saved[a]['error'].startswith('RuntimeError') for a in failed)
     with pytest.raises(RuntimeError) as err:
-        in_process_search(tmp_path, 'all_fail',
-                          estimator=dict(fail_all=True))
+        in_process_search(tmp_path, 'all_fail', estimator=dict(fail_all=True))
     assert 'every candidate of generation 1 failed' in str(err.value)
     assert 'RuntimeError: no kernel for' in str(err.value)
 
@@ -406,18 +452,19 @@ def test_jacob_cov_of_an_input_independent_cell_is_minus_inf():
 def test_one_generation_of_four_needs_no_breeding_settings(tmp_path):
     """``max_epochs=1 num_candidates=4`` with the config's 8 + 8 breeding
     counts (it was an error though nothing breeds)."""
-    result = run(['tools/search.py', CONFIG, '--work-dir', str(tmp_path),
-                  '--cfg-options', 'train_cfg.max_epochs=1',
-                  'train_cfg.num_candidates=4',
-                  'train_cfg.estimator.repeats=1'])
+    result = run([
+        'tools/search.py', CONFIG, '--work-dir',
+        str(tmp_path), '--cfg-options', 'train_cfg.max_epochs=1',
+        'train_cfg.num_candidates=4', 'train_cfg.estimator.repeats=1'
+    ])
     assert result.returncode == 0, result.stderr[-3000:]
     with open(tmp_path / 'candidates.json') as f:
         assert len(json.load(f)['candidates']) == 4
 
 
 def test_breeding_counts_scale_when_a_generation_breeds(tmp_path):
-    loop = in_process_search(tmp_path, 'scaled', num_candidates=4,
-                             num_mutation=8, num_crossover=8)
+    loop = in_process_search(
+        tmp_path, 'scaled', num_candidates=4, num_mutation=8, num_crossover=8)
     assert loop._breeding_counts() == (2, 2)
 
 

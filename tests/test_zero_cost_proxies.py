@@ -19,16 +19,11 @@ from conftest import REPO
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from diswot_mm.analysis import (
-    budget_regret,
-    load_ground_truth,
-    regret_summary,
-)
+from diswot_mm.analysis import budget_regret, load_ground_truth, regret_summary
 from diswot_mm.datasets.minibatch import SAMPLE_DATALOADER
 from diswot_mm.models.task_modules.estimators.utils import derive_seed
-from diswot_mm.models.task_modules.estimators.zero_cost_proxies import (
-    relu_code_kernel,
-)
+from diswot_mm.models.task_modules.estimators.zero_cost_proxies import \
+    relu_code_kernel
 from diswot_mm.registry import MODELS, TASK_UTILS
 
 PROXIES = ('GradNormEstimator', 'SNIPEstimator', 'SynFlowEstimator',
@@ -118,8 +113,8 @@ def test_snip_is_the_sum_of_abs_weight_times_gradient():
     est = TASK_UTILS.build(dict(type='SNIPEstimator'))
     net = TwoLayerMLP()
     score = est.score(net, key='mlp')['snip']
-    expected = sum(float((w * g).abs().sum())
-                   for w, g in mlp_gradients(est, net))
+    expected = sum(
+        float((w * g).abs().sum()) for w, g in mlp_gradients(est, net))
     assert score == pytest.approx(expected, rel=1e-4)
 
 
@@ -129,8 +124,8 @@ def test_grad_norm_is_the_sum_of_layer_gradient_norms():
     est = TASK_UTILS.build(dict(type='GradNormEstimator'))
     net = TwoLayerMLP()
     score = est.score(net, key='mlp')['grad_norm']
-    expected = sum(math.sqrt(float((g**2).sum()))
-                   for _, g in mlp_gradients(est, net))
+    expected = sum(
+        math.sqrt(float((g**2).sum())) for _, g in mlp_gradients(est, net))
     assert score == pytest.approx(expected, rel=1e-4)
 
 
@@ -192,15 +187,18 @@ def test_zen_of_a_two_layer_conv_bn_network():
 
 def test_synflow_positive_and_data_free():
     net = model('resnet8')
-    cifar10 = dict(SAMPLE_DATALOADER,
-                   dataset=dict(SAMPLE_DATALOADER['dataset'],
-                                subset='cifar10'))
+    cifar10 = dict(
+        SAMPLE_DATALOADER,
+        dataset=dict(SAMPLE_DATALOADER['dataset'], subset='cifar10'))
     a = proxy('SynFlowEstimator').score(net, key='k')['synflow']
-    b = proxy('SynFlowEstimator', dataloader=cifar10).score(
-        net, key='k')['synflow']
+    b = proxy(
+        'SynFlowEstimator', dataloader=cifar10).score(
+            net, key='k')['synflow']
     assert a > 0 and a == b
-    assert proxy('SNIPEstimator').score(net, key='k') != proxy(
-        'SNIPEstimator', dataloader=cifar10).score(net, key='k')
+    assert proxy('SNIPEstimator').score(
+        net, key='k') != proxy(
+            'SNIPEstimator', dataloader=cifar10).score(
+                net, key='k')
 
 
 def test_naswot_kernel_is_the_log_determinant_formula():
@@ -216,8 +214,12 @@ def test_naswot_kernel_is_the_log_determinant_formula():
 
 def test_budget_regret_by_hand():
     archs = ['a', 'b', 'c']
-    regret = budget_regret(archs, scores=[3, 2, 1], accuracies=[50, 70, 60],
-                           params=[1, 2, 3], budgets=[0.5, 1, 2.5, 3])
+    regret = budget_regret(
+        archs,
+        scores=[3, 2, 1],
+        accuracies=[50, 70, 60],
+        params=[1, 2, 3],
+        budgets=[0.5, 1, 2.5, 3])
     assert math.isnan(regret[0.5])
     assert regret[1] == 0 and regret[2.5] == 20 and regret[3] == 20
     summary = regret_summary(regret)
@@ -246,11 +248,16 @@ def kendall_tau_b(x, y):
 
 @pytest.mark.subprocess
 def test_rank_correlation_tool_on_toy_ground_truth(tmp_path):
-    result = subprocess.run(
-        [sys.executable, 'tools/analysis/rank_correlation.py',
-         'tests/data/rank_toy.py', '--work-dir', str(tmp_path)],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, PYTHONWARNINGS='ignore'))
+    result = subprocess.run([
+        sys.executable, 'tools/analysis/rank_correlation.py',
+        'tests/data/rank_toy.py', '--work-dir',
+        str(tmp_path)
+    ],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            timeout=600,
+                            env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert result.returncode == 0, result.stderr[-3000:]
     truth = load_ground_truth(f'{REPO}/tests/data/toy_ground_truth.csv')
     rows = list(csv.DictReader(open(tmp_path / 'scores.csv')))
@@ -272,8 +279,8 @@ def test_rank_correlation_tool_on_toy_ground_truth(tmp_path):
         for budget in (0.2, 0.5):
             fits = [r for r in mine if float(r['params']) <= budget]
             pick = max(fits, key=lambda r: (float(r['score']), r['arch']))
-            regrets.append(max(truth[r['arch']] for r in fits) -
-                           truth[pick['arch']])
+            regrets.append(
+                max(truth[r['arch']] for r in fits) - truth[pick['arch']])
         row = summary['correlations'][name]
         assert row['regret_mean'][0] == pytest.approx(sum(regrets) / 2)
         assert row['regret_max'][0] == pytest.approx(max(regrets))
@@ -282,18 +289,29 @@ def test_rank_correlation_tool_on_toy_ground_truth(tmp_path):
 
 @pytest.mark.subprocess
 def test_rank_correlation_tool_ranks_only_the_estimators_asked(tmp_path):
-    tool = [sys.executable, 'tools/analysis/rank_correlation.py',
-            'tests/data/rank_toy.py', '--work-dir', str(tmp_path)]
+    tool = [
+        sys.executable, 'tools/analysis/rank_correlation.py',
+        'tests/data/rank_toy.py', '--work-dir',
+        str(tmp_path)
+    ]
     env = dict(os.environ, PYTHONWARNINGS='ignore')
-    result = subprocess.run(tool + ['--estimators', 'snip'], cwd=REPO,
-                            capture_output=True, text=True, timeout=600,
-                            env=env)
+    result = subprocess.run(
+        tool + ['--estimators', 'snip'],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     rows = list(csv.DictReader(open(tmp_path / 'scores.csv')))
     assert {r['estimator'] for r in rows} == {'snip'}
-    wrong = subprocess.run(tool + ['--estimators', 'snpi'], cwd=REPO,
-                           capture_output=True, text=True, timeout=600,
-                           env=env)
+    wrong = subprocess.run(
+        tool + ['--estimators', 'snpi'],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env)
     assert wrong.returncode != 0
     assert "['snpi'] are not in rank_cfg.estimators" in wrong.stderr
     assert "'snip'" in wrong.stderr

@@ -13,7 +13,8 @@ and figures in OUT_DIR/gpu_check.json and a table in OUT_DIR/gpu_check.md:
 - ``distill_{cifar,224}_{bf16,fp16}``: DisWOT+ (the configs' model and SGD)
   for 200 iterations on a fixed batch of the embedded images under mmengine's
   AmpOptimWrapper (the lr scaled to the batch by the config's
-  ``auto_scale_lr`` rule): images/s, every logged term finite at every iteration,
+  ``auto_scale_lr`` rule): images/s, every logged term finite at every
+  iteration,
   the total loss falling (mean of the last tenth below the first tenth);
 - ``dist_train``: ``tools/dist_train.sh CONFIG 1`` (NCCL on a GPU, with
   --amp); ``dist_search``: a 1-process ``tools/dist_search.sh`` search.
@@ -50,8 +51,8 @@ import diswot_mm  # noqa: E402,F401  (compat fixes, registries)
 DISTILL = {
     'cifar':
     ('configs/distill/diswot_plus_resnet110_resnet20_cifar100.py', 64, 32),
-    '224': ('configs/distill/diswot_plus_resnet34_resnet18_imagenet.py', 32,
-            224),
+    '224':
+    ('configs/distill/diswot_plus_resnet34_resnet18_imagenet.py', 32, 224),
 }
 # --tiny: (batch, px, teacher's backbone) of each
 DISTILL_TINY = {
@@ -75,10 +76,13 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('out_dir', help='where gpu_check.json/.md go')
     parser.add_argument('--cpu', action='store_true', help='on the CPU')
-    parser.add_argument('--tiny', action='store_true',
-                        help='tiny sizes, a few iterations')
-    parser.add_argument('--sections', nargs='+', metavar='NAME',
-                        help='run only these sections (default: all)')
+    parser.add_argument(
+        '--tiny', action='store_true', help='tiny sizes, a few iterations')
+    parser.add_argument(
+        '--sections',
+        nargs='+',
+        metavar='NAME',
+        help='run only these sections (default: all)')
     return parser.parse_args()
 
 
@@ -87,21 +91,30 @@ def run_tool(cmd, timeout: int, env: dict = None) -> dict:
     env = dict(os.environ, PYTHONWARNINGS='ignore', **(env or {}))
     start = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
-                              timeout=timeout, env=env)
+        proc = subprocess.run(
+            cmd,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env)
         output, code = proc.stdout + proc.stderr, proc.returncode
     except subprocess.TimeoutExpired as exc:
         output, code = f'{exc.stdout or ""}{exc.stderr or ""}', 'timeout'
-    return dict(status='ok' if code == 0 else 'failed', returncode=code,
-                seconds=round(time.perf_counter() - start, 1),
-                command=' '.join(cmd), output=output)
+    return dict(
+        status='ok' if code == 0 else 'failed',
+        returncode=code,
+        seconds=round(time.perf_counter() - start, 1),
+        command=' '.join(cmd),
+        output=output)
 
 
 def cuda_tests(args) -> dict:
     result = run_tool([
         sys.executable, '-m', 'pytest', '-q', '-m', 'cuda', '-p',
         'no:cacheprovider', 'tests/test_cuda.py'
-    ], timeout=300)
+    ],
+                      timeout=300)
     counts = {
         word: int(n)
         for n, word in re.findall(r'(\d+) (passed|failed|skipped|error)',
@@ -115,8 +128,11 @@ def cuda_tests(args) -> dict:
 
 def search(space: str, args) -> dict:
     from benchmarks.search_throughput import measure
-    row = measure(space, candidates=3 if args.tiny else 20, tiny=args.tiny,
-                  reference=False)
+    row = measure(
+        space,
+        candidates=3 if args.tiny else 20,
+        tiny=args.tiny,
+        reference=False)
     return dict(status='ok', **row)
 
 
@@ -148,8 +164,8 @@ def distill(name: str, dtype: str, args) -> dict:
     cfg.model.require_teacher_ckpt = False  # a random teacher will do
     # the config's own linear scaling rule for another batch (as mmengine's
     # auto_scale_lr): the ImageNet recipe's lr 0.1 is for batch 256
-    cfg.optim_wrapper.optimizer.lr *= (batch /
-                                       cfg.auto_scale_lr.base_batch_size)
+    cfg.optim_wrapper.optimizer.lr *= (
+        batch / cfg.auto_scale_lr.base_batch_size)
     device = 'cpu' if args.cpu else 'cuda'
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         model = MODELS.build(cfg.model).to(device)
@@ -157,8 +173,8 @@ def distill(name: str, dtype: str, args) -> dict:
         if args.cpu:
             wrapper_cfg.update(type='OptimWrapper')
         else:
-            wrapper_cfg.update(type='AmpOptimWrapper', dtype=dtype,
-                               loss_scale='dynamic')
+            wrapper_cfg.update(
+                type='AmpOptimWrapper', dtype=dtype, loss_scale='dynamic')
         optim_wrapper = build_optim_wrapper(model, wrapper_cfg)
     data = minibatch(batch, scale)
     model.train()
@@ -166,15 +182,18 @@ def distill(name: str, dtype: str, args) -> dict:
     warmup = 1 if args.tiny else 10
     for step in range(iters):
         # on a GPU the AmpOptimWrapper's own autocast
-        context = (torch.autocast('cpu', dtype=getattr(torch, dtype))
-                   if args.cpu else contextlib.nullcontext())
+        context = (
+            torch.autocast('cpu', dtype=getattr(torch, dtype))
+            if args.cpu else contextlib.nullcontext())
         if step == warmup:
             sync(device)
             start = time.perf_counter()
         with context:
             log_vars = model.train_step(data, optim_wrapper)
-        values = {k: float(torch.as_tensor(v).detach())
-                  for k, v in log_vars.items()}
+        values = {
+            k: float(torch.as_tensor(v).detach())
+            for k, v in log_vars.items()
+        }
         terms_finite &= all(math.isfinite(v) for v in values.values())
         totals.append(values['loss'])
     sync(device)
@@ -186,11 +205,16 @@ def distill(name: str, dtype: str, args) -> dict:
         status='ok' if terms_finite and falling else 'failed',
         optim_wrapper=wrapper_cfg['type'] +
         (f' in torch.autocast(cpu, {dtype})' if args.cpu else ''),
-        dtype=dtype, batch=batch, resolution=scale, iterations=iters,
+        dtype=dtype,
+        batch=batch,
+        resolution=scale,
+        iterations=iters,
         lr=cfg.optim_wrapper.optimizer.lr,
         images_per_s=round(batch * (iters - warmup) / seconds, 1),
-        terms=sorted(values), terms_finite=terms_finite,
-        loss_first=round(first, 4), loss_last=round(last, 4),
+        terms=sorted(values),
+        terms_finite=terms_finite,
+        loss_first=round(first, 4),
+        loss_last=round(last, 4),
         loss_falling=falling,
         peak_gpu_mb=None if args.cpu else round(
             torch.cuda.max_memory_allocated() / 2**20, 1))
@@ -210,18 +234,20 @@ def sync(device: str) -> None:
 
 def dist_train(args) -> dict:
     work_dir = tempfile.mkdtemp(prefix='gpu_check_train_')
-    cmd = ['bash', 'tools/dist_train.sh', 'tests/data/distill_tiny.py', '1',
-           '--work-dir', work_dir]
+    cmd = [
+        'bash', 'tools/dist_train.sh', 'tests/data/distill_tiny.py', '1',
+        '--work-dir', work_dir
+    ]
     if not args.cpu:
         cmd += ['--amp']
     if not args.tiny:
         cmd += ['--cfg-options', 'train_cfg.max_iters=20']
-    result = run_tool(cmd, timeout=300,
-                      env=dict(PORT=free_port(), PYTHON=sys.executable))
+    result = run_tool(
+        cmd, timeout=300, env=dict(PORT=free_port(), PYTHON=sys.executable))
     backend = re.findall(r"backend='(\w+)'", result['output'])
     result['backend'] = backend[-1] if backend else None
-    result['checkpoint'] = any(f.endswith('.pth') for f in os.listdir(
-        work_dir))
+    result['checkpoint'] = any(
+        f.endswith('.pth') for f in os.listdir(work_dir))
     if not result['checkpoint']:
         result['status'] = 'failed'
     return result
@@ -230,9 +256,11 @@ def dist_train(args) -> dict:
 def dist_search(args) -> dict:
     work_dir = tempfile.mkdtemp(prefix='gpu_check_search_')
     options = SEARCH_OPTIONS_TINY if args.tiny else SEARCH_OPTIONS
-    result = run_tool(['bash', 'tools/dist_search.sh',
-                       'configs/diswot_cifar100.py', '1', '--work-dir',
-                       work_dir, '--cfg-options', *options], timeout=300,
+    result = run_tool([
+        'bash', 'tools/dist_search.sh', 'configs/diswot_cifar100.py', '1',
+        '--work-dir', work_dir, '--cfg-options', *options
+    ],
+                      timeout=300,
                       env=dict(PORT=free_port(), PYTHON=sys.executable))
     best = osp.join(work_dir, 'best_fix_subnet.yaml')
     result['best_fix_subnet'] = osp.isfile(best)
@@ -250,15 +278,18 @@ def sections(args) -> Dict[str, Callable[[], dict]]:
         for dtype in ('bfloat16', 'float16'):
             checks[f'distill_{name}_{dtype}'] = (
                 lambda n=name, d=dtype: distill(n, d, args))
-    checks.update(dist_train=lambda: dist_train(args),
-                  dist_search=lambda: dist_search(args))
+    checks.update(
+        dist_train=lambda: dist_train(args),
+        dist_search=lambda: dist_search(args))
     return checks
 
 
 def machine() -> dict:
     return dict(
-        python=platform.python_version(), torch=torch.__version__,
-        cuda=torch.version.cuda, platform=platform.platform(),
+        python=platform.python_version(),
+        torch=torch.__version__,
+        cuda=torch.version.cuda,
+        platform=platform.platform(),
         gpu=torch.cuda.get_device_name()
         if torch.cuda.is_available() else None,
         cpu_threads=torch.get_num_threads())
@@ -291,10 +322,11 @@ def main():
     if args.cpu:
         os.environ['CUDA_VISIBLE_DEVICES'] = ''  # subprocesses too
     os.makedirs(args.out_dir, exist_ok=True)
-    report = dict(mode=('cpu' if args.cpu else 'cuda') +
-                  (' tiny' if args.tiny else ''),
-                  date=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
-                  machine=machine(), sections={})
+    report = dict(
+        mode=('cpu' if args.cpu else 'cuda') + (' tiny' if args.tiny else ''),
+        date=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
+        machine=machine(),
+        sections={})
     checks = sections(args)
     unknown = set(args.sections or []) - set(checks)
     if unknown:
@@ -314,14 +346,16 @@ def main():
         elif 'output' in row:
             row['output'] = row['output'][-6000:]
         report['sections'][name] = row
-        print(f"gpu_check {name}: {row['status']} ({row['seconds']} s)",
-              flush=True)
+        print(
+            f"gpu_check {name}: {row['status']} ({row['seconds']} s)",
+            flush=True)
         with open(osp.join(args.out_dir, 'gpu_check.json'), 'w') as f:
             json.dump(report, f, indent=1)  # after each section: a timeout
         with open(osp.join(args.out_dir, 'gpu_check.md'), 'w') as f:
             f.write(markdown(report))  # still leaves what was measured
-    failed = [n for n, r in report['sections'].items()
-              if r['status'] == 'failed']
+    failed = [
+        n for n, r in report['sections'].items() if r['status'] == 'failed'
+    ]
     print(f'gpu_check: {len(failed)} failed {failed}; see '
           f"{osp.join(args.out_dir, 'gpu_check.md')}")
     sys.exit(1 if failed else 0)

@@ -16,11 +16,8 @@ from mmengine.runner import Runner
 
 import diswot_mm  # noqa: F401  (compat fixes, registries)
 from diswot_mm.utils.checkpoint import read_model_state
-from diswot_mm.utils.cli import (
-    add_common_args,
-    finish_distributed,
-    load_config,
-)
+from diswot_mm.utils.cli import (add_common_args, finish_distributed,
+                                 load_config)
 
 
 def parse_args():
@@ -44,15 +41,15 @@ def main():
     runner = Runner.from_cfg(cfg)
     model = runner.model.module if is_model_wrapper(
         runner.model) else runner.model
-    model.load_state_dict(read_model_state(model, args.checkpoint,
-                                           'checkpoint', runner.logger))
+    model.load_state_dict(
+        read_model_state(model, args.checkpoint, 'checkpoint', runner.logger))
     metrics = runner.test()
     if runner.rank == 0:
         path = osp.join(cfg.work_dir, 'test_metrics.json')
         with open(path, 'w') as f:
             json.dump(metrics, f, indent=1)
-        print(', '.join(f'{k}: {v:.2f}' for k, v in metrics.items()) +
-              f'  (saved to {path})')
+        print(', '.join(f'{k}: {v:.2f}'
+                        for k, v in metrics.items()) + f'  (saved to {path})')
     finish_distributed()
 
 

@@ -2,7 +2,8 @@
 # ResNet34 teacher -> ResNet18, batch 256 (8 GPUs x 32), SGD, 100 epochs.
 #   bash tools/dist_train.sh \
 #       configs/distill/kd_resnet34_resnet18_imagenet.py 8 \
-#       --cfg-options model.teacher_ckpt=resnet34_8xb32_in1k_20210831-f257d4e6.pth
+#       --cfg-options \
+#       model.teacher_ckpt=resnet34_8xb32_in1k_20210831-f257d4e6.pth
 # (mmpretrain's ResNet34 checkpoint). configs/diswot_imagenet.py writes this
 # recipe for the student it finds (distill_diswot.py in its work_dir).
 _base_ = [

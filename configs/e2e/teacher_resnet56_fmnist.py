@@ -7,6 +7,5 @@ _base_ = [
 ]
 
 model = dict(
-    data_preprocessor={{_base_.data_preprocessor}},
-    head=dict(num_classes=10))
+    data_preprocessor={{_base_.data_preprocessor}}, head=dict(num_classes=10))
 default_hooks = dict(logger=dict(interval=20))

@@ -1,4 +1,5 @@
-# Train MobileNetV2 x0.5 (RepDistiller's CIFAR MobileNetV2) on CIFAR-100 (240 epochs, SGD 0.05, batch 64).
+# Train MobileNetV2 x0.5 (RepDistiller's CIFAR MobileNetV2) on CIFAR-100
+# (240 epochs, SGD 0.05, batch 64).
 _base_ = [
     '../_base_/models/mobilenetv2_half_cifar.py',
     '../_base_/datasets/cifar100_bs64.py',

@@ -1,5 +1,5 @@
-# Train ShuffleNetV1 (CIFAR, groups 3) on CIFAR-100 (240 epochs, SGD 0.01 as RepDistiller uses for
-# ShuffleNets, batch 64).
+# Train ShuffleNetV1 (CIFAR, groups 3) on CIFAR-100 (240 epochs, SGD 0.01
+# as RepDistiller uses for ShuffleNets, batch 64).
 _base_ = [
     '../_base_/models/shufflev1_cifar.py',
     '../_base_/datasets/cifar100_bs64.py',

@@ -10,16 +10,12 @@ import torch.nn as nn
 
 from diswot_mm.models.search_spaces import choices_to_alias
 from diswot_mm.models.task_modules.estimators import (
-    ActivePathResourceEstimator,
-    run_eval,
-)
-from diswot_mm.models.task_modules.estimators.latency import (
-    LUT_FORMAT,
-    leaf_op_calls,
-    lut_latency,
-    measure_op,
-    relative_errors,
-)
+    ActivePathResourceEstimator, run_eval)
+from diswot_mm.models.task_modules.estimators.latency import (LUT_FORMAT,
+                                                              leaf_op_calls,
+                                                              lut_latency,
+                                                              measure_op,
+                                                              relative_errors)
 from diswot_mm.utils.progress import track
 
 
@@ -108,38 +104,41 @@ def build_latency_lut(supernet: nn.Module,
     mutator = supernet.mutator
     samples = random_choices(mutator, num_samples, seed)
     ops: Dict[str, float] = {}
-    for choices in track(covering_choices(mutator) + samples,
-                         desc='timing ops'):
+    for choices in track(
+            covering_choices(mutator) + samples, desc='timing ops'):
         mutator.set_choices(choices)
         network, _ = estimator.subnet_network(supernet)
         for call in run_eval(network, estimator.latency_shape, leaf_op_calls):
             if call[0] not in ops:  # timed while its candidate is selected
                 ops[call[0]] = measure_op(call, device,
                                           **estimator.latency_timing)
-    lut = dict(format=LUT_FORMAT,
-               config=config,
-               device=str(device),
-               device_name=device_name(device),
-               torch=torch.__version__,
-               threads=torch.get_num_threads(),
-               input_shape=list(estimator.latency_shape),
-               unit='ms',
-               timing=dict(num_warmup=estimator.latency_timing['num_warmup'],
-                           num_runs=estimator.latency_timing['num_runs'],
-                           timer=getattr(
-                               estimator.latency_timing['timer'], '__name__',
-                               repr(estimator.latency_timing['timer']))),
-               ops=ops)
+    lut = dict(
+        format=LUT_FORMAT,
+        config=config,
+        device=str(device),
+        device_name=device_name(device),
+        torch=torch.__version__,
+        threads=torch.get_num_threads(),
+        input_shape=list(estimator.latency_shape),
+        unit='ms',
+        timing=dict(
+            num_warmup=estimator.latency_timing['num_warmup'],
+            num_runs=estimator.latency_timing['num_runs'],
+            timer=getattr(estimator.latency_timing['timer'], '__name__',
+                          repr(estimator.latency_timing['timer']))),
+        ops=ops)
     candidates = []
     for choices in track(samples, desc='timing candidates'):
         mutator.set_choices(choices)
         network, _ = estimator.subnet_network(supernet)
         calls = run_eval(network, estimator.latency_shape, leaf_op_calls)
         candidates.append(
-            dict(arch=arch_name(supernet, choices),
-                 measured=estimator.latency(network),
-                 summed=lut_latency(lut, calls)))
-    lut['error'] = dict(**relative_errors([c['measured'] for c in candidates],
-                                          [c['summed'] for c in candidates]),
-                        candidates=candidates)
+            dict(
+                arch=arch_name(supernet, choices),
+                measured=estimator.latency(network),
+                summed=lut_latency(lut, calls)))
+    lut['error'] = dict(
+        **relative_errors([c['measured'] for c in candidates],
+                          [c['summed'] for c in candidates]),
+        candidates=candidates)
     return lut

@@ -8,7 +8,6 @@ from typing import Dict, List, Sequence
 import numpy as np
 from scipy import stats
 
-
 #: Accepted CSV header names (case-insensitive) of the two columns.
 ARCH_COLUMNS = ('arch', 'architecture', 'subnet')
 ACCURACY_COLUMNS = ('accuracy', 'acc', 'top1', 'top-1')
@@ -39,10 +38,10 @@ def load_ground_truth(path: str) -> Dict[str, float]:
         reader = csv.reader(text.lstrip().splitlines())
         header = [h.strip() for h in next(reader)]
         lower = [h.lower() for h in header]
-        arch_col = next((lower.index(c) for c in ARCH_COLUMNS
-                         if c in lower), None)
-        acc_col = next((lower.index(c) for c in ACCURACY_COLUMNS
-                        if c in lower), None)
+        arch_col = next((lower.index(c) for c in ARCH_COLUMNS if c in lower),
+                        None)
+        acc_col = next(
+            (lower.index(c) for c in ACCURACY_COLUMNS if c in lower), None)
         if arch_col is None or acc_col is None:
             raise ValueError(
                 f'ground truth {path!r} has the header {header}; expected '
@@ -134,8 +133,10 @@ def teacher_awareness(scores: Sequence[float], kd: Sequence[float],
     as in :func:`rank_correlations`."""
     kd = np.asarray(kd, dtype=float)
     vanilla = np.asarray(vanilla, dtype=float)
-    targets = dict(tau_vanilla=vanilla, tau_kd_gain=kd - vanilla,
-                   tau_kd_residual=kd_residual(kd, vanilla))
+    targets = dict(
+        tau_vanilla=vanilla,
+        tau_kd_gain=kd - vanilla,
+        tau_kd_residual=kd_residual(kd, vanilla))
     return {
         key: rank_correlations(scores, target)['kendall']
         for key, target in targets.items()

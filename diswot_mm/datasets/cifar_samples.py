@@ -5,10 +5,8 @@ from typing import List, Optional
 
 import numpy as np
 from mmpretrain.datasets import BaseDataset
-from mmpretrain.datasets.categories import (
-    CIFAR10_CATEGORIES,
-    CIFAR100_CATEGORIES,
-)
+from mmpretrain.datasets.categories import (CIFAR10_CATEGORIES,
+                                            CIFAR100_CATEGORIES)
 from PIL import Image
 
 from diswot_mm.registry import DATASETS
@@ -38,8 +36,8 @@ class CIFARSamples(BaseDataset):
                  subset: str = 'cifar100',
                  pipeline: Optional[list] = (),
                  **kwargs):
-        categories = dict(cifar100=CIFAR100_CATEGORIES,
-                          cifar10=CIFAR10_CATEGORIES)
+        categories = dict(
+            cifar100=CIFAR100_CATEGORIES, cifar10=CIFAR10_CATEGORIES)
         if subset not in categories:
             raise ValueError(f'CIFARSamples supports subset in '
                              f'{sorted(categories)}, but got {subset!r}.')
@@ -56,7 +54,8 @@ class CIFARSamples(BaseDataset):
                 f'No {self.subset}_*.png sample images in {SAMPLES_DIR}: the '
                 'diswot_mm installation is incomplete; reinstall it.')
         return [
-            dict(img=np.asarray(Image.open(p).convert('RGB')),
-                 gt_label=int(osp.splitext(p)[0].rsplit('_', 1)[1]))
+            dict(
+                img=np.asarray(Image.open(p).convert('RGB')),
+                gt_label=int(osp.splitext(p)[0].rsplit('_', 1)[1]))
             for p in paths
         ]

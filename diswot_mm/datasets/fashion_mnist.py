@@ -9,9 +9,8 @@ from mmpretrain.datasets import BaseDataset
 
 from diswot_mm.registry import DATASETS
 
-FASHION_MNIST_CLASSES = ('T-shirt/top', 'Trouser', 'Pullover', 'Dress',
-                         'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag',
-                         'Ankle boot')
+FASHION_MNIST_CLASSES = ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat',
+                         'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot')
 FILES = dict(
     train=('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'),
     test=('t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'))
@@ -25,8 +24,8 @@ def read_idx(path: str) -> np.ndarray:
     ndim = data[3]
     shape = tuple(
         int.from_bytes(data[4 + 4 * i:8 + 4 * i], 'big') for i in range(ndim))
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(
-        shape)
+    return np.frombuffer(
+        data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
 @DATASETS.register_module()
@@ -74,8 +73,8 @@ class FashionMNIST32(BaseDataset):
         indices = np.arange(len(labels))
         if self.num_samples is not None:
             rng = np.random.default_rng(self.subset_seed)
-            indices = np.sort(rng.choice(len(labels), self.num_samples,
-                                         replace=False))
+            indices = np.sort(
+                rng.choice(len(labels), self.num_samples, replace=False))
         padded = np.pad(images[indices], ((0, 0), (2, 2), (2, 2)))
         rgb = np.repeat(padded[..., None], 3, axis=3)
         return [

@@ -121,12 +121,11 @@ def describe_minibatch(dataloader: Optional[dict],
 
 def describe_minibatches(info: Dict[str, dict]) -> str:
     """One line per estimator (or member) of what it scores on."""
-    return '; '.join(
-        f'{name}: {m["images"]} images of {m["dataset"]} at '
-        f'{m["data_root"]!r}, input {tuple(m["input_shape"])}' +
-        (' (THE EMBEDDED SAMPLE, not your data set)'
-         if m['embedded_sample'] else '')
-        for name, m in info.items())
+    return '; '.join(f'{name}: {m["images"]} images of {m["dataset"]} at '
+                     f'{m["data_root"]!r}, input {tuple(m["input_shape"])}' +
+                     (' (THE EMBEDDED SAMPLE, not your data set)'
+                      if m['embedded_sample'] else '')
+                     for name, m in info.items())
 
 
 def apply_sample_fallback(estimator: dict,

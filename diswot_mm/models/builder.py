@@ -139,18 +139,18 @@ def load_model_config(model: Union[str, dict],
             raise ValueError(f'{config_key}={source!r} has no `model`: give '
                              'a config file that defines one.')
         checkpoint = cfg.get('model_path') if pretrained else None
-        default_scope = cfg.get('default_scope') or (
-            source.split('::')[0] if '::' in source else None)
+        default_scope = cfg.get('default_scope') or (source.split('::')[0] if
+                                                     '::' in source else None)
         cfg = cfg.model
     elif isinstance(model, dict):
         source, cfg = 'a model dict', model
     else:
         raise TypeError(f'{config_key} must be a config path or a model dict,'
                         f' but got {type(model).__name__}.')
-    cfg = copy.deepcopy(cfg.to_dict() if isinstance(cfg, ConfigDict) else
-                        dict(cfg))
-    cfg['_scope_'] = cfg.get('_scope_') or model_scope(
-        cfg, default_scope, config_key)
+    cfg = copy.deepcopy(
+        cfg.to_dict() if isinstance(cfg, ConfigDict) else dict(cfg))
+    cfg['_scope_'] = cfg.get('_scope_') or model_scope(cfg, default_scope,
+                                                       config_key)
     return ModelConfig(cfg, source, checkpoint)
 
 

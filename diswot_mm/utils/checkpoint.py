@@ -76,21 +76,27 @@ def state_dict_of(checkpoint, path: str,
             if isinstance(checkpoint.get(key), dict):
                 state = checkpoint[key]
                 break
-    if not (isinstance(state, dict) and state and all(
-            isinstance(v, torch.Tensor) for v in state.values())):
-        found = (sorted(map(str, checkpoint))[:10] if isinstance(
-            checkpoint, dict) else type(checkpoint).__name__)
+    if not (isinstance(state, dict) and state
+            and all(isinstance(v, torch.Tensor) for v in state.values())):
+        found = (
+            sorted(map(str, checkpoint))[:10]
+            if isinstance(checkpoint, dict) else type(checkpoint).__name__)
         raise ValueError(
             f'{config_key}={path!r} holds no state dict of tensors (top-level'
             f' keys: {found}); expected a state dict, or one under '
             f'{" or ".join(map(repr, STATE_DICT_KEYS))}.')
-    return {k[len('module.'):] if k.startswith('module.') else k: v
-            for k, v in state.items()}
+    return {
+        k[len('module.'):] if k.startswith('module.') else k: v
+        for k, v in state.items()
+    }
 
 
-def match_state_dict(model: torch.nn.Module, state: Dict[str, torch.Tensor],
-                     path: str, config_key: str,
-                     ) -> Tuple[Dict[str, torch.Tensor], Optional[str]]:
+def match_state_dict(
+    model: torch.nn.Module,
+    state: Dict[str, torch.Tensor],
+    path: str,
+    config_key: str,
+) -> Tuple[Dict[str, torch.Tensor], Optional[str]]:
     """``state`` fitted to ``model``'s keys, strictly.
 
     A distillation checkpoint given for a plain (student) model yields its
@@ -104,22 +110,25 @@ def match_state_dict(model: torch.nn.Module, state: Dict[str, torch.Tensor],
     note = None
     if not set(expected) & set(state) and any(
             k.startswith(STUDENT_PREFIX) for k in state):
-        student = {k[len(STUDENT_PREFIX):]: v for k, v in state.items()
-                   if k.startswith(STUDENT_PREFIX)}
+        student = {
+            k[len(STUDENT_PREFIX):]: v
+            for k, v in state.items() if k.startswith(STUDENT_PREFIX)
+        }
         if set(student) & set(expected):
             state = student
             note = (f'{path} is a distillation checkpoint: loading its '
                     f'student (the {STUDENT_PREFIX}* weights).')
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
-    shapes = sorted(
-        f'{k}: checkpoint {tuple(state[k].shape)} vs model '
-        f'{tuple(v.shape)}' for k, v in expected.items()
-        if k in state and tuple(state[k].shape) != tuple(v.shape))
+    shapes = sorted(f'{k}: checkpoint {tuple(state[k].shape)} vs model '
+                    f'{tuple(v.shape)}' for k, v in expected.items()
+                    if k in state and tuple(state[k].shape) != tuple(v.shape))
     if missing or unexpected or shapes:
+
         def head(items):
-            return ', '.join(items[:5]) + (
-                f' (+{len(items) - 5} more)' if len(items) > 5 else '')
+            return ', '.join(items[:5]) + (f' (+{len(items) - 5} more)'
+                                           if len(items) > 5 else '')
+
         raise ValueError(
             f'{config_key}={path!r} does not fit the configured '
             f'{type(model).__name__}: missing keys [{head(missing)}], '
@@ -129,7 +138,9 @@ def match_state_dict(model: torch.nn.Module, state: Dict[str, torch.Tensor],
     return state, note
 
 
-def read_model_state(model: torch.nn.Module, path: str, config_key: str,
+def read_model_state(model: torch.nn.Module,
+                     path: str,
+                     config_key: str,
                      logger=None) -> Dict[str, torch.Tensor]:
     """Read ``path`` (local or URL) and return the state dict that fits
     ``model`` exactly (see :func:`match_state_dict`).
@@ -148,8 +159,9 @@ def read_model_state(model: torch.nn.Module, path: str, config_key: str,
             :func:`state_dict_of`, :func:`match_state_dict`.
     """
     checkpoint = load_checkpoint_file(path, config_key)
-    state, note = match_state_dict(
-        model, state_dict_of(checkpoint, path, config_key), path, config_key)
+    state, note = match_state_dict(model,
+                                   state_dict_of(checkpoint, path, config_key),
+                                   path, config_key)
     if note and logger is not None:
         logger.info(note)
     return state

@@ -57,7 +57,8 @@ def load_config(args: argparse.Namespace) -> Config:
     resolve_model_paths(cfg, osp.dirname(args.config))
     cfg.launcher = args.launcher
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
-        './work_dirs', osp.splitext(osp.basename(args.config))[0])
+        './work_dirs',
+        osp.splitext(osp.basename(args.config))[0])
     if not torch.cuda.is_available():
         cfg.setdefault('env_cfg', {})['dist_cfg'] = dict(backend='gloo')
     return cfg
@@ -79,8 +80,7 @@ def is_search_config(cfg: Config) -> bool:
         return False
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         loop = LOOPS.get(loop_type)
-    return isinstance(loop, type) and issubclass(loop,
-                                                 TrainingFreeSearchLoop)
+    return isinstance(loop, type) and issubclass(loop, TrainingFreeSearchLoop)
 
 
 def run_search(cfg: Config, resume: Optional[str] = None) -> dict:
@@ -99,8 +99,7 @@ def run_search(cfg: Config, resume: Optional[str] = None) -> dict:
     from mmengine.runner import Runner
 
     from diswot_mm.datasets import describe_minibatches
-    from diswot_mm.registry import MODELS
-    from diswot_mm.registry import LOOPS
+    from diswot_mm.registry import LOOPS, MODELS
     for key in EVALUATION_KEYS:
         cfg[key] = None
     cfg.train_cfg.resume_from = resume
@@ -123,12 +122,14 @@ def run_search(cfg: Config, resume: Optional[str] = None) -> dict:
         if runner.rank == 0:
             loop = runner.train_loop
             state = getattr(loop, 'last_state', None)
-            print('\nInterrupted. ' + (
-                f'The search state is {state}; continue with: python '
-                f'tools/search.py {cfg.filename} --work-dir {cfg.work_dir} '
-                '--resume' if state else
-                'No generation had finished: nothing to resume; run the '
-                'command again.'), file=sys.stderr)
+            print(
+                '\nInterrupted. ' +
+                (f'The search state is {state}; continue with: python '
+                 f'tools/search.py {cfg.filename} --work-dir {cfg.work_dir} '
+                 '--resume' if state else
+                 'No generation had finished: nothing to resume; run the '
+                 'command again.'),
+                file=sys.stderr)
         sys.exit(130)
     best = runner.train_loop.best
     if runner.rank == 0:
@@ -136,8 +137,8 @@ def run_search(cfg: Config, resume: Optional[str] = None) -> dict:
         print(f'\nChosen student: {best["arch"]}  ({loop.score_key}='
               f'{best["score"]:.6g}, params={best["params"]:.4f} M, '
               f'flops={best["flops"]:.2f} M' +
-              (f', latency={best["latency"]:.3f} ms' if 'latency' in best
-               else '') + ')\nScores computed on: '
+              (f', latency={best["latency"]:.3f} ms' if 'latency' in
+               best else '') + ')\nScores computed on: '
               f'{describe_minibatches(loop.minibatch)}\nOutputs in '
               f'{cfg.work_dir}: best_fix_subnet.yaml, student.py, '
               'candidates.csv, candidates.json, score_vs_flops.png')

@@ -18,5 +18,4 @@ train_cfg = dict(
     _delete_=True, type='IterBasedTrainLoop', max_iters=2, val_interval=2)
 param_scheduler = []
 default_hooks = dict(
-    logger=dict(interval=1),
-    checkpoint=dict(by_epoch=False, interval=2))
+    logger=dict(interval=1), checkpoint=dict(by_epoch=False, interval=2))

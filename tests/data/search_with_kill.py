@@ -20,9 +20,7 @@ import diswot_mm  # noqa: F401
 from diswot_mm.engine.hooks import search_report_hook
 from diswot_mm.engine.runner import search_loop, search_state
 from diswot_mm.models.task_modules.estimators import (
-    ActivePathResourceEstimator,
-    DisWOTEstimator,
-)
+    ActivePathResourceEstimator, DisWOTEstimator)
 
 MOMENT, AT = sys.argv[1], int(sys.argv[2])
 
@@ -49,6 +47,7 @@ def on_nth(original, action=kill):
         if count == AT:
             action(*args, **kwargs)
         return original(*args, **kwargs)
+
     return wrapper
 
 

@@ -26,47 +26,53 @@ from diswot_mm.registry import MODELS, TASK_UTILS
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config',
-                        help='search config (model = supernet, '
-                        'train_cfg.resource_estimator)')
-    parser.add_argument('--device',
-                        default='cpu',
-                        help='target device, e.g. cpu or cuda:0 '
-                        '(default: cpu)')
-    parser.add_argument('--out',
-                        required=True,
-                        help='LUT file to write '
-                        '(JSON)')
-    parser.add_argument('--overwrite',
-                        action='store_true',
-                        help='replace --out if it exists')
-    parser.add_argument('--num-samples',
-                        type=int,
-                        default=20,
-                        help='random candidates timed whole to report the '
-                        "LUT's error (default: 20)")
-    parser.add_argument('--num-warmup',
-                        type=int,
-                        default=5,
-                        help='untimed runs before timing (default: 5)')
-    parser.add_argument('--num-runs',
-                        type=int,
-                        default=20,
-                        help='timed runs; the median is kept (default: 20)')
-    parser.add_argument('--timer',
-                        choices=['perf_counter', 'thread_time'],
-                        default='perf_counter',
-                        help='clock: wall time (default), or this thread\'s '
-                        'CPU time (with OMP_NUM_THREADS=1 on a CPU that '
-                        'other processes load)')
-    parser.add_argument('--seed',
-                        type=int,
-                        default=0,
-                        help='seed of the sampled candidates (default: 0)')
-    parser.add_argument('--cfg-options',
-                        nargs='+',
-                        action=DictAction,
-                        help='override config settings, key=value')
+    parser.add_argument(
+        'config',
+        help='search config (model = supernet, '
+        'train_cfg.resource_estimator)')
+    parser.add_argument(
+        '--device',
+        default='cpu',
+        help='target device, e.g. cpu or cuda:0 '
+        '(default: cpu)')
+    parser.add_argument(
+        '--out', required=True, help='LUT file to write '
+        '(JSON)')
+    parser.add_argument(
+        '--overwrite', action='store_true', help='replace --out if it exists')
+    parser.add_argument(
+        '--num-samples',
+        type=int,
+        default=20,
+        help='random candidates timed whole to report the '
+        "LUT's error (default: 20)")
+    parser.add_argument(
+        '--num-warmup',
+        type=int,
+        default=5,
+        help='untimed runs before timing (default: 5)')
+    parser.add_argument(
+        '--num-runs',
+        type=int,
+        default=20,
+        help='timed runs; the median is kept (default: 20)')
+    parser.add_argument(
+        '--timer',
+        choices=['perf_counter', 'thread_time'],
+        default='perf_counter',
+        help='clock: wall time (default), or this thread\'s '
+        'CPU time (with OMP_NUM_THREADS=1 on a CPU that '
+        'other processes load)')
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='seed of the sampled candidates (default: 0)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, key=value')
     return parser.parse_args()
 
 
@@ -85,20 +91,19 @@ def main():
         raise SystemExit(f'{args.config} has no train_cfg.'
                          'resource_estimator: the LUT needs its input_shape '
                          '(start from configs/diswot_cifar100.py).')
-    est_cfg = dict(est_cfg,
-                   latency_cfg=dict(num_warmup=args.num_warmup,
-                                    num_runs=args.num_runs,
-                                    timer=args.timer))
+    est_cfg = dict(
+        est_cfg,
+        latency_cfg=dict(
+            num_warmup=args.num_warmup,
+            num_runs=args.num_runs,
+            timer=args.timer))
     est_cfg.pop('latency_lut', None)  # this tool times; it does not sum
     device = torch.device(args.device)
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         supernet = MODELS.build(cfg.model).to(device)
         estimator = TASK_UTILS.build(est_cfg)
-    lut = build_latency_lut(supernet,
-                            estimator,
-                            args.num_samples,
-                            args.seed,
-                            config=args.config)
+    lut = build_latency_lut(
+        supernet, estimator, args.num_samples, args.seed, config=args.config)
     with open(args.out, 'w') as f:
         json.dump(lut, f, indent=1)
     error = lut['error']

@@ -29,20 +29,12 @@ from mmengine.registry import DefaultScope
 from mmengine.utils import mkdir_or_exist
 
 import diswot_mm  # noqa: F401
-from diswot_mm.analysis import (
-    budget_regret,
-    load_ground_truth,
-    rank_correlations,
-    kd_residual,
-    regret_summary,
-    teacher_awareness,
-)
+from diswot_mm.analysis import (budget_regret, kd_residual, load_ground_truth,
+                                rank_correlations, regret_summary,
+                                teacher_awareness)
 from diswot_mm.datasets import apply_sample_fallback, describe_minibatches
-from diswot_mm.models.search_spaces import (
-    alias_to_choices,
-    arch_codec,
-    name_unaliased_mutables,
-)
+from diswot_mm.models.search_spaces import (alias_to_choices, arch_codec,
+                                            name_unaliased_mutables)
 from diswot_mm.registry import MODELS, TASK_UTILS
 from diswot_mm.utils.cli import add_common_args, load_config
 from diswot_mm.utils.progress import track
@@ -55,18 +47,26 @@ AWARENESS = ('tau_vanilla', 'tau_kd_gain', 'tau_kd_residual')
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', help='config with model (supernet) and '
-                        'rank_cfg')
-    parser.add_argument('--ground-truth', help='CSV with a header (arch / '
-                        'architecture / subnet and accuracy / acc / top1 / '
-                        'top-1, any case) or lines "ARCH ACC"; default: '
-                        'rank_cfg.ground_truth')
-    parser.add_argument('--vanilla-ground-truth', help='the same archs '
-                        'trained without a teacher (same formats); default: '
-                        'rank_cfg.vanilla_ground_truth, if any')
-    parser.add_argument('--estimators', nargs='+', metavar='NAME',
-                        help='rank only these entries of rank_cfg.estimators '
-                        '(default: all)')
+    parser.add_argument(
+        'config', help='config with model (supernet) and '
+        'rank_cfg')
+    parser.add_argument(
+        '--ground-truth',
+        help='CSV with a header (arch / '
+        'architecture / subnet and accuracy / acc / top1 / '
+        'top-1, any case) or lines "ARCH ACC"; default: '
+        'rank_cfg.ground_truth')
+    parser.add_argument(
+        '--vanilla-ground-truth',
+        help='the same archs '
+        'trained without a teacher (same formats); default: '
+        'rank_cfg.vanilla_ground_truth, if any')
+    parser.add_argument(
+        '--estimators',
+        nargs='+',
+        metavar='NAME',
+        help='rank only these entries of rank_cfg.estimators '
+        '(default: all)')
     add_common_args(parser)
     return parser.parse_args()
 
@@ -85,8 +85,8 @@ def mean_std(values):
     values = [v for v in values if not np.isnan(v)]
     if not values:
         return float('nan'), float('nan')
-    return statistics.mean(values), (statistics.stdev(values)
-                                     if len(values) > 1 else 0.0)
+    return statistics.mean(values), (
+        statistics.stdev(values) if len(values) > 1 else 0.0)
 
 
 def main():
@@ -118,7 +118,8 @@ def main():
         for seed in rank_cfg.get('seeds', [0]):
             est_cfg = dict(est_cfg, seed=seed)
             apply_sample_fallback(
-                est_cfg, cfg.get('train_cfg', {}).get('sample_fallback'),
+                est_cfg,
+                cfg.get('train_cfg', {}).get('sample_fallback'),
                 key=f'rank_cfg.estimators.{name}')
             start = time.perf_counter()
             with DefaultScope.overwrite_default_scope('diswot_mm'):
@@ -141,26 +142,40 @@ def main():
                 aware = {} if vanilla is None else teacher_awareness(
                     scores, accuracies, vanilla)
                 per_seed.setdefault(rank_name, []).append(
-                    dict(**rank_correlations(scores, accuracies),
-                         regret=regret, **regret_summary(regret),
-                         seconds=seconds, **aware))
-            for i, (arch, acc, p, r) in enumerate(
-                    zip(archs, accuracies, params, results)):
+                    dict(
+                        **rank_correlations(scores, accuracies),
+                        regret=regret,
+                        **regret_summary(regret),
+                        seconds=seconds,
+                        **aware))
+            for i, (arch, acc, p,
+                    r) in enumerate(zip(archs, accuracies, params, results)):
                 terms = {t: r[t] for t in DISWOT_TERMS if t in r}
                 plain = {} if vanilla is None else dict(vanilla=vanilla[i])
-                rows.append(dict(estimator=name, seed=seed, arch=arch,
-                                 accuracy=acc, params=p, score=r[main_key],
-                                 **terms, **plain))
+                rows.append(
+                    dict(
+                        estimator=name,
+                        seed=seed,
+                        arch=arch,
+                        accuracy=acc,
+                        params=p,
+                        score=r[main_key],
+                        **terms,
+                        **plain))
         for rank_name, runs in per_seed.items():
             keys = ('kendall', 'spearman', 'pearson', 'regret_mean',
                     'regret_max', 'seconds')
             if vanilla is not None:
                 keys += AWARENESS
-            table[rank_name] = {k: mean_std([run[k] for run in runs])
-                                for k in keys}
+            table[rank_name] = {
+                k: mean_std([run[k] for run in runs])
+                for k in keys
+            }
             if vanilla is not None:
                 table[rank_name]['seeds'] = {
-                    k: [run[k] for run in runs] for k in AWARENESS}
+                    k: [run[k] for run in runs]
+                    for k in AWARENESS
+                }
             regrets[rank_name] = {
                 b: mean_std([run['regret'][b] for run in runs])[0]
                 for b in rank_cfg.budgets
@@ -189,66 +204,78 @@ def load_vanilla(args, rank_cfg, truth):
 def markdown(rank_cfg, table, regrets, n_archs) -> str:
     seeds = len(rank_cfg.get('seeds', [0]))
     budgets = rank_cfg.budgets
-    lines = [f'{n_archs} architectures, {seeds} seed(s): mean (std). '
-             'Regret: best affordable accuracy minus the pick\'s, mean and '
-             f'worst over the params budgets {min(budgets)} ... '
-             f'{max(budgets)} M ({len(budgets)} budgets).', '',
-             '| estimator | Kendall tau | Spearman rho | Pearson r | '
-             'regret mean | regret max | s / run |',
-             '|---|---|---|---|---|---|---|']
-    for name, row in sorted(table.items(),
-                            key=lambda kv: -kv[1]['kendall'][0]):
-        cells = [f'{row[k][0]:.3f} ({row[k][1]:.3f})'
-                 for k in ('kendall', 'spearman', 'pearson')] + [
-                     f'{row[k][0]:.2f} ({row[k][1]:.2f})'
-                     for k in ('regret_mean', 'regret_max')]
+    lines = [
+        f'{n_archs} architectures, {seeds} seed(s): mean (std). '
+        'Regret: best affordable accuracy minus the pick\'s, mean and '
+        f'worst over the params budgets {min(budgets)} ... '
+        f'{max(budgets)} M ({len(budgets)} budgets).', '',
+        '| estimator | Kendall tau | Spearman rho | Pearson r | '
+        'regret mean | regret max | s / run |', '|---|---|---|---|---|---|---|'
+    ]
+    for name, row in sorted(
+            table.items(), key=lambda kv: -kv[1]['kendall'][0]):
+        cells = [
+            f'{row[k][0]:.3f} ({row[k][1]:.3f})'
+            for k in ('kendall', 'spearman', 'pearson')
+        ] + [
+            f'{row[k][0]:.2f} ({row[k][1]:.2f})'
+            for k in ('regret_mean', 'regret_max')
+        ]
         lines.append(f'| {name} | ' + ' | '.join(cells) +
                      f' | {row["seconds"][0]:.1f} |')
-    lines += ['', 'Budget regret (best affordable accuracy minus the '
-              "estimator's pick), by params budget (M):", '',
-              '| estimator | ' + ' | '.join(f'<= {b}' for b in budgets) +
-              ' |', '|---|' + '---|' * len(budgets)]
+    lines += [
+        '', 'Budget regret (best affordable accuracy minus the '
+        "estimator's pick), by params budget (M):", '',
+        '| estimator | ' + ' | '.join(f'<= {b}' for b in budgets) + ' |',
+        '|---|' + '---|' * len(budgets)
+    ]
     for name in sorted(regrets, key=lambda n: -table[n]['kendall'][0]):
-        lines.append(f'| {name} | ' + ' | '.join(
-            f'{regrets[name][b]:.2f}' for b in budgets) + ' |')
+        lines.append(f'| {name} | ' + ' | '.join(f'{regrets[name][b]:.2f}'
+                                                 for b in budgets) + ' |')
     if 'tau_kd_residual' in next(iter(table.values())):
-        lines += ['', 'Which students gain from distillation: Kendall tau '
-                  'with the KD accuracy, the vanilla accuracy, the KD gain '
-                  '(KD - vanilla) and the KD residual (KD minus the '
-                  'least-squares line of KD on vanilla), mean (std) over '
-                  'seeds; residual per seed last.', '',
-                  '| estimator | tau KD | tau vanilla | tau KD - vanilla | '
-                  'tau KD residual | residual per seed |',
-                  '|---|---|---|---|---|---|']
-        for name, row in sorted(table.items(),
-                                key=lambda kv: -kv[1]['tau_kd_residual'][0]):
-            cells = [f'{row[k][0]:.3f} ({row[k][1]:.3f})'
-                     for k in ('kendall', ) + AWARENESS]
+        lines += [
+            '', 'Which students gain from distillation: Kendall tau '
+            'with the KD accuracy, the vanilla accuracy, the KD gain '
+            '(KD - vanilla) and the KD residual (KD minus the '
+            'least-squares line of KD on vanilla), mean (std) over '
+            'seeds; residual per seed last.', '',
+            '| estimator | tau KD | tau vanilla | tau KD - vanilla | '
+            'tau KD residual | residual per seed |',
+            '|---|---|---|---|---|---|'
+        ]
+        for name, row in sorted(
+                table.items(), key=lambda kv: -kv[1]['tau_kd_residual'][0]):
+            cells = [
+                f'{row[k][0]:.3f} ({row[k][1]:.3f})'
+                for k in ('kendall', ) + AWARENESS
+            ]
             seeds = ', '.join(f'{v:.3f}'
                               for v in row['seeds']['tau_kd_residual'])
-            lines.append(f'| {name} | ' + ' | '.join(cells) +
-                         f' | {seeds} |')
+            lines.append(f'| {name} | ' + ' | '.join(cells) + f' | {seeds} |')
     return '\n'.join(lines) + '\n'
 
 
-def write_outputs(work_dir, rank_cfg, table, regrets, rows, archs,
-                  accuracies, vanilla):
+def write_outputs(work_dir, rank_cfg, table, regrets, rows, archs, accuracies,
+                  vanilla):
     text = markdown(rank_cfg, table, regrets, len(archs))
     print(text)
     with open(osp.join(work_dir, 'rank_correlation.md'), 'w') as f:
         f.write(text)
     with open(osp.join(work_dir, 'rank_correlation.json'), 'w') as f:
-        json.dump(dict(correlations=table, regret=regrets), f, indent=1,
-                  allow_nan=True)
+        json.dump(
+            dict(correlations=table, regret=regrets),
+            f,
+            indent=1,
+            allow_nan=True)
     with open(osp.join(work_dir, 'scores.csv'), 'w', newline='') as f:
-        fields = ['estimator', 'seed', 'arch', 'accuracy', 'params',
-                  'score', *DISWOT_TERMS] + ([] if vanilla is None else
-                                             ['vanilla'])
+        fields = [
+            'estimator', 'seed', 'arch', 'accuracy', 'params', 'score',
+            *DISWOT_TERMS
+        ] + ([] if vanilla is None else ['vanilla'])
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
-    plot_scatter(work_dir, rows, table, 'accuracy', 'kendall',
-                 'scatter.png')
+    plot_scatter(work_dir, rows, table, 'accuracy', 'kendall', 'scatter.png')
     saved = 'scatter.png'
     if vanilla is not None:
         residual = dict(zip(archs, kd_residual(accuracies, vanilla)))
@@ -256,8 +283,8 @@ def write_outputs(work_dir, rank_cfg, table, regrets, rows, archs,
         names = set(rank_cfg.get('residual_plot') or ran) & ran
         if names:
             plot_scatter(work_dir, [
-                dict(r, kd_residual=residual[r['arch']]) for r in rows
-                if r['estimator'] in names
+                dict(r, kd_residual=residual[r['arch']])
+                for r in rows if r['estimator'] in names
             ], table, 'kd_residual', 'tau_kd_residual', 'kd_residual.png')
             saved += ', kd_residual.png'
     print(f'Saved rank_correlation.md/.json, scores.csv, {saved} in '
@@ -272,18 +299,19 @@ def plot_scatter(work_dir, rows, table, target, tau_key, filename):
     import matplotlib.pyplot as plt
     names = sorted({r['estimator'] for r in rows})
     cols = min(4, len(names))
-    fig, axes = plt.subplots((len(names) + cols - 1) // cols, cols,
-                             figsize=(3.6 * cols, 3 * ((len(names) + cols -
-                                                        1) // cols)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        (len(names) + cols - 1) // cols,
+        cols,
+        figsize=(3.6 * cols, 3 * ((len(names) + cols - 1) // cols)),
+        squeeze=False)
     for ax, name in zip(axes.flat, names):
         first_seed = min(r['seed'] for r in rows if r['estimator'] == name)
-        pts = [r for r in rows
-               if r['estimator'] == name and r['seed'] == first_seed]
-        ax.scatter([r['score'] for r in pts], [r[target] for r in pts],
-                   s=10)
-        ax.set_title(f'{name}: tau={table[name][tau_key][0]:.3f}',
-                     fontsize=9)
+        pts = [
+            r for r in rows
+            if r['estimator'] == name and r['seed'] == first_seed
+        ]
+        ax.scatter([r['score'] for r in pts], [r[target] for r in pts], s=10)
+        ax.set_title(f'{name}: tau={table[name][tau_key][0]:.3f}', fontsize=9)
         ax.set_xlabel('score', fontsize=8)
         ax.set_ylabel(target, fontsize=8)
     for ax in list(axes.flat)[len(names):]:

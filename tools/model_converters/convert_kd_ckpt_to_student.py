@@ -14,11 +14,8 @@ import os.path as osp
 import torch
 
 import diswot_mm  # noqa: F401  (compat fixes)
-from diswot_mm.utils.checkpoint import (
-    STUDENT_PREFIX,
-    load_checkpoint_file,
-    state_dict_of,
-)
+from diswot_mm.utils.checkpoint import (STUDENT_PREFIX, load_checkpoint_file,
+                                        state_dict_of)
 
 
 def parse_args():
@@ -40,15 +37,17 @@ def convert(path: str, out: str) -> int:
     """
     checkpoint = load_checkpoint_file(path, 'checkpoint')
     state = state_dict_of(checkpoint, path, 'checkpoint')
-    student = {k[len(STUDENT_PREFIX):]: v for k, v in state.items()
-               if k.startswith(STUDENT_PREFIX)}
+    student = {
+        k[len(STUDENT_PREFIX):]: v
+        for k, v in state.items() if k.startswith(STUDENT_PREFIX)
+    }
     if not student:
         raise ValueError(
             f'checkpoint={path!r} holds no {STUDENT_PREFIX}* weights: it is '
             'not a distillation checkpoint (its keys start with '
             f'{sorted({k.split(".")[0] for k in state})[:5]}).')
-    meta = dict(checkpoint.get('meta') or {}) if isinstance(
-        checkpoint, dict) else {}
+    meta = dict(checkpoint.get('meta') or {}) if isinstance(checkpoint,
+                                                            dict) else {}
     meta['converted_from'] = osp.abspath(path)
     torch.save(dict(state_dict=student, meta=meta), out)
     return len(student)

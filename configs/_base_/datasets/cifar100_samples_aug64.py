@@ -9,8 +9,9 @@ minibatch_dataloader = dict(
         num_samples=64,
         pipeline=[
             dict(type='mmpretrain.RandomCrop', crop_size=32, padding=4),
-            dict(type='mmpretrain.RandomFlip', prob=0.5,
-                 direction='horizontal'),
+            dict(
+                type='mmpretrain.RandomFlip', prob=0.5,
+                direction='horizontal'),
             dict(type='mmpretrain.PackInputs'),
         ],
         seed=0),

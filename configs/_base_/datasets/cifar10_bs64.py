@@ -7,7 +7,6 @@ data_preprocessor = dict(
     mean=[125.307, 122.961, 113.8575],
     std=[51.5865, 50.847, 51.255])
 
-train_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root))
+train_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
 val_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
 test_dataloader = val_dataloader

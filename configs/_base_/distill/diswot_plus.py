@@ -32,14 +32,14 @@ model = dict(
             loss_mr=dict(type='RelationSimilarityLoss', loss_weight=3000.0)),
         loss_forward_mappings=dict(
             loss_ms=dict(
-                pooled_S=dict(from_student=True, recorder='pooled',
-                              data_idx=0),
+                pooled_S=dict(
+                    from_student=True, recorder='pooled', data_idx=0),
                 logits_S=dict(from_student=True, recorder='logits'),
-                pooled_T=dict(from_student=False, recorder='pooled',
-                              data_idx=0),
+                pooled_T=dict(
+                    from_student=False, recorder='pooled', data_idx=0),
                 logits_T=dict(from_student=False, recorder='logits'),
-                data_samples=dict(from_student=True, recorder='samples',
-                                  data_idx=1)),
+                data_samples=dict(
+                    from_student=True, recorder='samples', data_idx=1)),
             loss_mr=dict(
                 feat_S=dict(from_student=True, recorder='feat', data_idx=-1),
                 feat_T=dict(from_student=False, recorder='feat',

@@ -11,7 +11,6 @@ imagenet_preprocessor = dict(
     std=[58.395, 57.12, 57.375],
     to_rgb=True)
 
-
 resnet = dict(
     _delete_=True,
     type='mmpretrain.ResNet',
@@ -19,18 +18,18 @@ resnet = dict(
     out_indices=(3, ),
     style='pytorch')
 
-
 imagenet_kd = dict(
     data_preprocessor=imagenet_preprocessor,
     architecture=dict(
         data_preprocessor=imagenet_preprocessor,
         backbone=dict(resnet, depth=18),
         head=dict(
-            num_classes=1000, in_channels=512, topk=(1, 5),
+            num_classes=1000,
+            in_channels=512,
+            topk=(1, 5),
             loss=dict(loss_weight=1.0))),
     teacher=dict(
         data_preprocessor=imagenet_preprocessor,
         backbone=dict(resnet, depth=34),
         head=dict(num_classes=1000, in_channels=512, topk=(1, 5))),
-    distiller=dict(
-        distill_losses=dict(loss_kl=dict(tau=1, loss_weight=3.0))))
+    distiller=dict(distill_losses=dict(loss_kl=dict(tau=1, loss_weight=3.0))))

@@ -4,7 +4,6 @@ from mmengine.hooks import Hook
 
 from diswot_mm.datasets import describe_minibatches
 from diswot_mm.registry import HOOKS
-
 from ..runner.search_loop import TrainingFreeSearchLoop
 from ..runner.search_report import write_search_report
 

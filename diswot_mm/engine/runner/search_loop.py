@@ -18,45 +18,31 @@ from mmengine.runner.base_loop import BaseLoop
 from mmrazor.engine.runner.utils import check_subnet_resources
 
 from diswot_mm.datasets import apply_sample_fallback, describe_minibatches
-from diswot_mm.models.search_spaces import (
-    alias_to_choices,
-    arch_codec,
-    choices_to_alias,
-    name_unaliased_mutables,
-)
-from diswot_mm.models.task_modules.estimators import (
-    TrainingFreeEstimator,
-    check_constraints,
-)
+from diswot_mm.models.search_spaces import (alias_to_choices, arch_codec,
+                                            choices_to_alias,
+                                            name_unaliased_mutables)
+from diswot_mm.models.task_modules.estimators import (TrainingFreeEstimator,
+                                                      check_constraints)
 from diswot_mm.registry import LOOPS, TASK_UTILS
 from diswot_mm.utils.progress import Progress
-
-from .search_state import (
-    FORMAT_VERSION,
-    STATE_PATTERN,
-    SearchStateError,
-    check_work_dir,
-    config_hash,
-    find_states,
-    newest_valid_state,
-    read_state,
-    write_state,
-)
-
+from .search_state import (FORMAT_VERSION, STATE_PATTERN, SearchStateError,
+                           check_work_dir, config_hash, find_states,
+                           newest_valid_state, read_state, write_state)
 
 #: The resource estimator of a search that configures none.
 DEFAULT_RESOURCE_ESTIMATOR = dict(
     type='ActivePathResourceEstimator', input_shape=(1, 3, 32, 32))
 
 
-def search_config(model: Optional[dict], estimator: dict,
-                  **settings) -> dict:
+def search_config(model: Optional[dict], estimator: dict, **settings) -> dict:
     """What a resumed state must have been written with: the supernet, the
     estimator (after the sample fallback) and the search settings, as
     canonical JSON values."""
-    return json.loads(json.dumps(
-        dict(model=model, estimator=estimator, **settings), sort_keys=True,
-        default=str))
+    return json.loads(
+        json.dumps(
+            dict(model=model, estimator=estimator, **settings),
+            sort_keys=True,
+            default=str))
 
 
 @LOOPS.register_module()
@@ -154,13 +140,13 @@ class TrainingFreeSearchLoop(BaseLoop):
             if value < 1:
                 raise ValueError(f'train_cfg.{name} must be >= 1, got '
                                  f'{value}.')
-        for name, value in (('num_mutation', num_mutation),
-                            ('num_crossover', num_crossover)):
+        for name, value in (('num_mutation', num_mutation), ('num_crossover',
+                                                             num_crossover)):
             if value < 0:
                 raise ValueError(f'train_cfg.{name} must be >= 0, got '
                                  f'{value}.')
-        for name, value in (('mutate_prob', mutate_prob),
-                            ('crossover_prob', crossover_prob)):
+        for name, value in (('mutate_prob', mutate_prob), ('crossover_prob',
+                                                           crossover_prob)):
             if not 0 <= value <= 1:
                 raise ValueError(f'train_cfg.{name} is a probability, got '
                                  f'{value}.')
@@ -176,8 +162,8 @@ class TrainingFreeSearchLoop(BaseLoop):
         self.max_sample_tries = max_sample_tries
         self.max_keep_ckpts = max_keep_ckpts
         self.resume_from = resume_from
-        self.constraints_range = dict(constraints_range or dict(
-            params=(0, 1e9)))
+        self.constraints_range = dict(
+            constraints_range or dict(params=(0, 1e9)))
         for key, bounds in self.constraints_range.items():
             if not (isinstance(bounds, (list, tuple)) and len(bounds) == 2
                     and bounds[0] <= bounds[1]):
@@ -204,13 +190,19 @@ class TrainingFreeSearchLoop(BaseLoop):
         self.estimator = build_score_estimator(estimator)
         self.minibatch = self.estimator.minibatch_info
         self.search_config = search_config(
-            runner.cfg.get('model'), estimator, score_key=score_key,
-            num_candidates=num_candidates, top_k=top_k,
-            num_mutation=num_mutation, num_crossover=num_crossover,
-            mutate_prob=mutate_prob, crossover_prob=crossover_prob,
+            runner.cfg.get('model'),
+            estimator,
+            score_key=score_key,
+            num_candidates=num_candidates,
+            top_k=top_k,
+            num_mutation=num_mutation,
+            num_crossover=num_crossover,
+            mutate_prob=mutate_prob,
+            crossover_prob=crossover_prob,
             constraints_range=self.constraints_range,
             resource_estimator=resource_estimator,
-            max_sample_tries=max_sample_tries, seed=seed)
+            max_sample_tries=max_sample_tries,
+            seed=seed)
 
         self.timing = dict(check=0.0, score=0.0)  # seconds, this generation
         self.rng = random.Random(seed)
@@ -228,23 +220,31 @@ class TrainingFreeSearchLoop(BaseLoop):
         is built (it writes a copy of the config into the work_dir), with
         the settings the loop will use (defaults filled in)."""
         settings = inspect.signature(cls.__init__).bind(
-            None, runner=None, dataloader=None,
-            **{k: v for k, v in cfg.train_cfg.items() if k != 'type'})
+            None,
+            runner=None,
+            dataloader=None,
+            **{
+                k: v
+                for k, v in cfg.train_cfg.items() if k != 'type'
+            })
         settings.apply_defaults()
         args = dict(settings.arguments)
         estimator = copy.deepcopy(args.pop('estimator'))
         apply_sample_fallback(estimator, args['sample_fallback'], None,
                               'train_cfg.estimator')
         config = search_config(
-            cfg.get('model'), estimator,
-            constraints_range=dict(args['constraints_range'] or dict(
-                params=(0, 1e9))),
+            cfg.get('model'),
+            estimator,
+            constraints_range=dict(args['constraints_range']
+                                   or dict(params=(0, 1e9))),
             resource_estimator=(args['resource_estimator']
                                 or DEFAULT_RESOURCE_ESTIMATOR),
-            **{k: args[k] for k in (
-                'score_key', 'num_candidates', 'top_k', 'num_mutation',
-                'num_crossover', 'mutate_prob', 'crossover_prob',
-                'max_sample_tries', 'seed')})
+            **{
+                k: args[k]
+                for k in ('score_key', 'num_candidates', 'top_k',
+                          'num_mutation', 'num_crossover', 'mutate_prob',
+                          'crossover_prob', 'max_sample_tries', 'seed')
+            })
         check_work_dir(cfg.work_dir, config, args['resume_from'], logger)
 
     # ----- what mmengine's Runner and hooks read --------------------------
@@ -283,7 +283,8 @@ class TrainingFreeSearchLoop(BaseLoop):
     def _mutation(self) -> Dict[str, Any]:
         parent = self.choices_of(self.rng.choice(self.top_k_archs))
         return {
-            g: self.rng.choice(list(self.mutator.search_groups[g][0].choices))
+            g:
+            self.rng.choice(list(self.mutator.search_groups[g][0].choices))
             if self.rng.random() < self.mutate_prob else c
             for g, c in parent.items()
         }
@@ -308,8 +309,10 @@ class TrainingFreeSearchLoop(BaseLoop):
                     arch in archs:
                 continue
             feasible, resources = self._check(choices)
-            resources = {k: float(resources[k])
-                         for k in ('flops', 'params', *self.constraints_range)}
+            resources = {
+                k: float(resources[k])
+                for k in ('flops', 'params', *self.constraints_range)
+            }
             if feasible:
                 archs.append(arch)
                 self.pending_resources[arch] = resources
@@ -373,11 +376,10 @@ class TrainingFreeSearchLoop(BaseLoop):
                 f'flops={reach["min"]["flops"]:.3f} M, params='
                 f'{reach["min"]["params"]:.4f} M and the largest flops='
                 f'{reach["max"]["flops"]:.3f} M, params='
-                f'{reach["max"]["params"]:.4f} M' + (
-                    f'; latency {reach["min"]["latency"]:.3f} ms (smallest)'
-                    f' and {reach["max"]["latency"]:.3f} ms (largest)'
-                    if 'latency' in
-                    reach['min'] else '') + '. Widen the range.')
+                f'{reach["max"]["params"]:.4f} M' +
+                (f'; latency {reach["min"]["latency"]:.3f} ms (smallest)'
+                 f' and {reach["max"]["latency"]:.3f} ms (largest)'
+                 if 'latency' in reach['min'] else '') + '. Widen the range.')
 
     # ----- scoring ---------------------------------------------------------
     def _score_one(self, arch: str) -> Dict[str, Any]:
@@ -428,11 +430,13 @@ class TrainingFreeSearchLoop(BaseLoop):
             # an estimator output named like a resource (ParamsEstimator's
             # 'params') is that resource: the checked value is kept
             self.records[arch] = {
-                'arch': arch,
-                **results[arch],
-                'score': score if math.isfinite(score) else -math.inf,
-                **self.pending_resources[arch],
-                'generation': self._epoch}
+                'arch':
+                arch,
+                **results[arch], 'score':
+                score if math.isfinite(score) else -math.inf,
+                **self.pending_resources[arch], 'generation':
+                self._epoch
+            }
         self._combine_scores()
 
     def _combine_scores(self) -> None:
@@ -444,16 +448,18 @@ class TrainingFreeSearchLoop(BaseLoop):
         if not (self.estimator.population_relative
                 and self.score_key == self.estimator.score_name):
             return
-        records = [self.records[arch] for arch in sorted(self.records)
-                   if 'error' not in self.records[arch]]
-        for record, score in zip(records,
-                                 self.estimator.combine(records)):
+        records = [
+            self.records[arch] for arch in sorted(self.records)
+            if 'error' not in self.records[arch]
+        ]
+        for record, score in zip(records, self.estimator.combine(records)):
             record[self.score_key] = record['score'] = score
 
     def _ranked(self) -> List[dict]:
         """Finite-score candidates, best first (ties broken by arch)."""
-        finite = [r for r in self.records.values()
-                  if math.isfinite(r['score'])]
+        finite = [
+            r for r in self.records.values() if math.isfinite(r['score'])
+        ]
         return sorted(finite, key=lambda r: (-r['score'], r['arch']))
 
     @property
@@ -500,9 +506,11 @@ class TrainingFreeSearchLoop(BaseLoop):
         wall = time.perf_counter() - start
         best = self._ranked()[0] if self._ranked() else None
         ms_per_candidate = wall / len(archs) * 1000
-        scalars = {'search/scored': len(self.records),
-                   'search/ms_per_candidate': ms_per_candidate,
-                   'search/check_share': self.timing['check'] / wall}
+        scalars = {
+            'search/scored': len(self.records),
+            'search/ms_per_candidate': ms_per_candidate,
+            'search/check_share': self.timing['check'] / wall
+        }
         if best is not None:
             scalars['search/best_score'] = best['score']
         # curves for the config's vis_backends (local JSON, TensorBoard, ...)
@@ -587,8 +595,7 @@ class TrainingFreeSearchLoop(BaseLoop):
             try:
                 state = read_state(path, self.search_config)
             except SearchStateError as err:
-                newest, _, _ = newest_valid_state(work_dir,
-                                                  self.search_config)
+                newest, _, _ = newest_valid_state(work_dir, self.search_config)
                 hint = (f'The newest valid state in {work_dir} is {newest}: '
                         f'--resume {newest} (or --resume without a path).'
                         if newest else f'{work_dir} holds no valid state of '
@@ -615,10 +622,10 @@ def build_score_estimator(cfg: dict) -> TrainingFreeEstimator:
             to set it on).
         TypeError: the type is not a :class:`TrainingFreeEstimator`.
     """
-    known = sorted(name for name, cls in TASK_UTILS.module_dict.items()
-                   if isinstance(cls, type)
-                   and issubclass(cls, TrainingFreeEstimator)
-                   and not inspect.isabstract(cls))
+    known = sorted(
+        name for name, cls in TASK_UTILS.module_dict.items()
+        if isinstance(cls, type) and issubclass(cls, TrainingFreeEstimator)
+        and not inspect.isabstract(cls))
     cls = TASK_UTILS.get(cfg.get('type'))
     if cls is None:
         raise KeyError(f'unknown estimator {cfg.get("type")!r}; the '

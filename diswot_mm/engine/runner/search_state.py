@@ -16,8 +16,8 @@ from typing import Any, Dict, List, Optional, Tuple
 #: Bump when the state's layout changes.
 FORMAT_VERSION = 1
 STATE_PATTERN = 'search_epoch_{}.json'
-REQUIRED_KEYS = ('format_version', 'config_hash', 'config', 'epoch',
-                 'records', 'infeasible', 'exhausted', 'rng_state')
+REQUIRED_KEYS = ('format_version', 'config_hash', 'config', 'epoch', 'records',
+                 'infeasible', 'exhausted', 'rng_state')
 
 
 class SearchStateError(ValueError):
@@ -103,7 +103,7 @@ def find_states(work_dir: str) -> List[str]:
 
 
 def newest_valid_state(
-        work_dir: str, config: Dict[str, Any]
+    work_dir: str, config: Dict[str, Any]
 ) -> Tuple[Optional[str], Optional[dict], List[Tuple[str, str]]]:
     """The newest state of ``work_dir`` that can be resumed.
 
@@ -120,8 +120,10 @@ def newest_valid_state(
     return None, None, skipped
 
 
-def check_work_dir(work_dir: str, config: Dict[str, Any],
-                   resume_from: Optional[str], logger=None) -> None:
+def check_work_dir(work_dir: str,
+                   config: Dict[str, Any],
+                   resume_from: Optional[str],
+                   logger=None) -> None:
     """Refuse to start where a search would destroy another search's work.
 
     A fresh search (``resume_from`` None) in a work_dir holding states of

@@ -36,7 +36,7 @@ class StrictSingleTeacherDistill(SingleTeacherDistill):
         state = None
         if teacher_ckpt:
             state = read_model_state(teacher, teacher_ckpt,
-                                       'model.teacher_ckpt')
+                                     'model.teacher_ckpt')
         elif require_teacher_ckpt:
             raise ValueError(
                 'model.teacher_ckpt is not set: distillation needs a trained '

@@ -45,10 +45,11 @@ def fixed_subnet(cfg: dict, fix_subnet: Union[str, dict],
     mutator = NasMutator()
     mutator.prepare_from_supernet(supernet)
     try:
-        alias_to_choices(mutator, {
-            alias: chosen['chosen'] if isinstance(chosen, dict) else chosen
-            for alias, chosen in fix_subnet.items()
-        })
+        alias_to_choices(
+            mutator, {
+                alias: chosen['chosen'] if isinstance(chosen, dict) else chosen
+                for alias, chosen in fix_subnet.items()
+            })
     except (KeyError, ValueError) as err:
         raise ValueError(f'{path} does not fit the search space of the '
                          f'student config: {err}') from err

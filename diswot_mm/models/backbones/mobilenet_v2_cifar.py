@@ -8,12 +8,20 @@ from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from diswot_mm.registry import MODELS
 
 
-def conv_bn_relu(in_channels: int, out_channels: int, kernel: int,
-                 stride: int, groups: int = 1) -> nn.Sequential:
+def conv_bn_relu(in_channels: int,
+                 out_channels: int,
+                 kernel: int,
+                 stride: int,
+                 groups: int = 1) -> nn.Sequential:
     return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, kernel, stride, kernel // 2,
-                  groups=groups, bias=False), nn.BatchNorm2d(out_channels),
-        nn.ReLU(inplace=True))
+        nn.Conv2d(
+            in_channels,
+            out_channels,
+            kernel,
+            stride,
+            kernel // 2,
+            groups=groups,
+            bias=False), nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True))
 
 
 class InvertedResidual(nn.Module):
@@ -58,8 +66,9 @@ class MobileNetV2CIFAR(BaseBackbone):
         for t, c, n, s in self.settings:
             out_channels = int(c * widen_factor)
             for i in range(n):
-                layers.append(InvertedResidual(in_channels, out_channels,
-                                               s if i == 0 else 1, t))
+                layers.append(
+                    InvertedResidual(in_channels, out_channels,
+                                     s if i == 0 else 1, t))
                 in_channels = out_channels
         last = int(1280 * widen_factor) if widen_factor > 1.0 else 1280
         layers.append(conv_bn_relu(in_channels, last, 1, 1))

@@ -89,8 +89,10 @@ class CIFARResNet(BaseBackbone):
         init_cfg (dict, optional): Initialisation config.
     """
     arch_settings = {
-        **{f'resnet{6 * n + 2}': ((n, n, n), (16, 32, 64), 16)
-           for n in (1, 2, 3, 5, 7, 9, 18)},
+        **{
+            f'resnet{6 * n + 2}': ((n, n, n), (16, 32, 64), 16)
+            for n in (1, 2, 3, 5, 7, 9, 18)
+        },
         'resnet8x4': ((1, 1, 1), (64, 128, 256), 32),
         'resnet32x4': ((5, 5, 5), (64, 128, 256), 32),
     }
@@ -124,8 +126,7 @@ class CIFARResNet(BaseBackbone):
         self.stem = cifar_stem(stem_channels)
         self.stages = nn.ModuleList()
         in_channels = stem_channels
-        for i, (blocks, width) in enumerate(zip(stage_blocks,
-                                                stage_channels)):
+        for i, (blocks, width) in enumerate(zip(stage_blocks, stage_channels)):
             self.stages.append(
                 make_stage(in_channels, width, blocks, 1 if i == 0 else 2))
             in_channels = width

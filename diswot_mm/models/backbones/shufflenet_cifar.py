@@ -11,11 +11,20 @@ from mmpretrain.models.utils import channel_shuffle
 from diswot_mm.registry import MODELS
 
 
-def conv_bn(in_channels: int, out_channels: int, kernel: int, stride: int = 1,
+def conv_bn(in_channels: int,
+            out_channels: int,
+            kernel: int,
+            stride: int = 1,
             groups: int = 1) -> nn.Sequential:
     return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, kernel, stride, kernel // 2,
-                  groups=groups, bias=False), nn.BatchNorm2d(out_channels))
+        nn.Conv2d(
+            in_channels,
+            out_channels,
+            kernel,
+            stride,
+            kernel // 2,
+            groups=groups,
+            bias=False), nn.BatchNorm2d(out_channels))
 
 
 class ShuffleV1Unit(nn.Module):
@@ -66,8 +75,9 @@ class ShuffleNetV1CIFAR(BaseBackbone):
             for i in range(blocks):
                 # stride-2 units concatenate their input: produce the rest
                 produced = width - in_channels if i == 0 else width
-                units.append(ShuffleV1Unit(in_channels, produced,
-                                           2 if i == 0 else 1, groups))
+                units.append(
+                    ShuffleV1Unit(in_channels, produced, 2 if i == 0 else 1,
+                                  groups))
                 in_channels = width
         self.units = nn.Sequential(*units)
         self.out_channels = in_channels
@@ -90,8 +100,7 @@ class ShuffleV2Unit(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         keep, transform = x.chunk(2, dim=1)
-        return channel_shuffle(torch.cat([keep, self.branch(transform)], 1),
-                               2)
+        return channel_shuffle(torch.cat([keep, self.branch(transform)], 1), 2)
 
 
 class ShuffleV2Down(nn.Module):

@@ -15,16 +15,15 @@ class PreActBlock(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, stride: int):
         super().__init__()
         self.bn1 = nn.BatchNorm2d(in_channels)
-        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1,
-                               bias=False)
+        self.conv1 = nn.Conv2d(
+            in_channels, out_channels, 3, stride, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(out_channels)
-        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1,
-                               bias=False)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
         self.relu = nn.ReLU(inplace=True)
         self.shortcut = None
         if stride != 1 or in_channels != out_channels:
-            self.shortcut = nn.Conv2d(in_channels, out_channels, 1, stride,
-                                      bias=False)
+            self.shortcut = nn.Conv2d(
+                in_channels, out_channels, 1, stride, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         pre = self.relu(self.bn1(x))
@@ -44,7 +43,9 @@ class WideResNetCIFAR(BaseBackbone):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def __init__(self, depth: int = 16, widen_factor: int = 2,
+    def __init__(self,
+                 depth: int = 16,
+                 widen_factor: int = 2,
                  init_cfg: dict = None):
         super().__init__(init_cfg)
         if (depth - 4) % 6 != 0:
@@ -55,12 +56,13 @@ class WideResNetCIFAR(BaseBackbone):
         layers, in_channels = [], 16
         for i, width in enumerate(widths):
             for j in range(blocks):
-                layers.append(PreActBlock(in_channels, width,
-                                          2 if i > 0 and j == 0 else 1))
+                layers.append(
+                    PreActBlock(in_channels, width,
+                                2 if i > 0 and j == 0 else 1))
                 in_channels = width
         self.blocks = nn.Sequential(*layers)
-        self.final = nn.Sequential(nn.BatchNorm2d(in_channels),
-                                   nn.ReLU(inplace=True))
+        self.final = nn.Sequential(
+            nn.BatchNorm2d(in_channels), nn.ReLU(inplace=True))
         self.out_channels = in_channels
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor]:

@@ -1,12 +1,6 @@
-from .similarity import (
-                         class_gram,
-                         class_gram_distance,
-                         computed_in_float32,
-                         gradcam_weights,
-                         relation_distance,
-                         relation_matrix,
-                         semantic_distance,
-)
+from .similarity import (class_gram, class_gram_distance, computed_in_float32,
+                         gradcam_weights, relation_distance, relation_matrix,
+                         semantic_distance)
 
 __all__ = [
     'relation_matrix', 'relation_distance', 'gradcam_weights',

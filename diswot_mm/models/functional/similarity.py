@@ -2,9 +2,9 @@
 
 One implementation serves the training-free estimator (random networks) and
 the distillation losses (trained teacher, student in training). Notation of
-``../shared/notes/method.md``: A is the feature map entering global average
-pooling, shape (B, C, H, W); f = GAP(A), shape (B, C); logits z = W f + b
-with W of shape (N, C) for N classes.
+the DisWOT paper (Dong, Li, Wei, CVPR 2023): A is the feature map entering
+global average pooling, shape (B, C, H, W); f = GAP(A), shape (B, C);
+logits z = W f + b with W of shape (N, C) for N classes.
 
 Normalisation follows the official DisWOT code: squared Frobenius norms of
 row-L2-normalised matrices, divided by B^2 (relation), C N (semantic, grad
@@ -155,8 +155,8 @@ def semantic_distance(g_t: torch.Tensor, g_s: torch.Tensor) -> torch.Tensor:
     u_a = a / (a.abs() * norm_a).clamp_min(EPS)
     u_b = b / (b.abs() * norm_b).clamp_min(EPS)
     dist = (norm_a.squeeze(1)**2 * u_a.pow(2).sum(1) +
-            norm_b.squeeze(1)**2 * u_b.pow(2).sum(1) -
-            2 * (a * b).sum(1) * (u_a * u_b).sum(1)).sum()
+            norm_b.squeeze(1)**2 * u_b.pow(2).sum(1) - 2 * (a * b).sum(1) *
+            (u_a * u_b).sum(1)).sum()
     return dist / (channels * num_classes)  # cast back by the decorator
 
 

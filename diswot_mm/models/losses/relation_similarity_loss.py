@@ -1,11 +1,8 @@
 import torch
 import torch.nn as nn
 
-from diswot_mm.models.functional import (
-    computed_in_float32,
-    relation_distance,
-    relation_matrix,
-)
+from diswot_mm.models.functional import (computed_in_float32,
+                                         relation_distance, relation_matrix)
 from diswot_mm.registry import MODELS
 
 

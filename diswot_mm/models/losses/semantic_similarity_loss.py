@@ -3,11 +3,8 @@ from typing import List
 import torch
 import torch.nn as nn
 
-from diswot_mm.models.functional import (
-    computed_in_float32,
-    gradcam_weights,
-    semantic_distance,
-)
+from diswot_mm.models.functional import (computed_in_float32, gradcam_weights,
+                                         semantic_distance)
 from diswot_mm.registry import MODELS
 
 
@@ -51,8 +48,8 @@ class SemanticSimilarityLoss(nn.Module):
         Returns:
             Tensor: The weighted loss, a scalar.
         """
-        labels = torch.cat([s.gt_label for s in data_samples]).to(
-            logits_S.device)
+        labels = torch.cat([s.gt_label
+                            for s in data_samples]).to(logits_S.device)
         g_t = gradcam_weights(pooled_T.detach(), logits_T.detach(), labels)
         g_s = gradcam_weights(pooled_S, logits_S, labels)
         return self.loss_weight * semantic_distance(g_t, g_s)

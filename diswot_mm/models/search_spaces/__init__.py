@@ -7,6 +7,7 @@ from .utils import alias_to_choices, choices_to_alias
 
 __all__ = [
     'ArchCodec', 'MutatorArchCodec', 'NASBench201', 'SearchSpaceMixin',
-    'arch_codec', 'name_unaliased_mutables', 'SearchableCIFARResNet', 'SearchableImageNetResNet',
-    'alias_to_choices', 'arch_to_index', 'choices_to_alias', 'index_to_arch'
+    'arch_codec', 'name_unaliased_mutables', 'SearchableCIFARResNet',
+    'SearchableImageNetResNet', 'alias_to_choices', 'arch_to_index',
+    'choices_to_alias', 'index_to_arch'
 ]

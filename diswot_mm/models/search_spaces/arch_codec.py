@@ -83,8 +83,8 @@ class MutatorArchCodec(ArchCodec):
         if arch.startswith('{'):
             return json.loads(arch)
         tokens = arch.split('-') if self.separator else list(arch)
-        if len(tokens) != len(self.choices) or not all(
-                t.isdigit() for t in tokens):
+        if len(tokens) != len(self.choices) or not all(t.isdigit()
+                                                       for t in tokens):
             raise ValueError(
                 f'arch {arch!r} is not a name in this space: expected '
                 f'{len(self.choices)} digits'

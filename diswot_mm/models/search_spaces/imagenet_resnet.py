@@ -9,7 +9,6 @@ from mmrazor.models.mutables import OneShotMutableOP
 
 from diswot_mm.models.backbones.resnet_cifar import BasicBlock
 from diswot_mm.registry import MODELS
-
 from .arch_codec import SearchSpaceMixin
 from .utils import depth_searchable_stage, width_key
 
@@ -36,7 +35,8 @@ class _Body(nn.Module):
                 blocks.append(
                     OneShotMutableOP(
                         candidates=nn.ModuleDict({
-                            f'k{k}': BasicBlock(block_in, width, stride, k)
+                            f'k{k}':
+                            BasicBlock(block_in, width, stride, k)
                             for k in kernels
                         }),
                         alias=f'stage{i + 1}_block{j + 1}_kernel'))
@@ -88,7 +88,8 @@ class SearchableImageNetResNet(BaseBackbone, SearchSpaceMixin):
         self.depths = tuple(tuple(sorted(d)) for d in depths)
         self.body = OneShotMutableOP(
             candidates=nn.ModuleDict({
-                width_key(f): _Body(f, self.depths, kernels, base_channels)
+                width_key(f):
+                _Body(f, self.depths, kernels, base_channels)
                 for f in widen_factors
             }),
             alias='widen_factor')
@@ -102,9 +103,9 @@ class SearchableImageNetResNet(BaseBackbone, SearchSpaceMixin):
         depth = ''.join(
             str(choices[f'stage{i + 1}_blocks'])
             for i in range(len(self.depths)))
-        kernels = ''.join(
-            choices[f'stage{i + 1}_block{j + 1}_kernel'][1:]
-            for i, d in enumerate(self.depths) for j in range(max(d)))
+        kernels = ''.join(choices[f'stage{i + 1}_block{j + 1}_kernel'][1:]
+                          for i, d in enumerate(self.depths)
+                          for j in range(max(d)))
         return f'{choices["widen_factor"]}-{depth}-{kernels}'
 
     def decode(self, arch: str) -> Dict[str, object]:

@@ -11,11 +11,9 @@ from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmrazor.models.mutables import OneShotMutableOP
 
 from diswot_mm.registry import MODELS
-
 from .arch_codec import SearchSpaceMixin
 
-OPS = ('none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3',
-       'avg_pool_3x3')
+OPS = ('none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3')
 #: (to_node, from_node) of the 6 edges, in arch-string order.
 EDGES = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
 NUM_ARCHS = len(OPS)**len(EDGES)  # 15,625
@@ -30,8 +28,13 @@ class ReLUConvBN(nn.Sequential):
                  stride: int, padding: int):
         super().__init__(
             nn.ReLU(inplace=False),
-            nn.Conv2d(in_channels, out_channels, kernel_size, stride,
-                      padding, bias=False), nn.BatchNorm2d(out_channels))
+            nn.Conv2d(
+                in_channels,
+                out_channels,
+                kernel_size,
+                stride,
+                padding,
+                bias=False), nn.BatchNorm2d(out_channels))
 
 
 class Zero(nn.Module):
@@ -155,9 +158,8 @@ class NASBench201(BaseBackbone, SearchSpaceMixin):
         """``{'edge_1_0': 'nor_conv_3x3', ...}`` -> the arch string."""
         nodes = []
         for to in range(1, 4):
-            nodes.append('|' + '|'.join(
-                f'{choices[f"edge_{to}_{frm}"]}~{frm}'
-                for frm in range(to)) + '|')
+            nodes.append('|' + '|'.join(f'{choices[f"edge_{to}_{frm}"]}~{frm}'
+                                        for frm in range(to)) + '|')
         return '+'.join(nodes)
 
     @staticmethod

@@ -9,7 +9,6 @@ from mmrazor.models.mutables import OneShotMutableOP
 
 from diswot_mm.models.backbones.resnet_cifar import cifar_stem, make_stage
 from diswot_mm.registry import MODELS
-
 from .arch_codec import SearchSpaceMixin
 from .utils import depth_searchable_stage, width_key
 
@@ -65,8 +64,9 @@ class SearchableCIFARResNet(BaseBackbone, SearchSpaceMixin):
         if self.searches_width:
             self.body = OneShotMutableOP(
                 candidates=nn.ModuleDict({
-                    width_key(f): nn.Sequential(*self._make_layers(
-                        stem_channels, stage_channels, f))
+                    width_key(f):
+                    nn.Sequential(
+                        *self._make_layers(stem_channels, stage_channels, f))
                     for f in widen_factors
                 }),
                 alias='widen_factor')
@@ -119,8 +119,10 @@ class SearchableCIFARResNet(BaseBackbone, SearchSpaceMixin):
                     '"557-w100")' if self.searches_width else
                     'one digit 1-9 per stage (e.g. "557")')
             raise ValueError(f'an S1 arch key is {form}, got {arch!r}.')
-        choices = {f'stage{i + 1}_blocks': int(d)
-                   for i, d in enumerate(digits)}
+        choices = {
+            f'stage{i + 1}_blocks': int(d)
+            for i, d in enumerate(digits)
+        }
         if width:
             choices['widen_factor'] = width
         return choices

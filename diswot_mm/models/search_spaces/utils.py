@@ -58,8 +58,7 @@ def alias_to_choices(mutator: NasMutator,
     return result
 
 
-def depth_searchable_stage(blocks: Sequence[nn.Module],
-                           choices: Sequence[int],
+def depth_searchable_stage(blocks: Sequence[nn.Module], choices: Sequence[int],
                            alias: str) -> DynamicSequential:
     """A stage of ``max(choices)`` blocks whose depth is searchable: an
     mmrazor ``DynamicSequential`` runs its first ``depth`` blocks, ``depth``
@@ -68,9 +67,7 @@ def depth_searchable_stage(blocks: Sequence[nn.Module],
     stage.register_mutable_attr(
         'depth',
         OneShotMutableValue(
-            value_list=list(choices),
-            default_value=max(choices),
-            alias=alias))
+            value_list=list(choices), default_value=max(choices), alias=alias))
     return stage
 
 

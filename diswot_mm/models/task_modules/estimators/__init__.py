@@ -1,25 +1,13 @@
-from .active_path_resource_estimator import (
-    ActivePathResourceEstimator,
-    check_constraints,
-    run_eval,
-)
-from .base_training_free import (
-    BaseTrainingFreeEstimator,
-    TrainingFreeEstimator,
-)
+from .active_path_resource_estimator import (ActivePathResourceEstimator,
+                                             check_constraints, run_eval)
+from .base_training_free import (BaseTrainingFreeEstimator,
+                                 TrainingFreeEstimator)
 from .diswot_estimator import DisWOTEstimator
 from .ensemble_estimator import EnsembleEstimator, combine_scores
-from .zero_cost_proxies import (
-    FlopsEstimator,
-    GradNormEstimator,
-    JacobCovEstimator,
-    NASWOTEstimator,
-    ParamsEstimator,
-    SNIPEstimator,
-    SynFlowEstimator,
-    ZenEstimator,
-    ZiCoEstimator,
-)
+from .zero_cost_proxies import (FlopsEstimator, GradNormEstimator,
+                                JacobCovEstimator, NASWOTEstimator,
+                                ParamsEstimator, SNIPEstimator,
+                                SynFlowEstimator, ZenEstimator, ZiCoEstimator)
 
 __all__ = [
     'ActivePathResourceEstimator', 'BaseTrainingFreeEstimator',

@@ -9,36 +9,25 @@ import torch.nn as nn
 from mmengine.dist import broadcast_object_list, get_rank, get_world_size
 from mmengine.logging import print_log
 from mmrazor.models.architectures.dynamic_ops.mixins.dynamic_mixins import (
-    DynamicChannelMixin,
-    DynamicResizeMixin,
-)
+    DynamicChannelMixin, DynamicResizeMixin)
 from mmrazor.models.task_modules.estimators import ResourceEstimator
-from mmrazor.models.task_modules.estimators.counters.flops_params_counter import (
-    get_counter_type,
-    is_supported_instance,
-    params_units_convert,
-)
+from mmrazor.models.task_modules.estimators.counters import \
+    flops_params_counter
 from mmrazor.structures import export_fix_subnet
 
 from diswot_mm.registry import TASK_UTILS
-from .latency import (
-    leaf_op_calls,
-    load_latency_lut,
-    lut_latency,
-    measure_latency,
-    recording_leaf_ops,
-)
+from .latency import (leaf_op_calls, load_latency_lut, lut_latency,
+                      measure_latency, recording_leaf_ops)
 
 #: Resources a constraints_range may bound, with their units.
 RESOURCE_UNITS = dict(flops='M', params='M', latency='ms')
-
 
 #: Clocks a latency_cfg may name.
 TIMERS = dict(perf_counter=time.perf_counter, thread_time=time.thread_time)
 
 
-def resolve_timer(timer: Union[str, Callable[[], float]]
-                  ) -> Callable[[], float]:
+def resolve_timer(
+        timer: Union[str, Callable[[], float]]) -> Callable[[], float]:
     """The clock ``timer`` names (a key of :data:`TIMERS`), or ``timer``
     itself if it is a callable.
 
@@ -66,17 +55,19 @@ def check_constraints(estimator: ResourceEstimator,
     ``estimator`` cannot check: ``flops``/``params`` for any mmrazor
     ResourceEstimator, ``latency`` only for ActivePathResourceEstimator
     (mmrazor's returns 0 ms unless asked, and times CUDA only)."""
-    supported = [k for k in RESOURCE_UNITS if k != 'latency' or isinstance(
-        estimator, ActivePathResourceEstimator)]
+    supported = [
+        k for k in RESOURCE_UNITS
+        if k != 'latency' or isinstance(estimator, ActivePathResourceEstimator)
+    ]
     for key in constraints_range:
         if key not in supported:
-            raise KeyError(
-                'constraints_range supports ' + ', '.join(
-                    f'{k} (in {RESOURCE_UNITS[k]})' for k in supported) +
-                f' with {type(estimator).__name__}, got {key!r}.' +
-                (' Latency needs resource_estimator=dict(type='
-                 '"ActivePathResourceEstimator", ...).'
-                 if key == 'latency' else ''))
+            raise KeyError('constraints_range supports ' +
+                           ', '.join(f'{k} (in {RESOURCE_UNITS[k]})'
+                                     for k in supported) +
+                           f' with {type(estimator).__name__}, got {key!r}.' +
+                           (' Latency needs resource_estimator=dict(type='
+                            '"ActivePathResourceEstimator", ...).' if key ==
+                            'latency' else ''))
 
 
 @TASK_UTILS.register_module()
@@ -132,8 +123,7 @@ class ActivePathResourceEstimator(ResourceEstimator):
         if unknown:
             raise KeyError(f'latency_cfg supports {sorted(timing)}, got '
                            f'{unknown}.')
-        self.latency_timing: Dict[str, Any] = {**timing,
-                                               **(latency_cfg or {})}
+        self.latency_timing: Dict[str, Any] = {**timing, **(latency_cfg or {})}
         self.latency_timing['timer'] = resolve_timer(
             self.latency_timing['timer'])
         self.latency_lut = latency_lut
@@ -152,7 +142,8 @@ class ActivePathResourceEstimator(ResourceEstimator):
                 f'relative error against timed latency was '
                 f'{error["median_relative"]:.1%} (max '
                 f'{error["max_relative"]:.1%}) over '
-                f'{len(error["candidates"])} candidates.', logger='current')
+                f'{len(error["candidates"])} candidates.',
+                logger='current')
 
     @property
     def latency_shape(self) -> Tuple[int, ...]:
@@ -164,12 +155,13 @@ class ActivePathResourceEstimator(ResourceEstimator):
         counter or ``flops_params_cfg`` disables it (cached per type)."""
         cls = type(module)
         if cls not in self._hooks:
-            counter = get_counter_type(module)
+            counter = flops_params_counter.get_counter_type(module)
             disabled = self.flops_params_cfg.get('disabled_counters') or []
             hook = None
-            if is_supported_instance(module) and counter not in disabled:
-                hook = TASK_UTILS.build(
-                    dict(type=counter, _scope_='mmrazor')).add_count_hook
+            if flops_params_counter.is_supported_instance(
+                    module) and counter not in disabled:
+                hook = TASK_UTILS.build(dict(type=counter,
+                                             _scope_='mmrazor')).add_count_hook
             self._hooks[cls] = hook
         return self._hooks[cls]
 
@@ -203,8 +195,10 @@ class ActivePathResourceEstimator(ResourceEstimator):
         for m in counted:
             del m.__flops__, m.__params__
         return dict(
-            flops=params_units_convert(flops, units['flops']),
-            params=params_units_convert(params, units['params']))
+            flops=flops_params_counter.params_units_convert(
+                flops, units['flops']),
+            params=flops_params_counter.params_units_convert(
+                params, units['params']))
 
     def latency(self, network: nn.Module) -> float:
         """Latency (ms) of ``network`` (a plain network, e.g. the
@@ -219,8 +213,8 @@ class ActivePathResourceEstimator(ResourceEstimator):
         timed = [None]
         if get_rank() == 0:
             timed[0] = run_eval(
-                network, self.latency_shape,
-                lambda net, batch: measure_latency(
+                network,
+                self.latency_shape, lambda net, batch: measure_latency(
                     lambda: net(batch), device, **self.latency_timing))
         if get_world_size() > 1:  # every rank decides on rank 0's timing
             broadcast_object_list(timed, src=0)
@@ -237,7 +231,8 @@ class ActivePathResourceEstimator(ResourceEstimator):
             return sliced.architecture, True
         return getattr(model, 'architecture', model), False
 
-    def estimate_subnet(self, model: nn.Module,
+    def estimate_subnet(self,
+                        model: nn.Module,
                         latency: bool = False) -> Dict[str, float]:
         """``flops`` and ``params`` (and ``latency`` if asked) of the subnet
         selected in ``model`` (an mmrazor algorithm with a mutator) or of a
@@ -245,9 +240,12 @@ class ActivePathResourceEstimator(ResourceEstimator):
         network, sliced = self.subnet_network(model)
         if sliced:
             estimate = self.estimate(network)  # mmrazor's path
-            return dict(flops=estimate['flops'], params=estimate['params'],
-                        **({'latency': self.latency(network)}
-                           if latency else {}))
+            return dict(
+                flops=estimate['flops'],
+                params=estimate['params'],
+                **({
+                    'latency': self.latency(network)
+                } if latency else {}))
         counting_shape = tuple(
             self.flops_params_cfg.get('input_shape', self.input_shape))
         if latency and self.lut is not None and \
@@ -255,8 +253,7 @@ class ActivePathResourceEstimator(ResourceEstimator):
             # the counting forward gives the LUT its ops: one forward
             with recording_leaf_ops() as calls:
                 results = self.estimate_active(network)
-            results['latency'] = lut_latency(self.lut, calls,
-                                             self.latency_lut)
+            results['latency'] = lut_latency(self.lut, calls, self.latency_lut)
             return results
         results = self.estimate_active(network)
         if latency:
@@ -280,8 +277,8 @@ class ActivePathResourceEstimator(ResourceEstimator):
             self._cache[key] = self.estimate_subnet(model, with_latency)
         results = dict(self._cache[key])
         for name, bounds in constraints_range.items():
-            low, high = bounds if isinstance(bounds, (list, tuple)) else (
-                0, bounds)
+            low, high = bounds if isinstance(bounds,
+                                             (list, tuple)) else (0, bounds)
             if not low <= results[name] <= high:
                 return False, results
         return True, results

@@ -11,7 +11,6 @@ import torch.nn as nn
 from mmrazor.models.task_modules.estimators.base_estimator import BaseEstimator
 
 from diswot_mm.datasets import describe_minibatch, load_minibatch
-
 from .utils import INIT_SCHEMES, candidate_key, derive_seed, random_init_
 
 
@@ -64,6 +63,7 @@ class BaseTrainingFreeEstimator(BaseEstimator, TrainingFreeEstimator):
         seed (int): Seed of all initialisations. Defaults to 0.
         device (str, optional): Where to run. Defaults to CUDA if available.
     """
+
     def __init__(self,
                  init: str = 'default',
                  dataloader: Optional[dict] = None,
@@ -75,8 +75,8 @@ class BaseTrainingFreeEstimator(BaseEstimator, TrainingFreeEstimator):
                 f'init supports {INIT_SCHEMES}, but got {init!r}.')
         self.init = init
         self.seed = seed
-        self.device = torch.device(device or (
-            'cuda' if torch.cuda.is_available() else 'cpu'))
+        self.device = torch.device(
+            device or ('cuda' if torch.cuda.is_available() else 'cpu'))
         self.inputs, self.labels = (
             t.to(self.device)
             for t in load_minibatch(dataloader, data_preprocessor, seed))
@@ -87,7 +87,9 @@ class BaseTrainingFreeEstimator(BaseEstimator, TrainingFreeEstimator):
     def minibatch_info(self) -> Dict[str, dict]:
         return {type(self).__name__: self._minibatch_info}
 
-    def init_candidate(self, model: nn.Module, key: str,
+    def init_candidate(self,
+                       model: nn.Module,
+                       key: str,
                        repeat: int = 0) -> None:
         """Move ``model`` to the device (if it is elsewhere) and
         re-initialise it from (seed, key, repeat)."""

@@ -7,28 +7,15 @@ import torch
 import torch.nn as nn
 
 from diswot_mm.models.builder import build_model, load_model_config
-from diswot_mm.models.functional import (
-    class_gram,
-    class_gram_distance,
-    gradcam_weights,
-    relation_distance,
-    relation_matrix,
-    semantic_distance,
-)
+from diswot_mm.models.functional import (class_gram, class_gram_distance,
+                                         gradcam_weights, relation_distance,
+                                         relation_matrix, semantic_distance)
 from diswot_mm.registry import TASK_UTILS
 from diswot_mm.utils.checkpoint import read_model_state
-
 from .base_training_free import BaseTrainingFreeEstimator
-from .utils import (
-    INIT_SCHEMES,
-    batch_statistics,
-    classifier_forward,
-    derive_seed,
-    final_linear,
-    is_input_independent,
-    random_init_,
-    spatial_map,
-)
+from .utils import (INIT_SCHEMES, batch_statistics, classifier_forward,
+                    derive_seed, final_linear, is_input_independent,
+                    random_init_, spatial_map)
 
 SEMANTIC_VARIANTS = ('grad', 'cam')
 TEACHER_INITS = INIT_SCHEMES + ('pretrained', )
@@ -147,8 +134,9 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         fc = final_linear(teacher, self._teacher_name)
         self.teacher_width, self.num_classes = fc.in_features, fc.out_features
         self.teacher_ckpt = teacher_ckpt
-        self.teacher_fc_name = next(
-            name for name, m in teacher.named_modules() if m is fc)
+        self.teacher_fc_name = next(name
+                                    for name, m in teacher.named_modules()
+                                    if m is fc)
         self._check_labels(self.num_classes, 'teacher')
         self._teacher_targets = self._teacher_quantities(teacher)
 
@@ -164,8 +152,8 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
             resolved = load_model_config(teacher, config_key=key)
             self.teacher_cfg = resolved.cfg
             self._teacher_name = f'teacher {resolved.source}' + (
-                f' ({teacher.get("type")})' if isinstance(teacher, dict)
-                and 'type' in teacher else '')
+                f' ({teacher.get("type")})'
+                if isinstance(teacher, dict) and 'type' in teacher else '')
             if ckpt and resolved.checkpoint:
                 raise ValueError(
                     f'{key} names its weights (pretrained=True: '
@@ -174,8 +162,9 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
             ckpt = ckpt or resolved.checkpoint
             teacher = build_model(resolved.cfg, config_key=key)
         if ckpt:
-            teacher.load_state_dict(read_model_state(
-                teacher, ckpt, 'train_cfg.estimator.teacher_ckpt'))
+            teacher.load_state_dict(
+                read_model_state(teacher, ckpt,
+                                 'train_cfg.estimator.teacher_ckpt'))
         return teacher.to(self.device).eval(), ckpt
 
     def _check_labels(self, num_classes: int, who: str) -> None:
@@ -190,8 +179,8 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
     def _teacher_quantities(self, teacher: nn.Module) -> List[dict]:
         """Per repeat: the teacher's relation matrix and semantic target."""
         targets = []
-        for repeat in range(1 if self.teacher_init == 'pretrained' else
-                            self.repeats):
+        for repeat in range(1 if self.teacher_init ==
+                            'pretrained' else self.repeats):
             if self.teacher_init == 'pretrained':
                 out = classifier_forward(teacher, self.inputs,
                                          self._teacher_name)
@@ -202,9 +191,10 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
                     out = classifier_forward(teacher, self.inputs,
                                              self._teacher_name)
             targets.append(
-                dict(relation=relation_matrix(out[0]),
-                     semantic=self._semantic_target(teacher, *out,
-                                                    self._teacher_name)))
+                dict(
+                    relation=relation_matrix(out[0]),
+                    semantic=self._semantic_target(teacher, *out,
+                                                   self._teacher_name)))
         return targets * (self.repeats // len(targets))
 
     def _semantic_target(self, model: nn.Module, feat: torch.Tensor,
@@ -238,18 +228,18 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         """``semantic``, ``relation`` (distances, lower is more similar) and
         ``diswot`` (higher is better), averaged over the repeats."""
         self._check_student(student)
-        sem_distance = (semantic_distance
-                        if self.semantic == 'grad' else class_gram_distance)
+        sem_distance = (
+            semantic_distance
+            if self.semantic == 'grad' else class_gram_distance)
         per_repeat = []  # (M_s, M_r, ignores input), kept on the device
         for repeat, target in enumerate(self._teacher_targets):
             self.init_candidate(student, key, repeat)
             with batch_statistics(student):
                 out = classifier_forward(student, self.inputs, 'student')
-            semantic = (sem_distance(
-                target['semantic'],
-                self._semantic_target(student, *out, 'student'))
-                        if target['semantic'] is not None else
-                        out[1].new_zeros(()))
+            semantic = (
+                sem_distance(target['semantic'],
+                             self._semantic_target(student, *out, 'student'))
+                if target['semantic'] is not None else out[1].new_zeros(()))
             per_repeat.append(
                 torch.stack([
                     semantic.double(),
@@ -264,9 +254,12 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
             ignores_input |= bool(ignores)
         semantic /= self.repeats
         relation /= self.repeats
-        diswot = -(self.semantic_weight * semantic +
-                   self.relation_weight * relation)
+        diswot = -(
+            self.semantic_weight * semantic + self.relation_weight * relation)
         if ignores_input and self.reject_input_independent:
             diswot = -math.inf  # score() warns and records it infeasible
-        return dict(semantic=semantic, relation=relation, diswot=diswot,
-                    ignores_input=float(ignores_input))
+        return dict(
+            semantic=semantic,
+            relation=relation,
+            diswot=diswot,
+            ignores_input=float(ignores_input))

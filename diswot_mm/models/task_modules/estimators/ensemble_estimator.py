@@ -10,7 +10,6 @@ from mmengine.registry import DefaultScope
 from scipy.stats import rankdata
 
 from diswot_mm.registry import TASK_UTILS
-
 from .base_training_free import TrainingFreeEstimator
 
 COMBINE_MODES = ('rank', 'zscore')
@@ -52,10 +51,13 @@ def combine_scores(member_scores: Dict[str, Sequence[float]],
     total = sum(weights[n] for n in names)
     combined = sum(weights[n] * _member_values(member_scores[n], mode)
                    for n in names) / total
-    all_bad = np.all([~np.isfinite(np.asarray(member_scores[n], float))
-                      for n in names], axis=0)
-    return [-math.inf if bad else float(c)
-            for c, bad in zip(np.atleast_1d(combined), all_bad)]
+    all_bad = np.all(
+        [~np.isfinite(np.asarray(member_scores[n], float)) for n in names],
+        axis=0)
+    return [
+        -math.inf if bad else float(c)
+        for c, bad in zip(np.atleast_1d(combined), all_bad)
+    ]
 
 
 @TASK_UTILS.register_module()
@@ -117,32 +119,37 @@ class EnsembleEstimator(TrainingFreeEstimator):
                 cfg = copy.deepcopy(dict(cfg))
                 if seed is not None:
                     cfg['seed'] = seed
-                for key, value in (('dataloader', dataloader),
-                                   ('device', device)):
+                for key, value in (('dataloader', dataloader), ('device',
+                                                                device)):
                     if value is not None and cfg.get(key) is None:
                         cfg[key] = value
                 self.members[name] = TASK_UTILS.build(cfg)
 
-    def score(self, model: nn.Module,
+    def score(self,
+              model: nn.Module,
               key: Optional[str] = None) -> Dict[str, float]:
         """Every member's scores of one candidate (see the class doc)."""
         result = {}
         for name, member in self.members.items():
             scores = member.score(model, key=key)
             result[f'{name}.score'] = float(scores[member.score_name])
-            result.update({f'{name}.{k}': float(v)
-                           for k, v in scores.items()
-                           if k != member.score_name})
+            result.update({
+                f'{name}.{k}': float(v)
+                for k, v in scores.items() if k != member.score_name
+            })
         result[self.score_name] = self.combine([result])[0]
         return result
 
     @property
     def minibatch_info(self) -> Dict[str, dict]:
-        return {f'{name}.{k}': v for name, member in self.members.items()
-                for k, v in member.minibatch_info.items()}
+        return {
+            f'{name}.{k}': v
+            for name, member in self.members.items()
+            for k, v in member.minibatch_info.items()
+        }
 
     def combine(self, results: Sequence[Dict[str, float]]) -> List[float]:
         """Ensemble scores of a population of :meth:`score` results."""
         return combine_scores(
-            {n: [r[f'{n}.score'] for r in results] for n in self.members},
-            self.weights, self.mode)
+            {n: [r[f'{n}.score'] for r in results]
+             for n in self.members}, self.weights, self.mode)

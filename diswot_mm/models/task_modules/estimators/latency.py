@@ -168,7 +168,8 @@ def relative_errors(measured: Sequence[float],
     """Median and max of ``|summed - measured| / measured``, and the median
     signed ratio ``summed / measured - 1`` (negative: the sum is low)."""
     errors = [abs(s - m) / m for m, s in zip(measured, summed)]
-    return dict(median_relative=statistics.median(errors),
-                max_relative=max(errors),
-                median_signed=statistics.median(
-                    s / m - 1 for m, s in zip(measured, summed)))
+    return dict(
+        median_relative=statistics.median(errors),
+        max_relative=max(errors),
+        median_signed=statistics.median(s / m - 1
+                                        for m, s in zip(measured, summed)))

@@ -40,8 +40,10 @@ def final_linear(model: nn.Module, who: str = 'model') -> nn.Linear:
             f'final nn.Linear); found {type(arch).__name__} with head '
             f'{type(head).__name__}.')
     num_classes = getattr(head, 'num_classes', None)
-    linears = [m for m in head.modules() if isinstance(m, nn.Linear)
-               and m.out_features == num_classes]
+    linears = [
+        m for m in head.modules()
+        if isinstance(m, nn.Linear) and m.out_features == num_classes
+    ]
     if not linears:
         raise ValueError(
             f'the head {type(head).__name__} of the {who} has no final '
@@ -53,8 +55,7 @@ def final_linear(model: nn.Module, who: str = 'model') -> nn.Linear:
 def classifier_forward(
         model: nn.Module,
         inputs: torch.Tensor,
-        who: str = 'model') -> Tuple[torch.Tensor, torch.Tensor,
-                                     torch.Tensor]:
+        who: str = 'model') -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Run the classifier once and return the DisWOT quantities.
 
     Args:
@@ -80,11 +81,12 @@ def classifier_forward(
             f'the {who} backbone {type(arch.backbone).__name__} returns a '
             f'{type(feat).__name__} as its last output, not one tensor: '
             "set its out_type (e.g. out_type='cls_token' for a ViT).")
-    pooled = arch.head.pre_logits(arch.neck(feats) if arch.with_neck else
-                                  feats)
+    pooled = arch.head.pre_logits(
+        arch.neck(feats) if arch.with_neck else feats)
     if not isinstance(pooled, torch.Tensor) or pooled.dim() != 2:
-        got = (tuple(pooled.shape) if isinstance(pooled, torch.Tensor) else
-               f'a {type(pooled).__name__}')
+        got = (
+            tuple(pooled.shape) if isinstance(pooled, torch.Tensor) else
+            f'a {type(pooled).__name__}')
         raise ValueError(
             f'the {who} head {type(arch.head).__name__} gets {got} as the '
             'input of its final linear layer (pre_logits), not one (B, C) '
@@ -95,7 +97,8 @@ def classifier_forward(
     return feat, pooled, fc(pooled)
 
 
-def spatial_map(feat: torch.Tensor, width: int,
+def spatial_map(feat: torch.Tensor,
+                width: int,
                 who: str = 'model') -> torch.Tensor:
     """A of :func:`classifier_forward` as a map (B, C, P) of P positions
     for the class activation maps: a feature map flattened, a token
@@ -151,7 +154,10 @@ def candidate_key(model: nn.Module) -> str:
     mutator = getattr(model, 'mutator', None)
     if mutator is not None:
         choices = mutator.current_choices
-        return json.dumps({str(k): str(v) for k, v in choices.items()},
+        return json.dumps({
+            str(k): str(v)
+            for k, v in choices.items()
+        },
                           sort_keys=True)
     return json.dumps([(n, list(p.shape))
                        for n, p in model.named_parameters()])
@@ -194,8 +200,8 @@ def random_init_(model: nn.Module, scheme: str, seed: int) -> None:
     if scheme not in INIT_SCHEMES:
         raise ValueError(f'init supports {INIT_SCHEMES}, but got {scheme!r}.')
     param = next(model.parameters())
-    with torch.random.fork_rng(devices=[param.device] if param.is_cuda
-                               else []):
+    with torch.random.fork_rng(
+            devices=[param.device] if param.is_cuda else []):
         torch.manual_seed(seed)
         for module in active_modules(model):
             if scheme == 'default':

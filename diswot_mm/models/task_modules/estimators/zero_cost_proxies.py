@@ -14,7 +14,6 @@ import torch.nn.functional as F
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from diswot_mm.registry import TASK_UTILS
-
 from .active_path_resource_estimator import ActivePathResourceEstimator
 from .base_training_free import BaseTrainingFreeEstimator
 from .utils import batch_statistics, derive_seed, get_architecture
@@ -116,12 +115,13 @@ class SynFlowEstimator(BaseTrainingFreeEstimator):
         with torch.no_grad():
             for p in net.parameters():
                 p.abs_()
-        ones = torch.ones((1, ) + tuple(self.inputs.shape[1:]),
-                          dtype=torch.float64, device=self.device)
+        ones = torch.ones(
+            (1, ) + tuple(self.inputs.shape[1:]),
+            dtype=torch.float64,
+            device=self.device)
         with torch.enable_grad():
             net(ones, mode='tensor').sum().backward()
-        value = sum((m.weight * m.weight.grad).sum()
-                    for m in net.modules()
+        value = sum((m.weight * m.weight.grad).sum() for m in net.modules()
                     if isinstance(m, WEIGHTED) and m.weight.grad is not None)
         return {self.score_name: value}
 
@@ -148,8 +148,10 @@ class NASWOTEstimator(BaseTrainingFreeEstimator):
         def record(module, inputs, output):
             codes.append((output > 0).flatten(1))
 
-        relus = [m for m in get_architecture(model).modules()
-                 if isinstance(m, nn.ReLU)]
+        relus = [
+            m for m in get_architecture(model).modules()
+            if isinstance(m, nn.ReLU)
+        ]
         handles = [m.register_forward_hook(record) for m in relus]
         try:
             with batch_statistics(model):
@@ -202,7 +204,9 @@ class ZenEstimator(BaseTrainingFreeEstimator):
     """
     score_name = 'zen'
 
-    def __init__(self, mixup_gamma: float = 1e-2, init: str = 'gaussian',
+    def __init__(self,
+                 mixup_gamma: float = 1e-2,
+                 init: str = 'gaussian',
                  **kwargs):
         super().__init__(init=init, **kwargs)
         self.mixup_gamma = mixup_gamma
@@ -273,8 +277,9 @@ class ZiCoEstimator(_GradientProxy):
         grads: Dict[str, list] = {}
         layers = [(n, m) for n, m in get_architecture(model).named_modules()
                   if isinstance(m, WEIGHTED)]
-        for inputs, labels in zip(self.inputs.chunk(self.num_batches),
-                                  self.labels.chunk(self.num_batches)):
+        for inputs, labels in zip(
+                self.inputs.chunk(self.num_batches),
+                self.labels.chunk(self.num_batches)):
             model.zero_grad()
             with torch.enable_grad(), batch_statistics(model):
                 F.cross_entropy(logits_of(model, inputs), labels).backward()
