@@ -21,8 +21,9 @@ images, augmentation, order and initialisation); top-1 of the last epoch
 on the full 10,000-image test set. It runs as a plain PyTorch loop so that
 the teacher logits can be computed once: the augmentation of each epoch is
 drawn from (seed, epoch), so all students of one seed see the same
-augmented images, whose teacher logits are cached. Each finished run is appended to ``runs.jsonl`` in the work_dir
-and skipped when the script is started again.
+augmented images, whose teacher logits are cached. Each finished run is
+appended to ``runs.jsonl`` in the work_dir and skipped when the script is
+started again.
 
 Writes, after every run (so a partial run leaves usable files), for the
 prefix ``--out``: ``OUT.csv`` (KD: arch, accuracy = mean over the finished
