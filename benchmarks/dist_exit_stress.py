@@ -51,7 +51,7 @@ def one_run(index: int, port: int) -> dict:
                                       PORT=str(port + (step == 'resume'))))
             result[step] = proc.returncode
             if proc.returncode != 0:
-                result['tail'] = (proc.stdout + proc.stderr)[-1500:]
+                result['tail'] = (proc.stdout + proc.stderr)[-6000:]
                 break
     return result
 
