@@ -13,8 +13,9 @@ from mmpretrain.structures import DataSample
 
 from diswot_mm.models.losses import (RelationSimilarityLoss,
                                      SemanticSimilarityLoss)
-from diswot_mm.models.task_modules.estimators.utils import (
-    batch_statistics, pool_linear_forward, random_init_)
+from diswot_mm.models.task_modules.estimators.utils import (batch_statistics,
+                                                            classifier_forward,
+                                                            random_init_)
 from diswot_mm.registry import MODELS, TASK_UTILS
 
 pytestmark = pytest.mark.cuda
@@ -105,7 +106,7 @@ def test_losses_under_cuda_autocast_equal_float32(sample_batch, dtype):
         with torch.no_grad(), batch_statistics(teacher), \
                 batch_statistics(student):
             (f_t, p_t, z_t), (f_s, p_s, z_s) = (
-                pool_linear_forward(m, inputs) for m in (teacher, student))
+                classifier_forward(m, inputs) for m in (teacher, student))
         return (relation(f_s, f_t), semantic(p_s, z_s, p_t, z_t, samples))
 
     expected = losses()

@@ -115,9 +115,10 @@ def cuda_tests(args) -> dict:
         'no:cacheprovider', 'tests/test_cuda.py'
     ],
                       timeout=300)
+    # 'errors', not pytest's 'error': a row's 'error' is its traceback
     counts = {
-        word: int(n)
-        for n, word in re.findall(r'(\d+) (passed|failed|skipped|error)',
+        word.replace('error', 'errors'): int(n)
+        for n, word in re.findall(r'(\d+) (passed|failed|skipped|error)\b',
                                   result['output'])
     }
     result.update(counts)

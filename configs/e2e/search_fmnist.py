@@ -2,7 +2,7 @@
 # within ResNet20's parameter count (0.2722 M with a 10-class head).
 _base_ = [
     '../diswot_cifar100.py',
-    '../_base_/datasets/fashion_mnist32_bs64.py',
+    '../_base_/datasets/fashion_mnist32_preprocessor.py',
 ]
 
 model = dict(

@@ -1,13 +1,9 @@
 # Fashion-MNIST (Debian package dataset-fashion-mnist), padded to 32x32 and
 # repeated to 3 channels (FashionMNIST32), 10 classes.
+_base_ = ['./fashion_mnist32_preprocessor.py']
+
 dataset_type = 'FashionMNIST32'
 data_root = '/usr/share/datasets/fashion-mnist'
-data_preprocessor = dict(
-    type='mmpretrain.ClsDataPreprocessor',
-    num_classes=10,
-    mean=[56.7, 56.7, 56.7],  # of the padded images
-    std=[85.1, 85.1, 85.1],
-    to_rgb=False)
 
 train_pipeline = [
     dict(type='mmpretrain.RandomCrop', crop_size=32, padding=2),
