@@ -59,7 +59,7 @@ STUDENT_CFG = 'configs/e2e/distill_kd_fmnist.py'
 OUT = 'diswot_mm/models/search_spaces/data/fmnist_s1_kd_resnet20_budget'
 LOSSES = ('kd', 'vanilla')
 BLOCKS = (1, 3, 5, 7)
-MEAN, STD = 56.7, 85.1  # of configs/_base_/datasets/fashion_mnist32_preprocessor.py
+MEAN, STD = 56.7, 85.1  # as _base_/datasets/fashion_mnist32_preprocessor.py
 
 
 def parse_args():
