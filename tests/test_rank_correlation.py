@@ -126,6 +126,12 @@ def test_rank_tool_reports_teacher_awareness(tmp_path):
         assert (f'{expected["tau_kd_residual"]:.3f} (0.000) | '
                 f'{expected["tau_kd_residual"]:.3f} |') in table
     assert (tmp_path / 'kd_residual.png').stat().st_size > 10_000
+    # what the scores were computed on, with the outputs (issue 22)
+    snip_batch = summary['minibatch']['snip']['SNIPEstimator']
+    assert snip_batch['dataset'] == 'CIFARSamples'
+    assert snip_batch['embedded_sample'] is True
+    assert snip_batch['images'] == snip_batch['input_shape'][0] > 0
+    assert 'Scores computed on: params:' in table
 
 
 def test_rank_tool_refuses_a_vanilla_ground_truth_of_other_archs(tmp_path):

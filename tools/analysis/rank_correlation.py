@@ -112,7 +112,7 @@ def main():
                              f'rank_cfg.estimators of {args.config}; it has '
                              f'{sorted(estimators)}.')
         estimators = {n: estimators[n] for n in args.estimators}
-    rows, table, regrets = [], {}, {}
+    rows, table, regrets, minibatches = [], {}, {}, {}
     for name, est_cfg in estimators.items():
         per_seed = {}
         for seed in rank_cfg.get('seeds', [0]):
@@ -124,8 +124,9 @@ def main():
             start = time.perf_counter()
             with DefaultScope.overwrite_default_scope('diswot_mm'):
                 estimator = TASK_UTILS.build(est_cfg)
+            minibatches[name] = estimator.minibatch_info
             print(f'{name} (seed {seed}), scores computed on: ' +
-                  describe_minibatches(estimator.minibatch_info))
+                  describe_minibatches(minibatches[name]))
             results = score_all(supernet, estimator, archs)
             seconds = time.perf_counter() - start
             main_key = estimator.score_name
@@ -181,7 +182,7 @@ def main():
                 for b in rank_cfg.budgets
             }
     write_outputs(cfg.work_dir, rank_cfg, table, regrets, rows, archs,
-                  accuracies, vanilla)
+                  accuracies, vanilla, minibatches)
 
 
 def load_vanilla(args, rank_cfg, truth):
@@ -201,10 +202,13 @@ def load_vanilla(args, rank_cfg, truth):
     return [plain[a] for a in sorted(truth)]
 
 
-def markdown(rank_cfg, table, regrets, n_archs) -> str:
+def markdown(rank_cfg, table, regrets, n_archs, minibatches) -> str:
     seeds = len(rank_cfg.get('seeds', [0]))
     budgets = rank_cfg.budgets
     lines = [
+        'Scores computed on: ' + '; '.join(
+            f'{name}: {describe_minibatches(info)}'
+            for name, info in minibatches.items()) + '.', '',
         f'{n_archs} architectures, {seeds} seed(s): mean (std). '
         'Regret: best affordable accuracy minus the pick\'s, mean and '
         f'worst over the params budgets {min(budgets)} ... '
@@ -256,14 +260,15 @@ def markdown(rank_cfg, table, regrets, n_archs) -> str:
 
 
 def write_outputs(work_dir, rank_cfg, table, regrets, rows, archs, accuracies,
-                  vanilla):
-    text = markdown(rank_cfg, table, regrets, len(archs))
+                  vanilla, minibatches):
+    text = markdown(rank_cfg, table, regrets, len(archs), minibatches)
     print(text)
     with open(osp.join(work_dir, 'rank_correlation.md'), 'w') as f:
         f.write(text)
     with open(osp.join(work_dir, 'rank_correlation.json'), 'w') as f:
         json.dump(
-            dict(correlations=table, regret=regrets),
+            dict(
+                correlations=table, regret=regrets, minibatch=minibatches),
             f,
             indent=1,
             allow_nan=True)
