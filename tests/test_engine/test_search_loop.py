@@ -1,5 +1,5 @@
 """tools/search.py end to end on the embedded sample: outputs, constraints,
-2-process gloo, clear errors (SIGKILL and resume: test_reliability.py)."""
+2-process gloo, clear errors (SIGKILL and resume: test_search_state.py)."""
 import json
 import os
 import subprocess
