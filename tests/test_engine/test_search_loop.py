@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 import yaml
-from conftest import REPO, free_port, once_per_session
+from conftest import REPO, free_port, once_per_session, run_forked
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
@@ -27,22 +27,15 @@ SMALL = [
 
 def search_cmd(work_dir, *options, resume=False):
     return [
-        sys.executable, 'tools/search.py', CONFIG, '--work-dir',
+        'tools/search.py', CONFIG, '--work-dir',
         str(work_dir), *(['--resume'] if resume else []), '--cfg-options',
         *SMALL, *options
     ]
 
 
-def run(cmd, **kwargs):
-    env = dict(os.environ, PYTHONWARNINGS='ignore')
-    return subprocess.run(
-        cmd,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
-        **kwargs)
+def run(argv):
+    """``python *argv`` (forked, see conftest.run_forked)."""
+    return run_forked(argv, env=dict(os.environ, PYTHONWARNINGS='ignore'))
 
 
 def records(work_dir):
@@ -200,7 +193,7 @@ def test_train_tool_runs_a_search_config_as_the_runner_loop(
     """tools/train.py CONFIG runs the search (train_cfg is the loop, as in
     mmrazor's search configs): the same candidates as tools/search.py."""
     result = run([
-        sys.executable, 'tools/train.py', CONFIG, '--work-dir',
+        'tools/train.py', CONFIG, '--work-dir',
         str(tmp_path), '--cfg-options', *SMALL
     ])
     assert result.returncode == 0, result.stderr[-3000:]
@@ -216,7 +209,7 @@ def test_a_config_of_the_older_layout_says_what_to_rename(tmp_path):
                    "s1_cifar_resnet_supernet.py']\nsearch_cfg = dict(type="
                    "'TrainingFreeSearchLoop', estimator=dict(type="
                    "'ParamsEstimator'))\n")
-    result = run([sys.executable, 'tools/search.py', str(old)])
+    result = run(['tools/search.py', str(old)])
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
     assert "sets ['search_cfg']" in last

@@ -8,12 +8,10 @@ import json
 import math
 import os
 import re
-import subprocess
-import sys
 
 import pytest
 import torch
-from conftest import REPO
+from conftest import REPO, run_forked
 
 from diswot_mm.models.builder import build_model, load_model_config
 
@@ -32,12 +30,7 @@ def run(args, tmp_path):
         PYTHONPATH=os.pathsep.join(
             [str(tmp_path), REPO,
              os.environ.get('PYTHONPATH', '')]))
-    result = subprocess.run([sys.executable, *args],
-                            cwd=REPO,
-                            text=True,
-                            capture_output=True,
-                            timeout=1200,
-                            env=env)
+    result = run_forked(args, timeout=1200, env=env)
     assert result.returncode == 0, result.stderr[-4000:]
     return result
 

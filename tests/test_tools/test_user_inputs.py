@@ -16,7 +16,7 @@ import time
 import numpy as np
 import pytest
 import torch
-from conftest import REPO, select
+from conftest import REPO, run_forked, select
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from PIL import Image
@@ -38,13 +38,7 @@ QUICK = [
 
 def run(args, timeout=600, **kwargs):
     env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1')
-    return subprocess.run([sys.executable, *args],
-                          cwd=REPO,
-                          capture_output=True,
-                          text=True,
-                          timeout=timeout,
-                          env=env,
-                          **kwargs)
+    return run_forked(args, timeout=timeout, env=env, **kwargs)
 
 
 def search(work_dir, *extra, options=(), config=CONFIG):

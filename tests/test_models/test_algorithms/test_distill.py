@@ -9,7 +9,7 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO, free_port
+from conftest import REPO, free_port, run_forked
 from mmengine import fileio
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
@@ -182,8 +182,8 @@ def test_dist_train_resume_and_test(tmp_path):
     assert 'resumed' in (resumed.stdout + resumed.stderr).lower()
     state = torch.load(tmp_path / 'iter_4.pth', map_location='cpu')
     assert state['meta']['iter'] == 4
-    tested = run_tool([
-        sys.executable, 'tools/test.py', config,
+    tested = run_forked([
+        'tools/test.py', config,
         str(tmp_path / 'iter_4.pth'), '--work-dir',
         str(tmp_path / 'test')
     ])
@@ -216,9 +216,8 @@ def test_each_diswot_plus_loss_term_is_logged_and_finite(tmp_path):
                                                                         3000.0)
     e2e = Config.fromfile(f'{REPO}/configs/e2e/distill_diswot_plus_fmnist.py')
     assert e2e.optim_wrapper.clip_grad == dict(max_norm=10)
-    result = run_tool([
-        sys.executable, 'tools/train.py', 'tests/data/distill_tiny.py',
-        '--work-dir',
+    result = run_forked([
+        'tools/train.py', 'tests/data/distill_tiny.py', '--work-dir',
         str(tmp_path), '--cfg-options', 'optim_wrapper.clip_grad.max_norm=10'
     ])
     assert result.returncode == 0, result.stderr[-3000:]

@@ -4,13 +4,11 @@ import contextlib
 import csv
 import json
 import statistics
-import subprocess
-import sys
 
 import pytest
 import torch
 import torch.nn as nn
-from conftest import REPO, select
+from conftest import REPO, run_forked, select
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
@@ -221,18 +219,16 @@ def test_latency_constraint_needs_the_active_path_estimator():
 def test_lut_tool_writes_a_lut_and_never_overwrites(tmp_path):
     out = tmp_path / 'lut.json'
     cmd = [
-        sys.executable, 'tools/analysis/measure_latency_lut.py',
-        'configs/diswot_cifar100.py', '--device', 'cpu', '--out',
+        'tools/analysis/measure_latency_lut.py', 'configs/diswot_cifar100.py',
+        '--device', 'cpu', '--out',
         str(out), '--num-samples', '2', '--num-warmup', '0', '--num-runs', '1'
     ]
-    result = subprocess.run(
-        cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+    result = run_forked(cmd)
     assert result.returncode == 0, result.stderr[-2000:]
     lut = load_latency_lut(str(out))
     assert lut['device'] == 'cpu' and lut['input_shape'] == [1, 3, 32, 32]
     assert len(lut['ops']) >= 10 and len(lut['error']['candidates']) == 2
     assert 'median relative error' in result.stdout
-    again = subprocess.run(
-        cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+    again = run_forked(cmd)
     assert again.returncode != 0 and '--overwrite' in again.stderr
     assert load_latency_lut(str(out)) == lut
