@@ -8,6 +8,8 @@ import torch.nn as nn
 
 from diswot_mm.models.builder import build_model, load_model_config
 from diswot_mm.models.functional import (class_gram, class_gram_distance,
+                                         class_similarity,
+                                         class_similarity_distance,
                                          gradcam_weights, relation_distance,
                                          relation_matrix, semantic_distance)
 from diswot_mm.registry import TASK_UTILS
@@ -17,7 +19,13 @@ from .utils import (INIT_SCHEMES, batch_statistics, classifier_forward,
                     derive_seed, final_linear, is_input_independent,
                     random_init_, spatial_map)
 
-SEMANTIC_VARIANTS = ('grad', 'cam')
+SEMANTIC_VARIANTS = ('grad', 'cam', 'class')
+#: M_s of each variant, from two :meth:`DisWOTEstimator._semantic_target`.
+SEMANTIC_DISTANCES = {
+    'grad': semantic_distance,
+    'cam': class_gram_distance,
+    'class': class_similarity_distance
+}
 TEACHER_INITS = INIT_SCHEMES + ('pretrained', )
 
 
@@ -32,8 +40,9 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
     features for every image). The maths is in
     :mod:`diswot_mm.models.functional.similarity`.
 
-    Teacher quantities (relation matrix, Grad-CAM weights or class grams)
-    are computed once per repeat at construction, never per candidate. The
+    Teacher quantities (relation matrix; Grad-CAM weights, their class
+    similarity or class grams) are computed once per repeat at
+    construction, never per candidate. The
     student is re-initialised in place from (seed, candidate, repeat), so a
     candidate gets the same score whatever the order, process or rank. On a
     GPU everything stays there: the minibatch and the teacher quantities are
@@ -63,9 +72,12 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
             ``teacher_ckpt``, in eval mode) or one of the ``init`` schemes.
             Defaults to ``'pretrained'`` when ``teacher_ckpt`` is given, else
             to ``init``.
-        semantic (str): ``'grad'`` (official code; needs equal final widths)
-            or ``'cam'`` (the paper's class-activation-map Gram; any widths).
-            Defaults to ``'grad'``.
+        semantic (str): ``'grad'`` (official code: per class, the C x C
+            channel similarity of the Grad-CAM weights; needs equal final
+            widths), ``'class'`` (the N x N class similarity of the same
+            Grad-CAM weights; any widths) or ``'cam'`` (the paper's
+            class-activation-map Gram; any widths, but near-constant, about
+            2/N, with random 1000-class networks). Defaults to ``'grad'``.
         semantic_weight (float): Weight of M_s; 0 skips the term (reported
             as 0), so a teacher or student that cannot give it still
             ranks by M_r. Defaults to 1.
@@ -205,6 +217,9 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
             return None
         if self.semantic == 'grad':
             return gradcam_weights(pooled, logits, self.labels)
+        if self.semantic == 'class':
+            return class_similarity(
+                gradcam_weights(pooled, logits, self.labels))
         weight = final_linear(model, who).weight
         return class_gram(spatial_map(feat, weight.shape[1], who), weight)
 
@@ -228,9 +243,7 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         """``semantic``, ``relation`` (distances, lower is more similar) and
         ``diswot`` (higher is better), averaged over the repeats."""
         self._check_student(student)
-        sem_distance = (
-            semantic_distance
-            if self.semantic == 'grad' else class_gram_distance)
+        sem_distance = SEMANTIC_DISTANCES[self.semantic]
         per_repeat = []  # (M_s, M_r, ignores input), kept on the device
         for repeat, target in enumerate(self._teacher_targets):
             self.init_candidate(student, key, repeat)
