@@ -13,8 +13,9 @@ one generation of ``--candidates`` random candidates of the ImageNet space
 teacher checkpoint (a random teacher, as in the paper's setting). Reads
 its ``candidates.json`` and reports, over the finite-score candidates, the
 std and max - min of M_s and M_r, their std ratio, and whether the search
-warned that a term barely varies. The seed is the same for every run, so
-every variant scores the same candidates with the same student weights.
+warned that a term hardly moves the ranking. The seed is the same for every
+run, so every variant scores the same candidates with the same student
+weights.
 Writes ``WORK_ROOT.json``; each search's work_dir and log in
 ``WORK_ROOT/``.
 """
@@ -63,7 +64,7 @@ def search(teacher: str, semantic: str, candidates: int,
     with open(f'{work_dir}.log') as f:
         warned = [
             line.split('WARNING - ', 1)[-1].strip() for line in f
-            if 'barely varies' in line
+            if 'hardly moves the ranking' in line
         ]
     return dict(
         teacher=teacher,

@@ -263,7 +263,7 @@ def test_grad_variant_rejects_unequal_widths(outputs, sample_batch):
     _, labels = sample_batch
     g_t = gradcam_weights(*outputs['t'][1:3], labels)
     g_w = gradcam_weights(*outputs['wide'][1:3], labels)
-    with pytest.raises(ValueError, match='cam'):
+    with pytest.raises(ValueError, match='"class" variant'):
         semantic_distance(g_t, g_w)
 
 

@@ -38,11 +38,12 @@ def test_spreads_are_std_and_range_of_the_finite_records():
 def test_a_near_constant_semantic_term_is_named_with_both_stds():
     message = negligible_term_message(CAM_1000, WEIGHTS)
     spreads = term_spreads(CAM_1000)
-    assert message.startswith('the semantic term barely varies across the '
-                              '4 scored candidates')
+    assert message.startswith('the semantic term hardly moves the ranking: '
+                              'its std across the 4 scored candidates')
     assert f'{spreads["semantic"]["std"]:.3g}' in message
     assert f'{spreads["relation"]["std"]:.3g}' in message
     assert 'effectively the relation term alone' in message
+    assert 'semantic="class"' in message
 
 
 def test_the_weights_count_and_a_term_switched_off_is_no_warning():
@@ -50,8 +51,9 @@ def test_the_weights_count_and_a_term_switched_off_is_no_warning():
     assert negligible_term_message(balanced, WEIGHTS) is None
     message = negligible_term_message(balanced,
                                       dict(semantic=1.0, relation=1e-4))
-    assert 'the relation term barely varies' in message
+    assert message.startswith('the relation term hardly moves the ranking')
     assert 'effectively the semantic term alone' in message
+    assert 'relation_weight=0' in message and 'semantic="class"' not in message
     assert negligible_term_message(CAM_1000, dict(semantic=0.0,
                                                   relation=1.0)) is None
 

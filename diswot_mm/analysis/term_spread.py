@@ -61,12 +61,14 @@ def negligible_term_message(records: List[dict],
     small, large = sorted(TERMS, key=weighted.get)
     if weighted[large] == 0 or weighted[small] >= ratio * weighted[large]:
         return None
-    return (f'the {small} term barely varies across the {count} scored '
-            f'candidates: std {spreads[small]["std"]:.3g} (weight '
-            f'{weights[small]:g}) against the {large} term\'s '
-            f'{spreads[large]["std"]:.3g} (weight {weights[large]:g}), a '
+    hint = (' With unequal final widths and many classes, semantic="class" '
+            'gives a semantic term that varies where "cam" is near-constant '
+            '(docs/benchmarks.md).' if small == 'semantic' else '')
+    return (f'the {small} term hardly moves the ranking: its std across the '
+            f'{count} scored candidates, {spreads[small]["std"]:.3g} at '
+            f'weight {weights[small]:g}, against the {large} term\'s '
+            f'{spreads[large]["std"]:.3g} at weight {weights[large]:g} is a '
             f'weighted ratio of {weighted[small] / weighted[large]:.2g} '
             f'(< {ratio:g}): the ranking is effectively the {large} term '
-            'alone. With a 1000-class teacher of another final width, '
-            'semantic="class" gives a semantic term that varies; '
-            'semantic_weight=0 says so explicitly.')
+            f'alone. {small}_weight rescales the term; {small}_weight=0 '
+            f'makes the {large}-only ranking explicit.{hint}')

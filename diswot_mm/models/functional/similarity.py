@@ -149,7 +149,8 @@ def semantic_distance(g_t: torch.Tensor, g_s: torch.Tensor) -> torch.Tensor:
         raise ValueError(
             f'semantic "grad" variant needs equal shapes (classes N, final '
             f'width C): teacher {tuple(g_t.shape)}, student '
-            f'{tuple(g_s.shape)}. Use the "cam" variant for unequal widths.')
+            f'{tuple(g_s.shape)}. Use the "class" variant '
+            '(class_similarity) for unequal widths.')
     num_classes, channels = g_s.shape
     a, b = g_t.double(), g_s.double()
     norm_a, norm_b = a.norm(dim=1, keepdim=True), b.norm(dim=1, keepdim=True)

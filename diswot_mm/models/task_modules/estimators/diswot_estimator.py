@@ -62,8 +62,9 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
             :mod:`diswot_mm.models.builder`. Any mmpretrain classifier
             whose head ends in a linear layer: M_r compares its last
             backbone output (feature map, tokens, or a pooled / class-token
-            vector), "grad" the input f of its final linear layer (ViT class
-            token, ConvNeXt's in-backbone pooling), "cam" needs a map.
+            vector), "grad" and "class" the input f of its final linear
+            layer (ViT class token, ConvNeXt's in-backbone pooling), "cam"
+            needs a map.
         teacher_ckpt (str, optional): Checkpoint of the teacher.
         init (str): Init of the random networks: ``'gaussian'`` (the
             paper's: conv/linear weights N(0, 1), biases 0, norm weight 1,
@@ -235,8 +236,10 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
             raise ValueError(
                 f'semantic="grad" needs equal final widths, but the teacher '
                 f'has {self.teacher_width} channels and the student '
-                f'{fc.in_features}: use semantic="cam", which works for '
-                'any widths, or semantic_weight=0.')
+                f'{fc.in_features}: use semantic="class" (the class '
+                'similarity of the same Grad-CAM weights, any widths; it '
+                'varies across candidates where "cam" is near-constant with '
+                '1000 classes, docs/benchmarks.md), or semantic_weight=0.')
 
     @torch.no_grad()
     def _score(self, student: nn.Module, key: str) -> Dict[str, float]:
