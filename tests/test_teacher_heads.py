@@ -81,8 +81,7 @@ def test_cam_without_a_map_is_one_clear_error(teacher, hint, student):
 
 
 @pytest.mark.parametrize('teacher', [DEIT, CONVNEXT])
-def test_class_semantic_term_without_a_map_at_another_width(
-        teacher, student):
+def test_class_semantic_term_without_a_map_at_another_width(teacher, student):
     """'class' needs only f and the logits, like 'grad', but no equal
     widths: DeiT's class token (192) and ConvNeXt's in-backbone pooling
     (768) against a 64-wide ResNet20 student, 1000 classes."""

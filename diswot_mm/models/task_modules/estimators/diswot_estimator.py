@@ -42,12 +42,12 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
 
     Teacher quantities (relation matrix; Grad-CAM weights, their class
     similarity or class grams) are computed once per repeat at
-    construction, never per candidate. The
-    student is re-initialised in place from (seed, candidate, repeat), so a
-    candidate gets the same score whatever the order, process or rank. On a
-    GPU everything stays there: the minibatch and the teacher quantities are
-    moved or computed once, the weights are drawn by the device's generator,
-    and a candidate's only host round trip is its final scalars. Random
+    construction, never per candidate. The student is re-initialised in
+    place from (seed, candidate, repeat), so a candidate gets the same
+    score whatever the order, process or rank. On a GPU everything stays
+    there: the minibatch and the teacher quantities are moved or computed
+    once, the weights are drawn by the device's generator, and a
+    candidate's only host round trip is its final scalars. Random
     networks run BatchNorm on batch statistics; no running statistics are
     updated. A non-finite score becomes ``-inf`` with a warning
     (``score(student, key=None)`` of :class:`BaseTrainingFreeEstimator`).
@@ -76,7 +76,8 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         semantic (str): ``'grad'`` (official code: per class, the C x C
             channel similarity of the Grad-CAM weights; needs equal final
             widths), ``'class'`` (the N x N class similarity of the same
-            Grad-CAM weights; any widths) or ``'cam'`` (the paper's
+            Grad-CAM weights; any widths: the one to use when they differ,
+            docs/benchmarks.md) or ``'cam'`` (the paper's
             class-activation-map Gram; any widths, but near-constant, about
             2/N, with random 1000-class networks). Defaults to ``'grad'``.
         semantic_weight (float): Weight of M_s; 0 skips the term (reported
