@@ -15,7 +15,7 @@ train_cfg = dict(
         teacher='configs/_base_/models/resnet110_cifar.py',
         teacher_ckpt=None,  # a trained teacher: teacher_init='pretrained'
         init='gaussian',
-        semantic='grad',  # 'cam' when teacher/student final widths differ
+        semantic='grad',  # 'class' when teacher/student final widths differ
         semantic_weight=1.0,
         relation_weight=1.0,
         dataloader=dict(

@@ -23,6 +23,9 @@ rank_cfg = dict(
     ],
     estimators=dict(
         diswot_r110=diswot,
+        # the width-independent semantic term (Grad-CAM class similarity,
+        # N x N), next to "grad" where both apply
+        diswot_r110_class=dict(_base_.train_cfg.estimator, semantic='class'),
         diswot_r56=dict(
             type='DisWOTEstimator',
             teacher='configs/_base_/models/resnet56_cifar.py',

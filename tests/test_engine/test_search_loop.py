@@ -98,6 +98,20 @@ def test_search_writes_outputs_within_constraints(uninterrupted):
         (2, 100)
 
 
+def test_a_term_without_spread_is_a_warning_once(tmp_path):
+    """The relation term at weight 1e-9 ranks nothing: the search says so
+    once, after its candidates are scored."""
+    result = run(
+        search_cmd(tmp_path, 'train_cfg.max_epochs=1',
+                   'train_cfg.estimator.repeats=1',
+                   'train_cfg.estimator.relation_weight=1e-9'))
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = result.stdout + result.stderr
+    assert log.count('the relation term hardly moves the ranking: its std '
+                     'across the 8 scored candidates') == 1
+    assert 'effectively the semantic term alone' in log
+
+
 def test_two_process_gloo_equals_single_process(uninterrupted, tmp_path):
     reference = records(uninterrupted[0])['candidates']
     env = dict(

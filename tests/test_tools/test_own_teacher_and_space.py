@@ -78,6 +78,13 @@ def deit_tiny_s1(tmp_path):
     ]
 
 
+#: DisWOT+'s L_Ms for each semantic variant of the search.
+LOSS_MS = {
+    'grad': 'SemanticSimilarityLoss',
+    'class': 'ClassSimilarityLoss',
+    'cam': 'ClassGramSimilarityLoss'
+}
+
 TINY_TRAIN = '''_base_ = ['{base}']
 sample_dataset = dict(
     _delete_=True, type='CIFARSamples', subset='{subset}',
@@ -127,6 +134,12 @@ def test_search_then_distil_with_the_search_teacher(cell, tmp_path):
         resolved.cfg['backbone']['type']
     if cfg.get('custom_imports'):
         assert generated.custom_imports == cfg.custom_imports
+    semantic = dict(o.split('=', 1)
+                    for o in options).get('train_cfg.estimator.semantic',
+                                          cfg.train_cfg.estimator.semantic)
+    if 'semantic_weight=0' not in ' '.join(options):  # L_Ms = the metric
+        assert generated.model.distiller.distill_losses.loss_ms.type == \
+            LOSS_MS[semantic]
     best = json.load(open(work / 'candidates.json'))['best']['arch']
     assert best and not best.startswith('{')  # a compact key
 
