@@ -113,7 +113,7 @@ def test_sample_fallback_only_for_the_root_the_config_names(tmp_path):
             split='test',
             pipeline=[dict(type='mmpretrain.PackInputs')]))
     fallback = dict(data_root='data/cifar100')
-    estimator = dict(type='ParamsEstimator', dataloader=missing)
+    estimator = dict(type='NASWOTEstimator', dataloader=missing)
     with pytest.raises(FileNotFoundError) as err:  # another root: an error
         apply_sample_fallback(estimator, fallback, key='train_cfg.estimator')
     assert str(err.value).startswith(
@@ -123,12 +123,12 @@ def test_sample_fallback_only_for_the_root_the_config_names(tmp_path):
         missing, dataset=dict(missing['dataset'], data_root='data/cifar100'))
     ensemble = dict(
         type='EnsembleEstimator',
-        estimators=dict(a=dict(type='ParamsEstimator', dataloader=named)))
+        estimators=dict(a=dict(type='NASWOTEstimator', dataloader=named)))
     apply_sample_fallback(ensemble, fallback)
     assert ensemble['estimators']['a']['dataloader'] is None  # the sample
     apply_sample_fallback(ensemble, None)  # the sample is on disk
     est = TASK_UTILS.build(ensemble)
-    assert est.minibatch_info['a.ParamsEstimator']['embedded_sample']
+    assert est.minibatch_info['a.NASWOTEstimator']['embedded_sample']
 
 
 def test_images_of_mixed_sizes_are_refused(tmp_path):
@@ -388,10 +388,10 @@ class FailOnSevenEstimator(ParamsEstimator):
         super().__init__(**kwargs)
         self.fail_all = fail_all
 
-    def _score(self, model, key):
+    def score(self, model, key=None):
         if self.fail_all or '7' in key:
             raise RuntimeError(f'no kernel for {key}')
-        return super()._score(model, key)
+        return super().score(model, key)
 
 
 def in_process_search(tmp_path, name, **train_cfg):

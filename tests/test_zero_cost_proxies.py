@@ -315,3 +315,26 @@ def test_rank_correlation_tool_ranks_only_the_estimators_asked(tmp_path):
     assert wrong.returncode != 0
     assert "['snpi'] are not in rank_cfg.estimators" in wrong.stderr
     assert "'snip'" in wrong.stderr
+
+
+def test_resource_proxies_count_at_an_input_shape_without_data(monkeypatch):
+    """ParamsEstimator / FlopsEstimator load no images: only the input
+    shape decides the FLOPs (conv FLOPs grow with H x W, 4x from 32 to 64
+    px; the head's linear layer does not, so slightly less than 4x)."""
+    from diswot_mm.datasets import minibatch
+
+    def no_data(*args, **kwargs):
+        raise AssertionError('a resource proxy built a data set')
+
+    monkeypatch.setattr(minibatch, '_build_dataset', no_data)
+    net = model('resnet8')
+    flops32 = proxy('FlopsEstimator').score(net)['flops']
+    flops64 = proxy(
+        'FlopsEstimator', input_shape=(1, 3, 64, 64)).score(net)['flops']
+    assert 3.9 < flops64 / flops32 < 4.0
+    params = proxy('ParamsEstimator', input_shape=(1, 3, 64, 64))
+    assert params.score(net)['params'] == proxy('ParamsEstimator').score(
+        net)['params']
+    assert params.minibatch_info == {}
+    with pytest.raises(ValueError, match=r'\(1, C, H, W\)'):
+        proxy('FlopsEstimator', input_shape=(8, 3, 32, 32))

@@ -30,7 +30,6 @@ import json
 import math
 import os
 import os.path as osp
-import platform
 import re
 import socket
 import subprocess
@@ -46,6 +45,7 @@ sys.path.insert(0, REPO)
 import torch  # noqa: E402
 
 import diswot_mm  # noqa: E402,F401  (compat fixes, registries)
+from diswot_mm.utils.machine import machine_info  # noqa: E402
 
 # sizes of the distillation runs: name -> (config, batch, image px)
 DISTILL = {
@@ -285,17 +285,6 @@ def sections(args) -> Dict[str, Callable[[], dict]]:
     return checks
 
 
-def machine() -> dict:
-    return dict(
-        python=platform.python_version(),
-        torch=torch.__version__,
-        cuda=torch.version.cuda,
-        platform=platform.platform(),
-        gpu=torch.cuda.get_device_name()
-        if torch.cuda.is_available() else None,
-        cpu_threads=torch.get_num_threads())
-
-
 def markdown(report: dict) -> str:
     lines = [
         f"# gpu_check ({report['mode']}), {report['date']}", '',
@@ -326,7 +315,7 @@ def main():
     report = dict(
         mode=('cpu' if args.cpu else 'cuda') + (' tiny' if args.tiny else ''),
         date=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
-        machine=machine(),
+        machine=machine_info(),
         sections={})
     checks = sections(args)
     unknown = set(args.sections or []) - set(checks)

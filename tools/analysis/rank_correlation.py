@@ -21,10 +21,8 @@ import argparse
 import csv
 import json
 import os.path as osp
-import statistics
 import time
 
-import numpy as np
 from mmengine.registry import DefaultScope
 from mmengine.utils import mkdir_or_exist
 
@@ -38,6 +36,7 @@ from diswot_mm.models.search_spaces import (alias_to_choices, arch_codec,
 from diswot_mm.registry import MODELS, TASK_UTILS
 from diswot_mm.utils.cli import add_common_args, load_config
 from diswot_mm.utils.progress import track
+from diswot_mm.utils.stats import mean_std
 
 #: Extra rankings from the terms of a DisWOT score (lower distance = better).
 DISWOT_TERMS = ('semantic', 'relation')
@@ -79,14 +78,6 @@ def score_all(supernet, estimator, archs):
             alias_to_choices(supernet.mutator, codec.decode(arch)))
         results.append(estimator.score(supernet, key=arch))
     return results
-
-
-def mean_std(values):
-    values = [v for v in values if not np.isnan(v)]
-    if not values:
-        return float('nan'), float('nan')
-    return statistics.mean(values), (
-        statistics.stdev(values) if len(values) > 1 else 0.0)
 
 
 def main():
