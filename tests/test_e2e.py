@@ -39,7 +39,7 @@ def test_fashion_mnist_padded_rgb():
 @pytest.mark.subprocess
 def test_quick_end_to_end(tmp_path):
     result = subprocess.run([
-        sys.executable, 'benchmarks/e2e_fashion_mnist.py', '--quick',
+        sys.executable, '-m', 'benchmarks.e2e_fashion_mnist', '--quick',
         '--work-dir',
         str(tmp_path)
     ],

@@ -8,7 +8,7 @@ and figures in OUT_DIR/gpu_check.json and a table in OUT_DIR/gpu_check.md:
 - ``cuda_tests``: the tests marked ``cuda`` (pytest -m cuda);
 - ``search_s1``, ``search_imagenet``: a real search with the configs'
   estimator settings (ImageNet: batch 32 at 224, 5 repeats) through
-  benchmarks/search_throughput.py: ms per candidate, loop / floor, peak GPU
+  benchmarks.search_throughput: ms per candidate, loop / floor, peak GPU
   memory;
 - ``distill_{cifar,224}_{bf16,fp16}``: DisWOT+ (the configs' model and SGD)
   for 200 iterations on a fixed batch of the embedded images under mmengine's

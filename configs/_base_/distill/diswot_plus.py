@@ -5,7 +5,7 @@
 #   its published weight, 3000 (RepDistiller, which the official DisWOT code
 #   builds on).
 # - L_Ms: at the start of training (trained Fashion-MNIST ResNet56 teacher,
-#   ResNet20 student, python benchmarks/distill_loss_scale.py) its gradient
+#   ResNet20 student, python -m benchmarks.distill_loss_scale) its gradient
 #   norm on the student at weight 1 is 4.7 (+/- 2.8), the KL term's 6.2: on
 #   the KD term's scale. But at weight 1 it hurt (Fashion-MNIST ablation,
 #   3 seeds: -4.8 and -10.5 points vs KD); at 0.1, the second value tried,
