@@ -25,7 +25,7 @@ rank_cfg = dict(
         diswot_r110=diswot,
         diswot_r56=dict(
             type='DisWOTEstimator',
-            teacher='configs/_base_/models/resnet56_cifar.py',
+            teacher='{{ fileDirname }}/_base_/models/resnet56_cifar.py',
             repeats=5),  # otherwise as diswot_cifar100.py's
         params=params,
         flops=dict(type='FlopsEstimator'),

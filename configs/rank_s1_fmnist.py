@@ -11,7 +11,7 @@ fmnist = dict(  # 64 Fashion-MNIST training images, as the e2e search
     data_preprocessor={{_base_.train_cfg.estimator.data_preprocessor}})
 diswot = dict(
     type='DisWOTEstimator',
-    teacher='configs/e2e/teacher_resnet56_fmnist.py',
+    teacher='{{ fileDirname }}/e2e/teacher_resnet56_fmnist.py',
     repeats=5,  # as configs/diswot_cifar100.py
     **fmnist)
 diswot_trained = dict(

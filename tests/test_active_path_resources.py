@@ -12,15 +12,14 @@ from mmrazor.engine.runner.utils import check_subnet_resources
 
 from diswot_mm.models.search_spaces import alias_to_choices
 from diswot_mm.models.search_spaces.nas_bench_201 import arch_strings
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 
 UNITS = dict(flops='K', params='K', latency='ms')
 
 
 def supernet(config):
     cfg = Config.fromfile(f'{REPO}/{config}')
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(cfg.model)
+    return build_in_scope(cfg.model)
 
 
 def estimators(size):
@@ -89,7 +88,6 @@ def test_modes_restored_and_nothing_left_on_modules():
 
 def test_params_proxy_uses_it():
     model = supernet('configs/diswot_cifar100.py')
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        proxy = TASK_UTILS.build(dict(type='ParamsEstimator'))
+    proxy = build_in_scope(dict(type='ParamsEstimator'), TASK_UTILS)
     model.mutator.set_choices(decoded(model, ['333'])[0])
     assert proxy.score(model, key='333')['params'] == pytest.approx(0.278)

@@ -16,7 +16,7 @@ from diswot_mm.models.losses import (RelationSimilarityLoss,
 from diswot_mm.models.task_modules.estimators.utils import (batch_statistics,
                                                             classifier_forward,
                                                             random_init_)
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 
 pytestmark = pytest.mark.cuda
 
@@ -24,8 +24,7 @@ pytestmark = pytest.mark.cuda
 def s1_supernet():
     cfg = Config.fromfile(
         f'{REPO}/configs/_base_/models/s1_cifar_resnet_supernet.py')
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(cfg.model).cuda()
+    return build_in_scope(cfg.model).cuda()
 
 
 def diswot(**kwargs):
@@ -96,8 +95,7 @@ def test_losses_under_cuda_autocast_equal_float32(sample_batch, dtype):
     inputs, labels = (t.cuda() for t in sample_batch)
     samples = [DataSample().set_gt_label(int(y)) for y in labels]
     cfg = Config.fromfile(f'{REPO}/configs/_base_/models/resnet20_cifar.py')
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        teacher, student = (MODELS.build(cfg.model).cuda() for _ in '12')
+    teacher, student = (build_in_scope(cfg.model).cuda() for _ in '12')
     random_init_(teacher, 'default', 1)
     random_init_(student, 'default', 2)
     relation, semantic = RelationSimilarityLoss(), SemanticSimilarityLoss()

@@ -25,7 +25,7 @@ from diswot_mm.models.task_modules.estimators.latency import (leaf_op_calls,
                                                               load_latency_lut,
                                                               lut_latency,
                                                               measure_latency)
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 
 CONFIG = f'{REPO}/configs/diswot_cifar100.py'
 S1 = [f'{a}{b}{c}' for a in '1357' for b in '1357' for c in '1357']
@@ -61,8 +61,7 @@ def stand_in_costs():
 
 
 def build_supernet():
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(Config.fromfile(CONFIG).model)
+    return build_in_scope(Config.fromfile(CONFIG).model)
 
 
 @torch.no_grad()
@@ -203,9 +202,9 @@ def test_lut_errors_name_the_file_and_the_fix(tmp_path):
 
 
 def test_latency_constraint_needs_the_active_path_estimator():
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        mmrazor = TASK_UTILS.build(dict(type='mmrazor.ResourceEstimator'))
-        ours = TASK_UTILS.build(dict(type='ActivePathResourceEstimator'))
+    mmrazor = build_in_scope(
+        dict(type='mmrazor.ResourceEstimator'), TASK_UTILS)
+    ours = build_in_scope(dict(type='ActivePathResourceEstimator'), TASK_UTILS)
     check_constraints(ours, dict(latency=(0, 5), params=(0, 1)))
     with pytest.raises(KeyError, match='ActivePathResourceEstimator'):
         check_constraints(mmrazor, dict(latency=(0, 5)))

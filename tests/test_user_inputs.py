@@ -18,14 +18,13 @@ import pytest
 import torch
 from conftest import REPO, select
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from PIL import Image
 
 from diswot_mm.datasets import apply_sample_fallback, load_minibatch
 from diswot_mm.engine.runner.search_loop import build_score_estimator
 from diswot_mm.engine.runner.search_state import config_hash
 from diswot_mm.models.task_modules.estimators import ParamsEstimator
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 from diswot_mm.utils.checkpoint import read_model_state
 
 CONFIG = 'configs/diswot_cifar100.py'
@@ -55,8 +54,7 @@ def search(work_dir, *extra, options=(), config=CONFIG):
 
 
 def build(cfg):
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(cfg)
+    return build_in_scope(cfg)
 
 
 def image_folder(root, sizes):

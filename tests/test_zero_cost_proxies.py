@@ -17,14 +17,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 from conftest import REPO
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
 from diswot_mm.analysis import budget_regret, load_ground_truth, regret_summary
 from diswot_mm.datasets.minibatch import SAMPLE_DATALOADER
 from diswot_mm.models.task_modules.estimators.utils import derive_seed
 from diswot_mm.models.task_modules.estimators.zero_cost_proxies import \
     relu_code_kernel
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 
 PROXIES = ('GradNormEstimator', 'SNIPEstimator', 'SynFlowEstimator',
            'NASWOTEstimator', 'JacobCovEstimator', 'ZenEstimator',
@@ -34,8 +33,7 @@ PROXIES = ('GradNormEstimator', 'SNIPEstimator', 'SynFlowEstimator',
 def model(arch='resnet8'):
     cfg = Config.fromfile(f'{REPO}/configs/_base_/models/resnet20_cifar.py')
     cfg.model.backbone.arch = arch
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(cfg.model)
+    return build_in_scope(cfg.model)
 
 
 def proxy(name, **kwargs):

@@ -140,12 +140,11 @@ def search(space: str, args) -> dict:
 def minibatch(batch: int, scale: int) -> dict:
     """``batch`` embedded images at ``scale`` px, as a dataloader yields."""
     from mmengine.dataset import pseudo_collate
-    from mmengine.registry import DefaultScope
 
     from benchmarks.search_throughput import sample_dataloader
-    from diswot_mm.registry import DATASETS
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        dataset = DATASETS.build(sample_dataloader(batch, scale)['dataset'])
+    from diswot_mm.registry import DATASETS, build_in_scope
+    dataset = build_in_scope(
+        sample_dataloader(batch, scale)['dataset'], DATASETS)
     return pseudo_collate([dataset[i % len(dataset)] for i in range(batch)])
 
 
