@@ -11,9 +11,9 @@ import pytest
 from conftest import REPO
 
 from diswot_mm.datasets import FashionMNIST32
+from diswot_mm.datasets.fashion_mnist import FASHION_MNIST_ROOT, FILES
 
-INSTALLED = osp.isfile(
-    '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz')
+INSTALLED = osp.isfile(osp.join(FASHION_MNIST_ROOT, FILES['test'][0]))
 
 
 def test_missing_fashion_mnist_names_the_apt_command(tmp_path):
