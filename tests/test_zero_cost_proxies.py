@@ -336,3 +336,14 @@ def test_resource_proxies_count_at_an_input_shape_without_data(monkeypatch):
     assert params.minibatch_info == {}
     with pytest.raises(ValueError, match=r'\(1, C, H, W\)'):
         proxy('FlopsEstimator', input_shape=(8, 3, 32, 32))
+
+
+def test_an_ensemble_gives_its_minibatch_only_to_image_members():
+    ensemble = proxy(
+        'EnsembleEstimator',
+        estimators=dict(
+            params=dict(type='ParamsEstimator'),
+            naswot=dict(type='NASWOTEstimator')),
+        dataloader=dict(SAMPLE_DATALOADER, batch_size=4))
+    assert ensemble.members['naswot'].inputs.shape[0] == 4
+    assert list(ensemble.minibatch_info) == ['naswot.NASWOTEstimator']
