@@ -7,7 +7,6 @@ import random
 import pytest
 from conftest import REPO
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmrazor.engine.runner.utils import check_subnet_resources
 
 from diswot_mm.models.search_spaces import alias_to_choices
@@ -23,17 +22,16 @@ def supernet(config):
 
 
 def estimators(size):
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        shape = (1, 3, size, size)
-        return [
-            TASK_UTILS.build(
-                dict(
-                    type=kind,
-                    input_shape=shape,
-                    flops_params_cfg=dict(input_shape=shape, units=UNITS)))
-            for kind in ('mmrazor.ResourceEstimator',
-                         'ActivePathResourceEstimator')
-        ]
+    shape = (1, 3, size, size)
+    return [
+        build_in_scope(
+            dict(
+                type=kind,
+                input_shape=shape,
+                flops_params_cfg=dict(input_shape=shape, units=UNITS)),
+            TASK_UTILS) for kind in ('mmrazor.ResourceEstimator',
+                                     'ActivePathResourceEstimator')
+    ]
 
 
 def assert_same(model, all_choices, size, constraints):

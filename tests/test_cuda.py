@@ -8,7 +8,6 @@ import pytest
 import torch
 from conftest import REPO, select
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 
 from diswot_mm.models.losses import (RelationSimilarityLoss,
@@ -28,14 +27,13 @@ def s1_supernet():
 
 
 def diswot(**kwargs):
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return TASK_UTILS.build(
-            dict(
-                type='DisWOTEstimator',
-                teacher=f'{REPO}/configs/_base_/models/resnet56_cifar.py',
-                repeats=2,
-                device='cuda',
-                **kwargs))
+    return build_in_scope(
+        dict(
+            type='DisWOTEstimator',
+            teacher=f'{REPO}/configs/_base_/models/resnet56_cifar.py',
+            repeats=2,
+            device='cuda',
+            **kwargs), TASK_UTILS)
 
 
 def test_scores_on_cuda_are_order_independent_and_stay_on_device():

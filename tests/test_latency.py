@@ -12,7 +12,6 @@ import torch
 import torch.nn as nn
 from conftest import REPO, select
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 from diswot_mm.analysis.latency_lut import build_latency_lut
@@ -152,12 +151,12 @@ def test_lut_latency_budget_binds_within_its_error(latencies, tmp_path,
                                                    monkeypatch):
     monkeypatch.chdir(REPO)
     supernet = build_supernet()
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        estimator = TASK_UTILS.build(
-            dict(
-                type='ActivePathResourceEstimator',
-                input_shape=(1, 3, 32, 32),
-                latency_cfg=dict(timer=clock, num_warmup=1, num_runs=3)))
+    estimator = build_in_scope(
+        dict(
+            type='ActivePathResourceEstimator',
+            input_shape=(1, 3, 32, 32),
+            latency_cfg=dict(timer=clock, num_warmup=1, num_runs=3)),
+        TASK_UTILS)
     with stand_in_costs():
         lut = build_latency_lut(supernet, estimator, num_samples=8)
     error = lut['error']

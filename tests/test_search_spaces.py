@@ -7,13 +7,12 @@ import torch
 from conftest import REPO, select
 from mmengine import fileio
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmrazor.structures import convert_fix_subnet, export_fix_subnet
 
 from diswot_mm.models.search_spaces import (NASBench201, arch_to_index,
                                             choices_to_alias, index_to_arch)
 from diswot_mm.models.search_spaces.nas_bench_201 import arch_strings
-from diswot_mm.registry import MODELS, TASK_UTILS, build_in_scope
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 
 
 def build(path):
@@ -37,12 +36,11 @@ def export_and_rebuild(supernet, cfg, arch, tmp_path, inputs):
     fix_subnet, sliced = export_fix_subnet(supernet, slice_weight=True)
     path = tmp_path / 'fix_subnet.yaml'
     fileio.dump(convert_fix_subnet(fix_subnet), str(path))
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        plain = MODELS.build(
-            dict(
-                type='fixed_subnet',
-                cfg=cfg.model.architecture,
-                fix_subnet=str(path)))
+    plain = build_in_scope(
+        dict(
+            type='fixed_subnet',
+            cfg=cfg.model.architecture,
+            fix_subnet=str(path)))
     plain.load_state_dict(sliced.architecture.state_dict())
     plain.eval()
     with torch.no_grad():
