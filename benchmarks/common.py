@@ -1,4 +1,10 @@
-"""Helpers shared by the benchmark scripts."""
+"""Helpers shared by the benchmark scripts.
+
+The scripts run as modules from any working directory (``python -m
+benchmarks.NAME``; the editable install maps the package) or as files
+(``python benchmarks/NAME.py``). Repository files (configs, tools) are found
+from this file's folder, never from the working directory.
+"""
 import json
 import os
 import os.path as osp
@@ -7,9 +13,17 @@ import sys
 import time
 from typing import List
 
+from diswot_mm.datasets.fashion_mnist import FASHION_MNIST_ROOT, FILES
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-FMNIST = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz'
+#: One file of the installed Fashion-MNIST: whether the data is there.
+FMNIST = osp.join(FASHION_MNIST_ROOT, FILES['train'][0])
 FMNIST_TEACHER_CFG = 'configs/e2e/teacher_resnet56_fmnist.py'
+
+
+def repo_path(path: str) -> str:
+    """``path`` relative to the repository root, as an absolute path."""
+    return osp.join(REPO, path)
 
 
 def rss_mb() -> float:

@@ -12,7 +12,7 @@ _base_ = [
 
 supernet = dict(
     type='mmpretrain.ImageClassifier',
-    data_preprocessor=_base_.imagenet_preprocessor,
+    data_preprocessor=_base_.data_preprocessor,
     backbone=_base_.nas_backbone,
     neck=dict(type='mmpretrain.GlobalAveragePooling'),
     head=dict(
@@ -38,5 +38,6 @@ train_cfg = dict(
 # The generated distill configs carry this search's teacher (see
 # diswot_mm/engine/runner/search_report.py).
 distill_configs = dict(
-    diswot='configs/distill/kd_resnet34_resnet18_imagenet.py',
-    diswot_plus='configs/distill/diswot_plus_resnet34_resnet18_imagenet.py')
+    diswot='{{ fileDirname }}/distill/kd_resnet34_resnet18_imagenet.py',
+    diswot_plus='{{ fileDirname }}/distill/'
+    'diswot_plus_resnet34_resnet18_imagenet.py')

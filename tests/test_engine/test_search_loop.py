@@ -12,7 +12,7 @@ from conftest import REPO, free_port, once_per_session, run_forked
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from diswot_mm.registry import MODELS
+from diswot_mm.registry import build_in_scope
 
 pytestmark = pytest.mark.subprocess  # each test starts tools/*.py
 
@@ -90,8 +90,7 @@ def test_search_writes_outputs_within_constraints(uninterrupted):
         for i in (1, 2, 3)) == best['arch']
     # the generated student config builds the plain classifier
     student_cfg = Config.fromfile(work_dir / 'student.py')
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        student = MODELS.build(student_cfg.model)
+    student = build_in_scope(student_cfg.model)
     n_params = sum(p.numel() for p in student.parameters()) / 1e6
     assert n_params == pytest.approx(best['params'], abs=1e-3)
     assert student(torch.zeros(2, 3, 32, 32), mode='tensor').shape == \

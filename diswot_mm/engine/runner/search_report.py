@@ -154,9 +154,10 @@ def write_student_config(loop, subnet_path: str, path: str) -> List[str]:
     estimator = loop.estimator
     for name, base in cfg.get('distill_configs', {}).items():
         if not osp.isfile(base):
-            raise FileNotFoundError(f'distill_configs.{name}: {base!r} does '
-                                    'not exist (paths are relative to the '
-                                    'working directory).')
+            raise FileNotFoundError(
+                f'distill_configs.{name}: {base!r} does not exist (a '
+                'relative path is taken from the working directory; name it '
+                "from the config's folder as '{{ fileDirname }}/...').")
         base_model = Config.fromfile(base).model
         distill_student = copy.deepcopy(student)
         distill_student['cfg']['head']['loss'] = \

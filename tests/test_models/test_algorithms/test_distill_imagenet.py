@@ -8,10 +8,9 @@ import torch
 import torch.nn.functional as F
 from conftest import REPO, run_forked
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 
-from diswot_mm.registry import MODELS
+from diswot_mm.registry import build_in_scope
 
 CONFIGS = {
     'kd': 'configs/distill/kd_resnet34_resnet18_imagenet.py',
@@ -31,8 +30,7 @@ def few_steps(cfg, batch, steps=3):
     loss at step 2 here; clipped, all 5 fell); seeded."""
     cfg.model.require_teacher_ckpt = False  # a random teacher for the test
     torch.manual_seed(0)
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        model = MODELS.build(cfg.model)
+    model = build_in_scope(cfg.model)
     model.train()
     inputs, labels = batch
     samples = [DataSample().set_gt_label(int(y)) for y in labels]

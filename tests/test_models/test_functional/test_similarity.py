@@ -6,7 +6,6 @@ import torch
 import torch.nn.functional as F
 from conftest import REPO
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
 from diswot_mm.models.functional import (class_gram, class_gram_distance,
                                          class_similarity,
@@ -16,7 +15,7 @@ from diswot_mm.models.functional import (class_gram, class_gram_distance,
 from diswot_mm.models.task_modules.estimators.utils import (batch_statistics,
                                                             classifier_forward,
                                                             random_init_)
-from diswot_mm.registry import MODELS
+from diswot_mm.registry import build_in_scope
 
 
 def build(arch, seed, stage_blocks=None):
@@ -26,8 +25,7 @@ def build(arch, seed, stage_blocks=None):
         cfg.model.backbone.stage_blocks = stage_blocks
     if arch.endswith('x4'):
         cfg.model.head.in_channels = 256
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        model = MODELS.build(cfg.model)
+    model = build_in_scope(cfg.model)
     random_init_(model, 'gaussian', seed)
     return model
 

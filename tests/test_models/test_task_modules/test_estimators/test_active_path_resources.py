@@ -7,34 +7,31 @@ import random
 import pytest
 from conftest import REPO
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmrazor.engine.runner.utils import check_subnet_resources
 
 from diswot_mm.models.search_spaces import alias_to_choices
 from diswot_mm.models.search_spaces.nas_bench_201 import arch_strings
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 
 UNITS = dict(flops='K', params='K', latency='ms')
 
 
 def supernet(config):
     cfg = Config.fromfile(f'{REPO}/{config}')
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(cfg.model)
+    return build_in_scope(cfg.model)
 
 
 def estimators(size):
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        shape = (1, 3, size, size)
-        return [
-            TASK_UTILS.build(
-                dict(
-                    type=kind,
-                    input_shape=shape,
-                    flops_params_cfg=dict(input_shape=shape, units=UNITS)))
-            for kind in ('mmrazor.ResourceEstimator',
-                         'ActivePathResourceEstimator')
-        ]
+    shape = (1, 3, size, size)
+    return [
+        build_in_scope(
+            dict(
+                type=kind,
+                input_shape=shape,
+                flops_params_cfg=dict(input_shape=shape, units=UNITS)),
+            TASK_UTILS) for kind in ('mmrazor.ResourceEstimator',
+                                     'ActivePathResourceEstimator')
+    ]
 
 
 def assert_same(model, all_choices, size, constraints):
@@ -89,7 +86,6 @@ def test_modes_restored_and_nothing_left_on_modules():
 
 def test_params_proxy_uses_it():
     model = supernet('configs/diswot_cifar100.py')
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        proxy = TASK_UTILS.build(dict(type='ParamsEstimator'))
+    proxy = build_in_scope(dict(type='ParamsEstimator'), TASK_UTILS)
     model.mutator.set_choices(decoded(model, ['333'])[0])
     assert proxy.score(model, key='333')['params'] == pytest.approx(0.278)

@@ -7,9 +7,8 @@ import pytest
 import torch
 from conftest import REPO, select
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 
 
 def cifar_model(arch='resnet20', num_classes=100, **overrides):
@@ -22,8 +21,7 @@ def cifar_model(arch='resnet20', num_classes=100, **overrides):
 
 
 def build(cfg):
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(cfg)
+    return build_in_scope(cfg)
 
 
 def nb201_supernet():

@@ -10,7 +10,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from diswot_mm.models.task_modules.estimators import combine_scores
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 
 
 def test_rank_mode_by_hand():
@@ -48,8 +48,7 @@ def test_non_finite_member_scores_rank_last(mode):
 
 def build_supernet():
     cfg = Config.fromfile(f'{REPO}/configs/diswot_cifar100.py')
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(cfg.model)
+    return build_in_scope(cfg.model)
 
 
 def test_ensemble_scores_members_and_combines_a_population():

@@ -10,7 +10,6 @@ import torch
 import torch.nn as nn
 from conftest import REPO, run_forked, select
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 from diswot_mm.analysis.latency_lut import build_latency_lut
@@ -23,7 +22,7 @@ from diswot_mm.models.task_modules.estimators.latency import (leaf_op_calls,
                                                               load_latency_lut,
                                                               lut_latency,
                                                               measure_latency)
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 
 CONFIG = f'{REPO}/configs/diswot_cifar100.py'
 S1 = [f'{a}{b}{c}' for a in '1357' for b in '1357' for c in '1357']
@@ -59,8 +58,7 @@ def stand_in_costs():
 
 
 def build_supernet():
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(Config.fromfile(CONFIG).model)
+    return build_in_scope(Config.fromfile(CONFIG).model)
 
 
 @torch.no_grad()
@@ -151,12 +149,12 @@ def test_lut_latency_budget_binds_within_its_error(latencies, tmp_path,
                                                    monkeypatch):
     monkeypatch.chdir(REPO)
     supernet = build_supernet()
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        estimator = TASK_UTILS.build(
-            dict(
-                type='ActivePathResourceEstimator',
-                input_shape=(1, 3, 32, 32),
-                latency_cfg=dict(timer=clock, num_warmup=1, num_runs=3)))
+    estimator = build_in_scope(
+        dict(
+            type='ActivePathResourceEstimator',
+            input_shape=(1, 3, 32, 32),
+            latency_cfg=dict(timer=clock, num_warmup=1, num_runs=3)),
+        TASK_UTILS)
     with stand_in_costs():
         lut = build_latency_lut(supernet, estimator, num_samples=8)
     error = lut['error']
@@ -201,9 +199,9 @@ def test_lut_errors_name_the_file_and_the_fix(tmp_path):
 
 
 def test_latency_constraint_needs_the_active_path_estimator():
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        mmrazor = TASK_UTILS.build(dict(type='mmrazor.ResourceEstimator'))
-        ours = TASK_UTILS.build(dict(type='ActivePathResourceEstimator'))
+    mmrazor = build_in_scope(
+        dict(type='mmrazor.ResourceEstimator'), TASK_UTILS)
+    ours = build_in_scope(dict(type='ActivePathResourceEstimator'), TASK_UTILS)
     check_constraints(ours, dict(latency=(0, 5), params=(0, 1)))
     with pytest.raises(KeyError, match='ActivePathResourceEstimator'):
         check_constraints(mmrazor, dict(latency=(0, 5)))
