@@ -6,7 +6,7 @@ import os.path as osp
 
 import numpy as np
 import pytest
-from conftest import REPO, run_forked
+from conftest import run_forked
 
 from diswot_mm.datasets import FashionMNIST32
 from diswot_mm.datasets.fashion_mnist import FASHION_MNIST_ROOT, FILES
