@@ -1,13 +1,8 @@
-import multiprocessing
 import os
-import runpy
 import shutil
 import socket
 import subprocess
 import sys
-import tempfile
-import traceback
-import warnings
 from typing import Callable, Dict, Optional, Sequence
 
 import pytest
@@ -15,6 +10,7 @@ import torch
 from filelock import FileLock
 
 import diswot_mm  # noqa: F401  (applies the compat fixes first)
+from diswot_mm.utils.forked_tools import run_tool
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -63,89 +59,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-# What a tool's interpreter imports anyway, loaded once by the fork server
-# (about 12 s of CPU per fresh interpreter on the 2-core dev machine).
-TOOL_PRELOAD = ['conftest', 'mmengine.runner', 'diswot_mm.utils.cli']
-
-
 def run_forked(
         argv: Sequence[str],
         timeout: float = 600,
         cwd: str = REPO,
         env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
-    """Run ``python *argv`` (a script path, ``-m module`` or ``-c code``) as
-    its own process, like ``subprocess.run(..., capture_output=True,
-    text=True)``, but forked from a server that has already imported torch,
-    the OpenMMLab stack and diswot_mm, instead of a fresh interpreter.
-
-    The tool runs as ``__main__`` with its own argv, cwd, environment,
-    stdout and stderr; its exit code is its ``sys.exit`` code, 1 on an
-    uncaught exception (traceback on stderr) and -N when signal N killed it.
-    Tests of import-time behaviour (compat fixes) keep fresh interpreters
-    (:func:`run_python`); tools/*.sh launchers start their own.
-
-    Raises:
-        subprocess.TimeoutExpired: after ``timeout`` seconds (it is killed).
-    """
-    context = multiprocessing.get_context('forkserver')
-    context.set_forkserver_preload(TOOL_PRELOAD)
-    env = dict(os.environ if env is None else env)
-    with tempfile.TemporaryDirectory() as folder:
-        out, err = (os.path.join(folder, name) for name in ('out', 'err'))
-        proc = context.Process(
-            target=_tool_main, args=(list(argv), cwd, env, out, err))
-        proc.start()
-        proc.join(timeout)
-        if proc.exitcode is None:
-            proc.kill()
-            proc.join()
-            raise subprocess.TimeoutExpired(argv, timeout)
-        with open(out) as f_out, open(err) as f_err:
-            return subprocess.CompletedProcess(
-                list(argv), proc.exitcode, f_out.read(), f_err.read())
-
-
-def _tool_main(argv, cwd, env, out, err):
-    """In the forked process: become ``python *argv`` and exit with its
-    code (never returns)."""
-    for fd, path in ((1, out), (2, err)):
-        os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), fd)
-    sys.stdout = open(1, 'w', buffering=1, closefd=False)
-    sys.stderr = open(2, 'w', buffering=1, closefd=False)
-    os.chdir(cwd)
-    os.environ.clear()
-    os.environ.update(env)
-    for path in reversed(env.get('PYTHONPATH', '').split(os.pathsep)):
-        if path and path not in sys.path:
-            sys.path.insert(0, path)
-    if env.get('PYTHONWARNINGS') == 'ignore':
-        warnings.simplefilter('ignore')
-    code = 0
-    try:
-        if argv[0] == '-c':
-            sys.argv = ['-c', *argv[2:]]
-            exec(
-                compile(argv[1], '<string>', 'exec'), {'__name__': '__main__'})
-        elif argv[0] == '-m':
-            sys.argv = argv[1:]
-            runpy.run_module(argv[1], run_name='__main__', alter_sys=True)
-        else:
-            sys.argv = list(argv)
-            sys.path.insert(0, os.path.dirname(os.path.abspath(argv[0])))
-            runpy.run_path(argv[0], run_name='__main__')
-    except SystemExit as exc:
-        if exc.code is None or isinstance(exc.code, int):
-            code = exc.code or 0
-        else:
-            print(exc.code, file=sys.stderr)
-            code = 1
-    except BaseException:
-        traceback.print_exc()
-        code = 1
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+    """``python *argv`` from the repository root, forked from a server that
+    has imported the stack already
+    (:func:`diswot_mm.utils.forked_tools.run_tool`); for import-time
+    behaviour use :func:`run_python` (a fresh interpreter)."""
+    return run_tool(argv, cwd=cwd, env=env, timeout=timeout)
 
 
 def run_python(code: str, timeout: int = 300) -> subprocess.CompletedProcess:

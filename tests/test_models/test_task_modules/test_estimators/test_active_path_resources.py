@@ -1,6 +1,6 @@
 """ActivePathResourceEstimator gives exactly mmrazor's check_subnet_resources
-numbers (export of a sliced copy + counter hooks) on every S1 student, 200
-NB201 cells and 50 ImageNet-space samples; counted in K units, so equal to
+numbers (export of a sliced copy + counter hooks) on 16 S1 students, 12
+NB201 cells and 6 ImageNet-space samples (seeded draws); counted in K units, so equal to
 the parameter and the kFLOP."""
 import random
 
@@ -53,26 +53,27 @@ def decoded(model, archs):
     return [alias_to_choices(model.mutator, backbone.decode(a)) for a in archs]
 
 
-def test_every_s1_student():
+def test_16_s1_students():
     model = supernet('configs/diswot_cifar100.py')
-    archs = [f'{a}{b}{c}' for a in '1357' for b in '1357' for c in '1357']
+    archs = random.Random(0).sample(
+        [f'{a}{b}{c}' for a in '1357' for b in '1357' for c in '1357'], 16)
     assert_same(model, decoded(model, archs), 32, dict(params=(0, 300)))
 
 
-def test_200_nb201_cells():
+def test_12_nb201_cells():
     model = supernet('configs/diswot_nb201_cifar100.py')
-    archs = random.Random(0).sample(arch_strings(), 200)
+    archs = random.Random(0).sample(arch_strings(), 12)
     assert_same(model, decoded(model, archs), 32, dict(flops=(0, 100e3)))
 
 
-def test_50_imagenet_space_samples():
+def test_6_imagenet_space_samples():
     model = supernet('configs/diswot_imagenet.py')
     rng = random.Random(0)
     samples = [{
         group: rng.choice(list(mutables[0].choices))
         for group, mutables in model.mutator.search_groups.items()
-    } for _ in range(50)]
-    assert_same(model, samples, 224, dict(flops=(0, 1.9e6)))
+    } for _ in range(6)]
+    assert_same(model, samples, 224, dict(flops=(0, 4.1e6)))
 
 
 def test_modes_restored_and_nothing_left_on_modules():
