@@ -1,7 +1,7 @@
 """ActivePathResourceEstimator gives exactly mmrazor's check_subnet_resources
 numbers (export of a sliced copy + counter hooks) on 16 S1 students, 12
-NB201 cells and 6 ImageNet-space samples (seeded draws); counted in K units, so equal to
-the parameter and the kFLOP."""
+NB201 cells and 6 ImageNet-space samples (seeded draws); counted in K
+units, so equal to the parameter and the kFLOP."""
 import random
 
 import pytest
