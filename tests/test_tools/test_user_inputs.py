@@ -347,16 +347,21 @@ def test_rotation_deletes_only_this_searchs_states(finished, tmp_path):
 
 @pytest.mark.subprocess
 def test_ctrl_c_says_where_the_state_is(tmp_path):
+    """A fresh interpreter, as a user's shell starts it: SIGINT at its
+    default disposition (an xdist worker ignores it, and a child would
+    inherit that: Python then installs no KeyboardInterrupt handler)."""
     env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1')
-    proc = subprocess.Popen([
-        sys.executable, 'tools/search.py', CONFIG, '--work-dir',
-        str(tmp_path), '--cfg-options', *QUICK
-    ],
-                            cwd=REPO,
-                            env=env,
-                            stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable, 'tools/search.py', CONFIG, '--work-dir',
+            str(tmp_path), '--cfg-options', *QUICK
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 300
     while not (tmp_path / 'search_epoch_1.json').exists():
         assert proc.poll() is None and time.time() < deadline
