@@ -15,7 +15,9 @@ setup(
     'distillation, on mmengine / mmpretrain / mmrazor',
     long_description=open('README.md').read(),
     long_description_content_type='text/markdown',
-    packages=find_packages(include=['diswot_mm', 'diswot_mm.*']),
+    # benchmarks: so that `python -m benchmarks.NAME` runs from any working
+    # directory of an editable install (they read the checkout's configs)
+    packages=find_packages(include=['diswot_mm', 'diswot_mm.*', 'benchmarks']),
     py_modules=['diswot_mm_torchvision_ops'],
     # torch calls it at import: torchvision's schemas next to a CPU torch
     entry_points={

@@ -1,15 +1,28 @@
-"""Helpers shared by the benchmark scripts."""
+"""Helpers shared by the benchmark scripts.
+
+The scripts run as modules from any working directory (``python -m
+benchmarks.NAME``; the editable install maps the package) or as files
+(``python benchmarks/NAME.py``). Repository files (configs, tools) are found
+from this file's folder, never from the working directory.
+"""
 import json
 import os
 import os.path as osp
-import subprocess
-import sys
 import time
 from typing import List
 
+from diswot_mm.datasets.fashion_mnist import FASHION_MNIST_ROOT, FILES
+from diswot_mm.utils.forked_tools import run_tool
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-FMNIST = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz'
+#: One file of the installed Fashion-MNIST: whether the data is there.
+FMNIST = osp.join(FASHION_MNIST_ROOT, FILES['train'][0])
 FMNIST_TEACHER_CFG = 'configs/e2e/teacher_resnet56_fmnist.py'
+
+
+def repo_path(path: str) -> str:
+    """``path`` relative to the repository root, as an absolute path."""
+    return osp.join(REPO, path)
 
 
 def rss_mb() -> float:
@@ -22,16 +35,12 @@ def rss_mb() -> float:
 
 
 def run(cmd: List[str], log: str) -> float:
-    """Run a repo tool with this Python, its output to ``log``; fail loudly.
-    Returns the seconds it took."""
+    """Run a repo tool (forked from a server that has imported the stack:
+    :func:`diswot_mm.utils.forked_tools.run_tool`), its output to ``log``;
+    fail loudly. Returns the seconds it took."""
     start = time.perf_counter()
     os.makedirs(osp.dirname(log), exist_ok=True)
-    with open(log, 'w') as f:
-        proc = subprocess.run(
-            [sys.executable] + cmd,
-            cwd=REPO,
-            stdout=f,
-            stderr=subprocess.STDOUT)
+    proc = run_tool(cmd, cwd=REPO, log=log)
     if proc.returncode != 0:
         raise RuntimeError(f'{" ".join(cmd)} failed; see {log}')
     return time.perf_counter() - start

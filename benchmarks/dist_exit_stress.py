@@ -3,7 +3,7 @@ processes) train, then ``--resume`` with more iterations, repeated, beside a
 CPU-heavy process; counts runs that fail (a rank aborting at exit shows as
 a non-zero exit code after a run that worked).
 
-    python benchmarks/dist_exit_stress.py --runs 30 [--load-procs 2]
+    python -m benchmarks.dist_exit_stress --runs 30 [--load-procs 2]
 
 Prints one line per run and a summary; writes ``--out`` (JSON).
 """

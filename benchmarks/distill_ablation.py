@@ -1,7 +1,7 @@
 """Does DisWOT+ distil better than KD? An ablation of the loss terms on
 Fashion-MNIST with the trained teacher of the end-to-end pipeline.
 
-    python benchmarks/distill_ablation.py [--students 333 151] [--seeds 0 1 2]
+    python -m benchmarks.distill_ablation [--students 333 151] [--seeds 0 1 2]
         [--variants ...] [--teacher-work-dir DIR --teacher-train-samples N
          --teacher-epochs E]
 
@@ -34,10 +34,11 @@ import argparse
 import json
 import os
 import os.path as osp
-import statistics
 
-from common import (FMNIST, FMNIST_TEACHER_CFG, run, slug, tested_top1,
-                    train_fmnist_teacher, train_options)
+from benchmarks.common import (FMNIST, FMNIST_TEACHER_CFG, run, slug,
+                               tested_top1, train_fmnist_teacher,
+                               train_options)
+from diswot_mm.utils.stats import mean_std
 
 KD = 'configs/e2e/distill_kd_fmnist.py'
 PLUS = 'configs/e2e/distill_diswot_plus_fmnist.py'
@@ -131,10 +132,9 @@ def main():
                                        [blocks])
                 runs.append(top1)
                 print(f'{arch} {label} seed {seed}: {top1:.2f}', flush=True)
+            mean, std = mean_std(runs)
             results.setdefault(arch, {})[label] = dict(
-                runs=runs,
-                mean=statistics.mean(runs),
-                std=statistics.stdev(runs) if len(runs) > 1 else 0.0)
+                runs=runs, mean=mean, std=std)
     report(work, args, teacher_top1, results)
 
 

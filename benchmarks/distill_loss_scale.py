@@ -3,7 +3,7 @@ training: the norm of its gradient w.r.t. the student's parameters, each
 term at weight 1, with the trained Fashion-MNIST teacher of the e2e
 pipeline and a freshly initialised student, on real training batches.
 
-    python benchmarks/distill_loss_scale.py [--teacher-ckpt PATH]
+    python -m benchmarks.distill_loss_scale [--teacher-ckpt PATH]
 
 Used to choose the loss weights of configs/_base_/distill/diswot_plus.py
 (docs/benchmarks.md). Writes work_dirs/distill_loss_scale.json.
@@ -11,17 +11,17 @@ Used to choose the loss weights of configs/_base_/distill/diswot_plus.py
 import argparse
 import json
 import os
-import statistics
 
 import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-from mmengine.registry import DefaultScope
 
 import diswot_mm  # noqa: F401
-from diswot_mm.registry import DATASETS, MODELS
+from benchmarks.common import repo_path
+from diswot_mm.registry import DATASETS, build_in_scope
+from diswot_mm.utils.stats import mean_std
 
-CONFIG = 'configs/e2e/distill_diswot_plus_fmnist.py'
+CONFIG = repo_path('configs/e2e/distill_diswot_plus_fmnist.py')
 TERMS = ('student.loss', 'distill.loss_kl', 'distill.loss_ms',
          'distill.loss_mr')
 
@@ -42,17 +42,14 @@ def main():
     for term in ('loss_kl', 'loss_ms', 'loss_mr'):
         cfg.model.distiller.distill_losses[term].loss_weight = 1.0
     cfg.model.architecture.head.loss.loss_weight = 1.0
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        dataset = DATASETS.build(
-            dict(
-                cfg.train_dataloader.dataset,
-                num_samples=64 * len(args.seeds)))
+    dataset = build_in_scope(
+        dict(cfg.train_dataloader.dataset, num_samples=64 * len(args.seeds)),
+        DATASETS)
     norms = {t: [] for t in TERMS}
     values = {t: [] for t in TERMS}
     for i, seed in enumerate(args.seeds):
         torch.manual_seed(seed)
-        with DefaultScope.overwrite_default_scope('diswot_mm'):
-            model = MODELS.build(cfg.model)
+        model = build_in_scope(cfg.model)
         model.train()
         batch = pseudo_collate(
             [dataset[j] for j in range(64 * i, 64 * (i + 1))])
@@ -67,15 +64,13 @@ def main():
                     torch.sqrt(
                         sum((g**2).sum() for g in grads if g is not None))))
             values[term].append(float(losses[term]))
-    result = {
-        t:
-        dict(
-            value=statistics.mean(values[t]),
-            grad_norm=statistics.mean(norms[t]),
-            grad_norm_std=statistics.stdev(norms[t])
-            if len(norms[t]) > 1 else 0.0)
-        for t in TERMS
-    }
+    result = {}
+    for t in TERMS:
+        grad_norm, grad_norm_std = mean_std(norms[t])
+        result[t] = dict(
+            value=mean_std(values[t])[0],
+            grad_norm=grad_norm,
+            grad_norm_std=grad_norm_std)
     kl = result['distill.loss_kl']['grad_norm']
     for t in TERMS:
         result[t]['weight_for_kl_scale'] = kl / result[t]['grad_norm']

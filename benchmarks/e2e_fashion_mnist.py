@@ -1,7 +1,7 @@
 """End to end on real data, on the CPU: does the DisWOT student distil
 better than the students a user would pick otherwise?
 
-    python benchmarks/e2e_fashion_mnist.py [--quick] [--seeds 0 1 2]
+    python -m benchmarks.e2e_fashion_mnist [--quick] [--seeds 0 1 2]
 
 1. trains a CIFAR ResNet56 teacher briefly on Fashion-MNIST (32x32, 3 ch.;
    ``--teacher-train-samples`` images, by default the students' subset);
@@ -25,10 +25,10 @@ import json
 import os
 import os.path as osp
 import random
-import statistics
 
-from common import (FMNIST, REPO, run, slug, tested_top1, train_fmnist_teacher,
-                    train_options)
+from benchmarks.common import (FMNIST, REPO, run, slug, tested_top1,
+                               train_fmnist_teacher, train_options)
+from diswot_mm.utils.stats import mean_std
 
 
 def parse_args():
@@ -204,14 +204,14 @@ def main():
                 [f'model.architecture.backbone.'
                  f'stage_blocks=[{blocks}]'])
             runs.append(dict(seed=seed, top1=top1, train_seconds=seconds))
-        top1s = [r['top1'] for r in runs]
+        top1_mean, top1_std = mean_std([r['top1'] for r in runs])
         results[label] = dict(
             arch=arch,
             params=feasible[arch]['params'],
             diswot=feasible[arch]['score'],
             runs=runs,
-            top1_mean=statistics.mean(top1s),
-            top1_std=statistics.stdev(top1s) if len(top1s) > 1 else 0.0)
+            top1_mean=top1_mean,
+            top1_std=top1_std)
     summary = dict(
         data='Fashion-MNIST' if fmnist else 'embedded CIFAR-10 samples',
         quick=args.quick,

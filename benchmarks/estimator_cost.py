@@ -9,36 +9,35 @@ teacher and the 20 embedded CIFAR-100 images, per candidate (ms):
 The three are interleaved per candidate and repeated; medians are reported.
 Then the peak RSS while scoring --rss-candidates candidates (flat = no leak).
 
-    python benchmarks/estimator_cost.py [--rounds 5] [--rss-candidates 1000]
+    python -m benchmarks.estimator_cost [--rounds 5] [--rss-candidates 1000]
 """
 import argparse
 import itertools
-import platform
 import resource
 import statistics
 import time
 
 import torch
 import torch.nn.functional as F
-from common import rss_mb
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
 import diswot_mm  # noqa: F401
+from benchmarks.common import repo_path, rss_mb
+from diswot_mm.models.builder import build_model
 from diswot_mm.models.functional import relation_distance, relation_matrix
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
+from diswot_mm.utils.machine import describe_machine
 from diswot_mm.utils.progress import track
 
 S1 = [''.join(p) for p in itertools.product('1357', repeat=3)]
-TEACHER = 'configs/_base_/models/resnet110_cifar.py'
+TEACHER = repo_path('configs/_base_/models/resnet110_cifar.py')
 
 
 def build_student(arch: str):
-    cfg = Config.fromfile('configs/_base_/models/resnet20_cifar.py')
+    cfg = Config.fromfile(repo_path('configs/_base_/models/resnet20_cifar.py'))
     cfg.model.backbone = dict(
         type='CIFARResNet', stage_blocks=[int(d) for d in arch])
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(cfg.model)
+    return build_in_scope(cfg.model)
 
 
 def official_score(teacher, student, inputs, labels) -> float:
@@ -73,8 +72,7 @@ def main():
     args = parser.parse_args()
 
     estimator = TASK_UTILS.build(dict(type='DisWOTEstimator', teacher=TEACHER))
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        teacher = MODELS.build(Config.fromfile(TEACHER).model).train()
+    teacher = build_model(TEACHER).train()
     inputs, labels = estimator.inputs, estimator.labels
     students = {arch: build_student(arch) for arch in S1}
 
@@ -107,8 +105,7 @@ def main():
             rss[i] = rss_mb()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    print(f'machine: {platform.machine()}, {torch.get_num_threads()} '
-          f'threads, torch {torch.__version__}')
+    print(f'machine: {describe_machine()}')
     print(f'{len(S1)} S1 students, teacher ResNet110, batch '
           f'{tuple(inputs.shape)}, median of {args.rounds} rounds (ms per '
           'candidate, mean over the 64):')

@@ -3,25 +3,27 @@ CPU: every S1 student within ResNet20's parameter count distilled from the
 trained Fashion-MNIST ResNet56 teacher of the end-to-end pipeline, and
 trained alone with the same recipe.
 
-    python benchmarks/fmnist_s1_kd_ground_truth.py [--seeds 0 1]
+    python -m benchmarks.fmnist_s1_kd_ground_truth [--seeds 0 1]
     # the 91 % teacher, KD and the student alone, 3 seeds (issue 25):
-    python benchmarks/fmnist_s1_kd_ground_truth.py --seeds 0 1 2 \
+    python -m benchmarks.fmnist_s1_kd_ground_truth --seeds 0 1 2 \
         --losses kd vanilla --teacher-train-samples 60000 \
         --teacher-epochs 4 --teacher-work-dir \
         work_dirs/distill_ablation_long/teacher_60000x4e \
         --work-dir work_dirs/fmnist_s1_gt_t91 \
         --out diswot_mm/models/search_spaces/data/fmnist_s1_t91
 
-Recipe (that of ``configs/e2e/distill_kd_fmnist.py``, the same for every
-student): 4,000 training images (the e2e subset), random crop 32 with
-padding 2 and horizontal flip, batch 64, 4 epochs, SGD lr 0.05 momentum 0.9
-weight decay 5e-4 with cosine decay per epoch, loss 0.1 CE + 0.9 KL (T=4,
-mmrazor's KLDivergence; ``vanilla``: CE alone at weight 1, the same
-images, augmentation, order and initialisation); top-1 of the last epoch
-on the full 10,000-image test set. It runs as a plain PyTorch loop so that
-the teacher logits can be computed once: the augmentation of each epoch is
-drawn from (seed, epoch), so all students of one seed see the same
-augmented images, whose teacher logits are cached. Each finished run is
+Recipe (read from ``configs/e2e/distill_kd_fmnist.py`` by :func:`kd_recipe`,
+the same for every student): 4,000 training images (the e2e subset, as its
+driver sets), normalised by the config's preprocessor (mean 56.7, std 85.1),
+random crop 32 with padding 2 and horizontal flip, batch 64, 4 epochs (as
+the driver sets), SGD lr 0.05 momentum 0.9 weight decay 5e-4 with cosine
+decay per epoch, loss 0.1 CE + 0.9 KL (T=4, mmrazor's KLDivergence;
+``vanilla``: CE alone at weight 1, the same images, augmentation, order and
+initialisation); top-1 of the last epoch on the full 10,000-image test set.
+It runs as a plain PyTorch loop so that the teacher logits can be computed
+once: the augmentation of each epoch is drawn from (seed, epoch), so all
+students of one seed see the same augmented images, whose teacher logits
+are cached. Each finished run is
 appended to ``runs.jsonl`` in the work_dir and skipped when the script is
 started again.
 
@@ -37,29 +39,66 @@ import itertools
 import json
 import os
 import os.path as osp
-import platform
 import statistics
 import sys
 import time
 
 import torch
 import torch.nn.functional as F
-from common import FMNIST, REPO, train_fmnist_teacher
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 from scipy import stats
 
 import diswot_mm  # noqa: F401  (compat fixes before mmrazor)
+from benchmarks.common import FMNIST, REPO, repo_path, train_fmnist_teacher
 from diswot_mm.analysis import kd_residual
 from diswot_mm.datasets import FashionMNIST32
-from diswot_mm.registry import MODELS
+from diswot_mm.registry import build_in_scope
+from diswot_mm.utils.machine import describe_machine
+from diswot_mm.utils.stats import mean_std
 
 STUDENT_CFG = 'configs/e2e/distill_kd_fmnist.py'
 OUT = 'diswot_mm/models/search_spaces/data/fmnist_s1_kd_resnet20_budget'
 LOSSES = ('kd', 'vanilla')
 BLOCKS = (1, 3, 5, 7)
-MEAN, STD = 56.7, 85.1  # as _base_/datasets/fashion_mnist32_preprocessor.py
+
+
+def kd_recipe(cfg: Config) -> dict:
+    """What this loop takes from the KD config ``cfg``: ``mean``, ``std``
+    (one value for the 3 repeated channels), ``padding`` of the random crop,
+    ``batch_size``, SGD ``lr``, ``momentum``, ``weight_decay``, the ``kl``
+    loss config and the ``ce_weight`` of the student's cross-entropy.
+
+    Raises:
+        ValueError: a config this loop does not implement (channels with
+            different normalisation, another optimizer or schedule).
+    """
+    pre = cfg.model.data_preprocessor
+    if len(set(pre.mean)) != 1 or len(set(pre.std)) != 1:
+        raise ValueError(f'{STUDENT_CFG}: the loop normalises the repeated '
+                         f'grey channels alike, but mean={pre.mean}, '
+                         f'std={pre.std}.')
+    optimizer = cfg.optim_wrapper.optimizer
+    if optimizer.type != 'SGD' or set(cfg.optim_wrapper) != {'optimizer'}:
+        raise ValueError(f'{STUDENT_CFG}: the loop runs plain SGD, but '
+                         f'optim_wrapper={cfg.optim_wrapper}.')
+    if cfg.param_scheduler.type != 'CosineAnnealingLR' or \
+            not cfg.param_scheduler.by_epoch:
+        raise ValueError(f'{STUDENT_CFG}: the loop decays the lr by a cosine '
+                         f'per epoch, but param_scheduler='
+                         f'{cfg.param_scheduler}.')
+    crop = next(t for t in cfg.train_dataloader.dataset.pipeline
+                if t.type == 'mmpretrain.RandomCrop')
+    return dict(
+        mean=pre.mean[0],
+        std=pre.std[0],
+        padding=crop.padding,
+        batch_size=cfg.train_dataloader.batch_size,
+        lr=optimizer.lr,
+        momentum=optimizer.momentum,
+        weight_decay=optimizer.weight_decay,
+        kl=cfg.model.distiller.distill_losses.loss_kl.to_dict(),
+        ce_weight=cfg.model.architecture.head.loss.loss_weight)
 
 
 def parse_args():
@@ -100,19 +139,21 @@ def parse_args():
     return parser.parse_args()
 
 
-def to_tensors(dataset):
+def to_tensors(dataset, recipe):
     """Images (N, 3, 32, 32) normalised as the config does, labels (N,)."""
     items = [dataset.get_data_info(i) for i in range(len(dataset))]
     images = torch.stack(
         [torch.from_numpy(d['img']).permute(2, 0, 1) for d in items]).float()
     labels = torch.tensor([d['gt_label'] for d in items])
-    return (images - MEAN) / STD, labels
+    return (images - recipe['mean']) / recipe['std'], labels
 
 
-def augment(images, generator, padding=2):
+def augment(images, generator, recipe):
     """RandomCrop(32, padding) with zero (raw) padding + horizontal flip."""
     n, _, h, w = images.shape
-    padded = F.pad(images, [padding] * 4, value=-MEAN / STD)
+    padding = recipe['padding']
+    padded = F.pad(
+        images, [padding] * 4, value=-recipe['mean'] / recipe['std'])
     dy = torch.randint(0, 2 * padding + 1, (n, ), generator=generator)
     dx = torch.randint(0, 2 * padding + 1, (n, ), generator=generator)
     flip = torch.rand(n, generator=generator) < 0.5
@@ -122,11 +163,6 @@ def augment(images, generator, padding=2):
                  torch.arange(3)[None, :, None, None], rows, cols]
     out[flip] = out[flip].flip(-1)
     return out
-
-
-def build(model_cfg):
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(model_cfg)
 
 
 def s1_students(cfg, budget):
@@ -146,7 +182,7 @@ def student(cfg, arch):
     arch_cfg = cfg.model.architecture.copy()
     arch_cfg.backbone = dict(
         arch_cfg.backbone, stage_blocks=[int(d) for d in arch])
-    return build(arch_cfg)
+    return build_in_scope(arch_cfg)
 
 
 @torch.no_grad()
@@ -158,7 +194,7 @@ def logits_of(model, images, batch=500):
     ])
 
 
-def epoch_data(seed, epochs, images, teacher, cache_dir):
+def epoch_data(seed, epochs, images, teacher, cache_dir, recipe):
     """Per epoch: (order, augmented images, teacher logits), cached."""
     path = osp.join(cache_dir, f'teacher_logits_seed{seed}.pt')
     if osp.isfile(path):
@@ -169,7 +205,7 @@ def epoch_data(seed, epochs, images, teacher, cache_dir):
     for epoch in range(epochs):
         generator = torch.Generator().manual_seed(seed * 1000 + epoch)
         order = torch.randperm(len(images), generator=generator)
-        augmented = augment(images, generator)
+        augmented = augment(images, generator, recipe)
         data.append(
             [order, augmented, None if logits is None else logits[epoch]])
     if logits is None:
@@ -180,13 +216,18 @@ def epoch_data(seed, epochs, images, teacher, cache_dir):
     return data
 
 
-def distil(model, data, labels, epochs, loss='kd', batch=64, lr=0.05):
-    """Train ``model`` in place; ``loss``: 'kd' (0.1 CE + 0.9 KL, T=4) or
-    'vanilla' (CE alone)."""
-    kl = build(dict(type='KLDivergence', tau=4, loss_weight=0.9))
-    ce_weight = 0.1 if loss == 'kd' else 1.0
+def distil(model, data, labels, epochs, recipe, loss='kd'):
+    """Train ``model`` in place with ``recipe`` (:func:`kd_recipe`);
+    ``loss``: 'kd' (CE + KL at the config's weights) or 'vanilla' (CE
+    alone at weight 1)."""
+    kl = build_in_scope(dict(recipe['kl']))
+    ce_weight = recipe['ce_weight'] if loss == 'kd' else 1.0
+    lr, batch = recipe['lr'], recipe['batch_size']
     optimizer = torch.optim.SGD(
-        model.parameters(), lr=lr, momentum=0.9, weight_decay=5e-4)
+        model.parameters(),
+        lr=lr,
+        momentum=recipe['momentum'],
+        weight_decay=recipe['weight_decay'])
     for epoch, (order, images, teacher_logits) in enumerate(data):
         for group in optimizer.param_groups:  # CosineAnnealingLR by epoch
             group['lr'] = lr * (1 + torch.cos(
@@ -219,14 +260,14 @@ def main():
                 f'{args.teacher_train_samples}'
             ])
     check_settings(work, args, teacher_ckpt)
-    cfg = Config.fromfile(osp.join(REPO, STUDENT_CFG))
-    teacher_cfg = cfg.model.teacher.copy()
-    teacher = build(teacher_cfg)
+    cfg = Config.fromfile(repo_path(STUDENT_CFG))
+    recipe = kd_recipe(cfg)
+    teacher = build_in_scope(cfg.model.teacher.copy())
     load_checkpoint(teacher, teacher_ckpt, map_location='cpu', strict=False)
 
     train_images, train_labels = to_tensors(
-        FashionMNIST32(split='train', num_samples=args.train_samples))
-    test_images, test_labels = to_tensors(FashionMNIST32(split='test'))
+        FashionMNIST32(split='train', num_samples=args.train_samples), recipe)
+    test_images, test_labels = to_tensors(FashionMNIST32(split='test'), recipe)
     teacher_top1 = float((logits_of(teacher, test_images).argmax(1)
                           == test_labels).float().mean() * 100)
     print(f'teacher {teacher_ckpt}: test top-1 {teacher_top1:.2f}')
@@ -243,7 +284,8 @@ def main():
                 r.setdefault('loss', 'kd')  # runs before issue 25
                 done[(r['arch'], r['seed'], r['loss'])] = r
     for seed in args.seeds:
-        data = epoch_data(seed, args.epochs, train_images, teacher, work)
+        data = epoch_data(seed, args.epochs, train_images, teacher, work,
+                          recipe)
         for arch in sorted(students):
             for loss in args.losses:
                 if (arch, seed, loss) in done:
@@ -251,7 +293,7 @@ def main():
                 t0 = time.perf_counter()
                 torch.manual_seed(seed)
                 model = student(cfg, arch)
-                distil(model, data, train_labels, args.epochs, loss)
+                distil(model, data, train_labels, args.epochs, recipe, loss)
                 top1 = float((logits_of(model, test_images).argmax(1)
                               == test_labels).float().mean() * 100)
                 record = dict(
@@ -268,9 +310,9 @@ def main():
                     f'({record["seconds"]:.0f} s)',
                     flush=True)
                 write_outputs(args, students, done, teacher_top1,
-                              time.perf_counter() - start)
+                              time.perf_counter() - start, recipe)
     write_outputs(args, students, done, teacher_top1,
-                  time.perf_counter() - start)
+                  time.perf_counter() - start, recipe)
 
 
 def check_settings(work, args, teacher_ckpt):
@@ -292,7 +334,7 @@ def check_settings(work, args, teacher_ckpt):
             json.dump(settings, f)
 
 
-def write_outputs(args, students, done, teacher_top1, seconds):
+def write_outputs(args, students, done, teacher_top1, seconds, recipe):
     """Write the per-seed CSV, one CSV of means per loss and the provenance
     note for the runs finished so far (means over the finished seeds)."""
     prefix = osp.join(REPO, args.out)
@@ -314,8 +356,8 @@ def write_outputs(args, students, done, teacher_top1, seconds):
             ]
             if not accs:
                 continue
-            std = statistics.stdev(accs) if len(accs) > 1 else 0.0
-            lines.append(f'{arch},{statistics.mean(accs):.2f},{std:.2f},'
+            mean, std = mean_std(accs)
+            lines.append(f'{arch},{mean:.2f},{std:.2f},'
                          f'{len(accs)},{students[arch]:.6f}')
         with open(out, 'w') as f:
             f.write('\n'.join(lines) + '\n')
@@ -335,15 +377,17 @@ def write_outputs(args, students, done, teacher_top1, seconds):
             f'finished seeds of {args.seeds}; per-seed values in '
             f'`{osp.basename(prefix)}_runs.csv`. {len(runs)} of {expected} '
             'runs finished.\n\n'
-            f'- Command: `python {" ".join(sys.argv)}`\n'
+            '- Command: `python -m benchmarks.fmnist_s1_kd_ground_truth '
+            f'{" ".join(sys.argv[1:])}`\n'
             f'- Teacher: {teacher}, test top-1 {teacher_top1:.2f}.\n'
-            f'- Recipe: {args.train_samples} training images, crop 32 pad 2 '
-            f'+ flip, batch 64, {args.epochs} epochs, SGD 0.05 momentum 0.9 '
-            'wd 5e-4, cosine per epoch; kd: 0.1 CE + 0.9 KL (T=4), '
+            f'- Recipe: {args.train_samples} training images, crop 32 pad '
+            f'{recipe["padding"]} + flip, batch {recipe["batch_size"]}, '
+            f'{args.epochs} epochs, SGD {recipe["lr"]:g} momentum '
+            f'{recipe["momentum"]:g} wd {recipe["weight_decay"]:g}, cosine '
+            f'per epoch; kd: {recipe["ce_weight"]:g} CE + '
+            f'{recipe["kl"]["loss_weight"]:g} KL (T={recipe["kl"]["tau"]:g}), '
             'vanilla: CE; full 10,000-image test set, last epoch.\n'
-            f'- Machine: {platform.machine()}, {os.cpu_count()} cores '
-            f'({torch.get_num_threads()} torch threads), torch '
-            f'{torch.__version__}; date '
+            f'- Machine: {describe_machine()}; date '
             f'{datetime.date.today().isoformat()}; last invocation '
             f'{seconds / 60:.0f} min ({run_seconds / 60:.0f} min of student '
             'runs in all).\n' + seed_agreement(runs))

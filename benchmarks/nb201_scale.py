@@ -1,6 +1,6 @@
 """Score every NAS-Bench-201 cell with DisWOT on the CPU: wall time and RSS.
 
-    python benchmarks/nb201_scale.py [--limit N] [--out FILE]
+    python -m benchmarks.nb201_scale [--limit N] [--out FILE]
 
 ResNet110 teacher (Gaussian init), the 20 embedded CIFAR-100 images, the
 NB201 supernet with each cell selected in turn (index order). RSS is read
@@ -8,19 +8,17 @@ at intervals: it must stay flat as the number of candidates grows.
 """
 import argparse
 import json
-import platform
 import resource
 import time
 
-import torch
-from common import rss_mb
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
 import diswot_mm  # noqa: F401
+from benchmarks.common import repo_path, rss_mb
 from diswot_mm.models.search_spaces import (NASBench201, alias_to_choices,
                                             index_to_arch)
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
+from diswot_mm.utils.machine import machine_info
 from diswot_mm.utils.progress import track
 
 
@@ -29,13 +27,12 @@ def main():
     parser.add_argument('--limit', type=int, default=15625)
     parser.add_argument('--out', default='work_dirs/nb201_scale.json')
     args = parser.parse_args()
-    cfg = Config.fromfile('configs/_base_/models/nb201_supernet.py')
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        supernet = MODELS.build(cfg.model)
+    cfg = Config.fromfile(repo_path('configs/_base_/models/nb201_supernet.py'))
+    supernet = build_in_scope(cfg.model)
     estimator = TASK_UTILS.build(
         dict(
             type='DisWOTEstimator',
-            teacher='configs/_base_/models/resnet110_cifar.py'))
+            teacher=repo_path('configs/_base_/models/resnet110_cifar.py')))
     start = time.perf_counter()
     rss, scores = {}, []
     for index in track(range(args.limit), desc='scoring cells'):
@@ -52,8 +49,7 @@ def main():
         ms_per_cell=1000 * wall / args.limit,
         rss_mb=rss,
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        threads=torch.get_num_threads(),
-        machine=platform.machine(),
+        machine=machine_info(),
         best=index_to_arch(max(range(len(scores)), key=scores.__getitem__)),
         non_finite=sum(1 for s in scores if s == float('-inf')))
     with open(args.out, 'w') as f:

@@ -1,7 +1,7 @@
 """Where a search's time goes, per candidate, for S1, NAS-Bench-201 and the
 ImageNet space, side by side in one run.
 
-    python benchmarks/search_throughput.py [--candidates 40] [--out FILE]
+    python -m benchmarks.search_throughput [--candidates 40] [--out FILE]
         [--spaces s1 nb201 imagenet] [--tiny]
 
 Per space, a real ``TrainingFreeSearchLoop.run`` with the config's default
@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import os.path as osp
-import platform
 import random
 import statistics
 import tempfile
@@ -35,12 +34,13 @@ import time
 
 import torch
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 import diswot_mm  # noqa: F401
+from benchmarks.common import repo_path
 from diswot_mm.models.task_modules.estimators.utils import batch_statistics
-from diswot_mm.registry import TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
+from diswot_mm.utils.machine import machine_info
 from diswot_mm.utils.progress import track
 
 
@@ -141,13 +141,12 @@ def parts(loop, count, reference=True):
     # imported after diswot_mm's compatibility fixes
     from mmrazor.engine.runner.utils import check_subnet_resources
     model, estimator = loop.model, loop.estimator
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        resources = loop.search_config['resource_estimator']
-        reference_estimator = TASK_UTILS.build(
-            dict(
-                resources,
-                type='mmrazor.ResourceEstimator',
-                input_shape=tuple(resources['input_shape'])))
+    resources = loop.search_config['resource_estimator']
+    reference_estimator = build_in_scope(
+        dict(
+            resources,
+            type='mmrazor.ResourceEstimator',
+            input_shape=tuple(resources['input_shape'])), TASK_UTILS)
     archs = sorted(loop.records)
     archs = random.Random(0).sample(archs, min(count, len(archs)))
     times = dict(floor=[], score=[], check=[], check_mmrazor=[])
@@ -196,7 +195,8 @@ def measure(space: str,
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
     loop, seconds = search(
-        Config.fromfile(config), dataloader, overrides, estimator_overrides)
+        Config.fromfile(repo_path(config)), dataloader, overrides,
+        estimator_overrides)
     row = parts(loop, candidates, reference)
     estimator = loop.estimator
     row.update(
@@ -228,12 +228,7 @@ def main():
     for space in args.spaces:
         results[space] = measure(space, args.candidates, args.tiny)
         print(space, results[space], flush=True)
-    results['machine'] = dict(
-        machine=platform.machine(),
-        threads=torch.get_num_threads(),
-        torch=torch.__version__,
-        gpu=torch.cuda.get_device_name()
-        if torch.cuda.is_available() else None)
+    results['machine'] = machine_info()
     if osp.dirname(args.out):
         os.makedirs(osp.dirname(args.out), exist_ok=True)
     with open(args.out, 'w') as f:

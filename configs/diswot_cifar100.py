@@ -3,6 +3,8 @@
 #   python tools/search.py configs/diswot_cifar100.py
 # Scores on one test minibatch of data/cifar100 (64 images); when that is not
 # on disk, on the 20 CIFAR-100 images embedded in diswot_mm (sample_fallback).
+# Other configs are named from this file's folder (mmengine's fileDirname), so
+# the search runs from any working directory.
 _base_ = [
     './_base_/models/s1_cifar_resnet_supernet.py',
     './_base_/schedules/training_free_search.py',
@@ -12,10 +14,10 @@ _base_ = [
 train_cfg = dict(
     estimator=dict(
         type='DisWOTEstimator',
-        teacher='configs/_base_/models/resnet110_cifar.py',
+        teacher='{{ fileDirname }}/_base_/models/resnet110_cifar.py',
         teacher_ckpt=None,  # a trained teacher: teacher_init='pretrained'
         init='gaussian',
-        semantic='grad',  # 'cam' when teacher/student final widths differ
+        semantic='grad',  # 'class' when teacher/student final widths differ
         semantic_weight=1.0,
         relation_weight=1.0,
         dataloader=dict(
@@ -40,5 +42,6 @@ train_cfg = dict(
 # tools/search.py writes work_dir/distill_<name>.py: each config below with
 # the chosen student, ready for tools/dist_train.sh.
 distill_configs = dict(
-    diswot='configs/distill/kd_resnet110_resnet20_cifar100.py',
-    diswot_plus='configs/distill/diswot_plus_resnet110_resnet20_cifar100.py')
+    diswot='{{ fileDirname }}/distill/kd_resnet110_resnet20_cifar100.py',
+    diswot_plus='{{ fileDirname }}/distill/'
+    'diswot_plus_resnet110_resnet20_cifar100.py')

@@ -2,7 +2,9 @@
 _base_ = ['./diswot_cifar100.py']
 
 train_cfg = dict(
-    estimator=dict(teacher='configs/_base_/models/resnet56_cifar.py'))
+    estimator=dict(
+        teacher='{{ fileDirname }}/_base_/models/resnet56_cifar.py'))
 distill_configs = dict(
-    diswot='configs/distill/kd_resnet56_resnet20_cifar100.py',
-    diswot_plus='configs/distill/diswot_plus_resnet56_resnet20_cifar100.py')
+    diswot='{{ fileDirname }}/distill/kd_resnet56_resnet20_cifar100.py',
+    diswot_plus='{{ fileDirname }}/distill/'
+    'diswot_plus_resnet56_resnet20_cifar100.py')

@@ -8,17 +8,10 @@ _base_ = [
     './_base_/default_runtime.py',
 ]
 
-imagenet_preprocessor = dict(
-    type='mmpretrain.ClsDataPreprocessor',
-    num_classes=1000,
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True)
-
 train_cfg = dict(
     estimator=dict(
         type='DisWOTEstimator',
-        teacher='configs/_base_/models/resnet34_imagenet.py',
+        teacher='{{ fileDirname }}/_base_/models/resnet34_imagenet.py',
         init='gaussian',
         semantic='grad',  # final widths are equal (512) in this space
         dataloader=dict(
@@ -35,7 +28,7 @@ train_cfg = dict(
                     dict(type='mmpretrain.PackInputs'),
                 ]),
             sampler=dict(type='DefaultSampler', shuffle=True)),
-        data_preprocessor=imagenet_preprocessor,
+        data_preprocessor={{_base_.data_preprocessor}},
         repeats=5,  # as configs/diswot_cifar100.py (S1 ablation)
         seed=0),
     num_candidates=50,
@@ -63,5 +56,6 @@ train_cfg = dict(
 # tools/search.py writes work_dir/distill_<name>.py: each config below with
 # the chosen student, ready for tools/dist_train.sh (ResNet34 teacher).
 distill_configs = dict(
-    diswot='configs/distill/kd_resnet34_resnet18_imagenet.py',
-    diswot_plus='configs/distill/diswot_plus_resnet34_resnet18_imagenet.py')
+    diswot='{{ fileDirname }}/distill/kd_resnet34_resnet18_imagenet.py',
+    diswot_plus='{{ fileDirname }}/distill/'
+    'diswot_plus_resnet34_resnet18_imagenet.py')

@@ -11,13 +11,13 @@ _base_ = [
 
 b20 = dict(
     type='DisWOTEstimator',
-    teacher='configs/_base_/models/resnet110_cifar.py',
+    teacher='{{ fileDirname }}/_base_/models/resnet110_cifar.py',
     init='gaussian',
     semantic='grad',
     dataloader=None,  # the 20 embedded images
     repeats=1)
 aug64 = dict(b20, dataloader={{_base_.minibatch_dataloader}})
-r56 = 'configs/_base_/models/resnet56_cifar.py'
+r56 = '{{ fileDirname }}/_base_/models/resnet56_cifar.py'
 
 rank_cfg = dict(
     estimators=dict(

@@ -23,9 +23,12 @@ rank_cfg = dict(
     ],
     estimators=dict(
         diswot_r110=diswot,
+        # the width-independent semantic term (Grad-CAM class similarity,
+        # N x N), next to "grad" where both apply
+        diswot_r110_class=dict(_base_.train_cfg.estimator, semantic='class'),
         diswot_r56=dict(
             type='DisWOTEstimator',
-            teacher='configs/_base_/models/resnet56_cifar.py',
+            teacher='{{ fileDirname }}/_base_/models/resnet56_cifar.py',
             repeats=5),  # otherwise as diswot_cifar100.py's
         params=params,
         flops=dict(type='FlopsEstimator'),

@@ -1,7 +1,7 @@
 # Rank correlation on a KD ground truth with a TRAINED teacher, on real data:
 # every S1 student within ResNet20's #params distilled from the trained
 # Fashion-MNIST ResNet56 of the end-to-end pipeline (written by
-#   python benchmarks/fmnist_s1_kd_ground_truth.py
+#   python -m benchmarks.fmnist_s1_kd_ground_truth
 # which also trains the teacher). Does knowing the teacher help DisWOT?
 #   python tools/analysis/rank_correlation.py configs/rank_s1_fmnist.py
 _base_ = ['./e2e/search_fmnist.py']
@@ -11,7 +11,7 @@ fmnist = dict(  # 64 Fashion-MNIST training images, as the e2e search
     data_preprocessor={{_base_.train_cfg.estimator.data_preprocessor}})
 diswot = dict(
     type='DisWOTEstimator',
-    teacher='configs/e2e/teacher_resnet56_fmnist.py',
+    teacher='{{ fileDirname }}/e2e/teacher_resnet56_fmnist.py',
     repeats=5,  # as configs/diswot_cifar100.py
     **fmnist)
 diswot_trained = dict(

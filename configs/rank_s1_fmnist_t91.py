@@ -2,7 +2,7 @@
 # #params on Fashion-MNIST, each distilled from the 91 % ResNet56 (60,000
 # images x 4 epochs) AND trained alone with the same recipe, 3 seeds
 # (issue 25); written by
-#   python benchmarks/fmnist_s1_kd_ground_truth.py --seeds 0 1 2 \
+#   python -m benchmarks.fmnist_s1_kd_ground_truth --seeds 0 1 2 \
 #       --losses kd vanilla --teacher-train-samples 60000 --teacher-epochs 4 \
 #       --teacher-work-dir work_dirs/distill_ablation_long/teacher_60000x4e \
 #       --work-dir work_dirs/fmnist_s1_gt_t91 \

@@ -9,7 +9,9 @@ looked up among the root's direct children (mmpretrain, mmrazor). For the same
 reason give mmpretrain classifiers their data preprocessor and loss types
 explicitly (their unscoped defaults would resolve in mmrazor).
 """
-from mmengine.registry import Registry
+from typing import Any
+
+from mmengine.registry import DefaultScope, Registry
 from mmrazor import registry as mmrazor_registry
 
 
@@ -46,3 +48,13 @@ TASK_UTILS = _child('task util', mmrazor_registry.TASK_UTILS,
                     'diswot_mm.models')
 VISUALIZERS = _child('visualizer', mmrazor_registry.VISUALIZERS)
 VISBACKENDS = _child('vis_backend', mmrazor_registry.VISBACKENDS)
+
+
+def build_in_scope(cfg: dict, registry: Registry = MODELS) -> Any:
+    """Build ``cfg`` from ``registry`` (default: :data:`MODELS`) with
+    ``diswot_mm`` as the default scope, whatever the caller's: an unprefixed
+    type resolves in diswot_mm, then mmrazor, then mmengine. (A model given
+    as a config path, a scoped path or a zoo dict:
+    :func:`diswot_mm.models.builder.build_model`.)"""
+    with DefaultScope.overwrite_default_scope('diswot_mm'):
+        return registry.build(cfg)

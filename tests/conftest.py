@@ -3,13 +3,14 @@ import shutil
 import socket
 import subprocess
 import sys
-from typing import Callable
+from typing import Callable, Dict, Optional, Sequence
 
 import pytest
 import torch
 from filelock import FileLock
 
 import diswot_mm  # noqa: F401  (applies the compat fixes first)
+from diswot_mm.utils.forked_tools import run_tool
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -56,6 +57,18 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if 'cuda' in item.keywords:
             item.add_marker(skip)
+
+
+def run_forked(
+        argv: Sequence[str],
+        timeout: float = 600,
+        cwd: str = REPO,
+        env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
+    """``python *argv`` from the repository root, forked from a server that
+    has imported the stack already
+    (:func:`diswot_mm.utils.forked_tools.run_tool`); for import-time
+    behaviour use :func:`run_python` (a fresh interpreter)."""
+    return run_tool(argv, cwd=cwd, env=env, timeout=timeout)
 
 
 def run_python(code: str, timeout: int = 300) -> subprocess.CompletedProcess:

@@ -8,7 +8,6 @@ import pytest
 import torch
 from conftest import REPO, select
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 
 from diswot_mm.models.losses import (RelationSimilarityLoss,
@@ -16,7 +15,7 @@ from diswot_mm.models.losses import (RelationSimilarityLoss,
 from diswot_mm.models.task_modules.estimators.utils import (batch_statistics,
                                                             classifier_forward,
                                                             random_init_)
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 
 pytestmark = pytest.mark.cuda
 
@@ -24,19 +23,17 @@ pytestmark = pytest.mark.cuda
 def s1_supernet():
     cfg = Config.fromfile(
         f'{REPO}/configs/_base_/models/s1_cifar_resnet_supernet.py')
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(cfg.model).cuda()
+    return build_in_scope(cfg.model).cuda()
 
 
 def diswot(**kwargs):
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return TASK_UTILS.build(
-            dict(
-                type='DisWOTEstimator',
-                teacher=f'{REPO}/configs/_base_/models/resnet56_cifar.py',
-                repeats=2,
-                device='cuda',
-                **kwargs))
+    return build_in_scope(
+        dict(
+            type='DisWOTEstimator',
+            teacher=f'{REPO}/configs/_base_/models/resnet56_cifar.py',
+            repeats=2,
+            device='cuda',
+            **kwargs), TASK_UTILS)
 
 
 def test_scores_on_cuda_are_order_independent_and_stay_on_device():
@@ -96,8 +93,7 @@ def test_losses_under_cuda_autocast_equal_float32(sample_batch, dtype):
     inputs, labels = (t.cuda() for t in sample_batch)
     samples = [DataSample().set_gt_label(int(y)) for y in labels]
     cfg = Config.fromfile(f'{REPO}/configs/_base_/models/resnet20_cifar.py')
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        teacher, student = (MODELS.build(cfg.model).cuda() for _ in '12')
+    teacher, student = (build_in_scope(cfg.model).cuda() for _ in '12')
     random_init_(teacher, 'default', 1)
     random_init_(student, 'default', 2)
     relation, semantic = RelationSimilarityLoss(), SemanticSimilarityLoss()

@@ -11,7 +11,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 import diswot_mm
-from diswot_mm.registry import DATASETS, MODELS
+from diswot_mm.registry import DATASETS, MODELS, build_in_scope
 
 
 def test_import_registers_components():
@@ -49,8 +49,7 @@ def test_missing_full_dataset_gives_clear_error(tmp_path):
 def test_classifier_from_config_forwards_sample_images(sample_batch):
     cfg = Config.fromfile(
         osp.join(REPO, 'configs/_base_/models/resnet56_cifar.py'))
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        model = MODELS.build(cfg.model)
+    model = build_in_scope(cfg.model)
     inputs, labels = sample_batch
     assert model.backbone.stage_blocks == (9, 9, 9)
     logits = model(inputs, mode='tensor')

@@ -8,7 +8,7 @@ and figures in OUT_DIR/gpu_check.json and a table in OUT_DIR/gpu_check.md:
 - ``cuda_tests``: the tests marked ``cuda`` (pytest -m cuda);
 - ``search_s1``, ``search_imagenet``: a real search with the configs'
   estimator settings (ImageNet: batch 32 at 224, 5 repeats) through
-  benchmarks/search_throughput.py: ms per candidate, loop / floor, peak GPU
+  benchmarks.search_throughput: ms per candidate, loop / floor, peak GPU
   memory;
 - ``distill_{cifar,224}_{bf16,fp16}``: DisWOT+ (the configs' model and SGD)
   for 200 iterations on a fixed batch of the embedded images under mmengine's
@@ -30,7 +30,6 @@ import json
 import math
 import os
 import os.path as osp
-import platform
 import re
 import socket
 import subprocess
@@ -46,6 +45,7 @@ sys.path.insert(0, REPO)
 import torch  # noqa: E402
 
 import diswot_mm  # noqa: E402,F401  (compat fixes, registries)
+from diswot_mm.utils.machine import machine_info  # noqa: E402
 
 # sizes of the distillation runs: name -> (config, batch, image px)
 DISTILL = {
@@ -140,12 +140,11 @@ def search(space: str, args) -> dict:
 def minibatch(batch: int, scale: int) -> dict:
     """``batch`` embedded images at ``scale`` px, as a dataloader yields."""
     from mmengine.dataset import pseudo_collate
-    from mmengine.registry import DefaultScope
 
     from benchmarks.search_throughput import sample_dataloader
-    from diswot_mm.registry import DATASETS
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        dataset = DATASETS.build(sample_dataloader(batch, scale)['dataset'])
+    from diswot_mm.registry import DATASETS, build_in_scope
+    dataset = build_in_scope(
+        sample_dataloader(batch, scale)['dataset'], DATASETS)
     return pseudo_collate([dataset[i % len(dataset)] for i in range(batch)])
 
 
@@ -285,17 +284,6 @@ def sections(args) -> Dict[str, Callable[[], dict]]:
     return checks
 
 
-def machine() -> dict:
-    return dict(
-        python=platform.python_version(),
-        torch=torch.__version__,
-        cuda=torch.version.cuda,
-        platform=platform.platform(),
-        gpu=torch.cuda.get_device_name()
-        if torch.cuda.is_available() else None,
-        cpu_threads=torch.get_num_threads())
-
-
 def markdown(report: dict) -> str:
     lines = [
         f"# gpu_check ({report['mode']}), {report['date']}", '',
@@ -326,7 +314,7 @@ def main():
     report = dict(
         mode=('cpu' if args.cpu else 'cuda') + (' tiny' if args.tiny else ''),
         date=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
-        machine=machine(),
+        machine=machine_info(),
         sections={})
     checks = sections(args)
     unknown = set(args.sections or []) - set(checks)

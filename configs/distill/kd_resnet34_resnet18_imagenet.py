@@ -9,7 +9,6 @@
 _base_ = [
     '../_base_/distill/kd.py',
     '../_base_/distill/imagenet_resnet34_teacher.py',
-    '../_base_/datasets/imagenet_bs32.py',
     '../_base_/schedules/imagenet_bs256_100e.py',
     '../_base_/default_runtime.py',
 ]

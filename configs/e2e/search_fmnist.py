@@ -11,7 +11,7 @@ model = dict(
         head=dict(num_classes=10)))
 train_cfg = dict(
     estimator=dict(
-        teacher='configs/e2e/teacher_resnet56_fmnist.py',
+        teacher='{{ fileDirname }}/teacher_resnet56_fmnist.py',
         teacher_ckpt=None,  # set by the driver: the trained teacher
         data_preprocessor={{_base_.data_preprocessor}},
         dataloader=dict(
@@ -23,4 +23,4 @@ train_cfg = dict(
                 pipeline=[dict(type='mmpretrain.PackInputs')]),
             sampler=dict(type='DefaultSampler', shuffle=True))),
     constraints_range=dict(params=(0, 0.2725)))
-distill_configs = dict(diswot='configs/e2e/distill_kd_fmnist.py')
+distill_configs = dict(diswot='{{ fileDirname }}/distill_kd_fmnist.py')

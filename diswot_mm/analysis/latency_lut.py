@@ -1,7 +1,6 @@
 """Measure a per-op latency lookup table (LUT) of a search space on one
 device, and how far its sums are from timed latency."""
 import json
-import platform
 import random
 from typing import Any, Dict, List
 
@@ -16,6 +15,7 @@ from diswot_mm.models.task_modules.estimators.latency import (LUT_FORMAT,
                                                               lut_latency,
                                                               measure_op,
                                                               relative_errors)
+from diswot_mm.utils.machine import cpu_name, machine_info
 from diswot_mm.utils.progress import track
 
 
@@ -59,14 +59,7 @@ def device_name(device: torch.device) -> str:
     """A readable name of ``device``: the GPU's or the CPU's model."""
     if device.type == 'cuda':
         return torch.cuda.get_device_name(device)
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    return cpu_name()
 
 
 def build_latency_lut(supernet: nn.Module,
@@ -112,13 +105,14 @@ def build_latency_lut(supernet: nn.Module,
             if call[0] not in ops:  # timed while its candidate is selected
                 ops[call[0]] = measure_op(call, device,
                                           **estimator.latency_timing)
+    machine = machine_info()
     lut = dict(
         format=LUT_FORMAT,
         config=config,
         device=str(device),
         device_name=device_name(device),
-        torch=torch.__version__,
-        threads=torch.get_num_threads(),
+        torch=machine['torch'],
+        threads=machine['threads'],
         input_shape=list(estimator.latency_shape),
         unit='ms',
         timing=dict(

@@ -11,6 +11,8 @@ from diswot_mm.registry import DATASETS
 
 FASHION_MNIST_CLASSES = ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat',
                          'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot')
+#: Where ``apt-get install dataset-fashion-mnist`` puts the idx files.
+FASHION_MNIST_ROOT = '/usr/share/datasets/fashion-mnist'
 FILES = dict(
     train=('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'),
     test=('t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'))
@@ -35,8 +37,8 @@ class FashionMNIST32(BaseDataset):
     mmpretrain's CIFAR (``img``: uint8 (32, 32, 3), ``gt_label``).
 
     Args:
-        data_root (str): Folder of the idx files. Defaults to where
-            ``apt-get install dataset-fashion-mnist`` puts them.
+        data_root (str): Folder of the idx files. Defaults to
+            :data:`FASHION_MNIST_ROOT`.
         split (str): ``'train'`` or ``'test'``. Defaults to ``'train'``.
         num_samples (int, optional): Keep a seeded random subset of this
             size (quick runs). Defaults to None (all).
@@ -46,7 +48,7 @@ class FashionMNIST32(BaseDataset):
     METAINFO = {'classes': FASHION_MNIST_CLASSES}
 
     def __init__(self,
-                 data_root: str = '/usr/share/datasets/fashion-mnist',
+                 data_root: str = FASHION_MNIST_ROOT,
                  split: str = 'train',
                  num_samples: Optional[int] = None,
                  subset_seed: int = 0,
@@ -66,9 +68,8 @@ class FashionMNIST32(BaseDataset):
             raise FileNotFoundError(
                 f'Fashion-MNIST is not at {self.data_root!r} (missing '
                 f'{missing}). Install it with: apt-get install -y '
-                'dataset-fashion-mnist (files go to /usr/share/datasets/'
-                'fashion-mnist), or set data_root to a folder with the idx '
-                'files.')
+                f'dataset-fashion-mnist (files go to {FASHION_MNIST_ROOT}), '
+                'or set data_root to a folder with the idx files.')
         images, labels = read_idx(paths[0]), read_idx(paths[1])
         indices = np.arange(len(labels))
         if self.num_samples is not None:

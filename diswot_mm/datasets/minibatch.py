@@ -1,12 +1,13 @@
 """One real, preprocessed minibatch: what the training-free scores run on."""
+import contextlib
 import copy
-from typing import Dict, Optional, Tuple
+import json
+from typing import Dict, Iterator, Optional, Tuple
 
 import torch
 from mmengine.dataset import pseudo_collate
-from mmengine.registry import DefaultScope
 
-from diswot_mm.registry import DATASETS, MODELS
+from diswot_mm.registry import DATASETS, build_in_scope
 
 #: The embedded 20 CIFAR-100 test images, in one batch.
 SAMPLE_DATALOADER = dict(
@@ -17,7 +18,8 @@ SAMPLE_DATALOADER = dict(
         pipeline=[dict(type='mmpretrain.PackInputs')]),
     sampler=dict(type='DefaultSampler', shuffle=False))
 
-#: CIFAR-100 normalisation on RGB images (as configs/_base_/datasets).
+#: CIFAR-100 normalisation on RGB images, of the embedded sample (as
+#: configs/_base_/models/resnet20_cifar.py).
 CIFAR100_PREPROCESSOR = dict(
     type='mmpretrain.ClsDataPreprocessor',
     num_classes=100,
@@ -25,13 +27,36 @@ CIFAR100_PREPROCESSOR = dict(
     std=[68.170, 65.392, 70.418],
     to_rgb=False)
 
+#: Data sets built inside :func:`dataset_cache`, by config; None outside.
+_dataset_cache: Optional[Dict[str, object]] = None
+
+
+@contextlib.contextmanager
+def dataset_cache() -> Iterator[None]:
+    """Within it, each data set config is built once: the checks before a
+    search, the search loop and its estimators share the data set (a search
+    would otherwise index e.g. ImageNet's folders three times). Nested uses
+    share the outer cache; it is emptied on leaving the outermost."""
+    global _dataset_cache
+    if _dataset_cache is not None:
+        yield
+        return
+    _dataset_cache = {}
+    try:
+        yield
+    finally:
+        _dataset_cache = None
+
 
 def _build_dataset(dataset_cfg: dict, key: str):
-    """Build the minibatch's data set; any failure is one error naming the
-    config key, the data set type and its root."""
+    """Build the minibatch's data set (once per config inside
+    :func:`dataset_cache`); any failure is one error naming the config key,
+    the data set type and its root."""
+    cache_key = json.dumps(dataset_cfg, sort_keys=True, default=repr)
+    if _dataset_cache is not None and cache_key in _dataset_cache:
+        return _dataset_cache[cache_key]
     try:
-        with DefaultScope.overwrite_default_scope('diswot_mm'):
-            dataset = DATASETS.build(copy.deepcopy(dataset_cfg))
+        dataset = build_in_scope(copy.deepcopy(dataset_cfg), DATASETS)
     except Exception as err:  # dataset classes raise many kinds
         raise FileNotFoundError(
             f'{key}: {dataset_cfg.get("type")} at data_root='
@@ -42,6 +67,8 @@ def _build_dataset(dataset_cfg: dict, key: str):
     if len(dataset) == 0:
         raise ValueError(f'{key}: {dataset_cfg.get("type")} at data_root='
                          f'{dataset_cfg.get("data_root")!r} holds no image.')
+    if _dataset_cache is not None:
+        _dataset_cache[cache_key] = dataset
     return dataset
 
 
@@ -78,9 +105,8 @@ def load_minibatch(
     """
     cfg = copy.deepcopy(dataloader or SAMPLE_DATALOADER)
     dataset = _build_dataset(cfg['dataset'], key)
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        preprocessor = MODELS.build(
-            copy.deepcopy(data_preprocessor or CIFAR100_PREPROCESSOR))
+    preprocessor = build_in_scope(
+        copy.deepcopy(data_preprocessor or CIFAR100_PREPROCESSOR))
     batch_size = min(cfg.get('batch_size', len(dataset)), len(dataset))
     if cfg.get('sampler', {}).get('shuffle', False):
         generator = torch.Generator().manual_seed(seed)
@@ -120,12 +146,13 @@ def describe_minibatch(dataloader: Optional[dict],
 
 
 def describe_minibatches(info: Dict[str, dict]) -> str:
-    """One line per estimator (or member) of what it scores on."""
+    """One line per estimator (or member) of what it scores on; ``'no
+    images'`` for resource counts alone."""
     return '; '.join(f'{name}: {m["images"]} images of {m["dataset"]} at '
                      f'{m["data_root"]!r}, input {tuple(m["input_shape"])}' +
                      (' (THE EMBEDDED SAMPLE, not your data set)'
                       if m['embedded_sample'] else '')
-                     for name, m in info.items())
+                     for name, m in info.items()) or 'no images'
 
 
 def apply_sample_fallback(estimator: dict,

@@ -5,9 +5,8 @@ from typing import List, Optional
 
 import numpy as np
 from mmcv.transforms import Compose
-from mmengine.registry import DefaultScope
 
-from diswot_mm.registry import DATASETS, TRANSFORMS
+from diswot_mm.registry import DATASETS, TRANSFORMS, build_in_scope
 
 
 @DATASETS.register_module()
@@ -36,10 +35,9 @@ class SeededAugmentedDataset:
                  seed: int = 0):
         if num_samples < 1:
             raise ValueError(f'num_samples must be >= 1, got {num_samples}.')
-        with DefaultScope.overwrite_default_scope('diswot_mm'):
-            self.dataset = DATASETS.build(copy.deepcopy(dataset))
-            self.pipeline = Compose(
-                [TRANSFORMS.build(copy.deepcopy(t)) for t in pipeline])
+        self.dataset = build_in_scope(copy.deepcopy(dataset), DATASETS)
+        self.pipeline = Compose(
+            [build_in_scope(copy.deepcopy(t), TRANSFORMS) for t in pipeline])
         self.metainfo = getattr(self.dataset, 'metainfo', {})
         self.num_samples = num_samples
         self.seed = seed

@@ -15,9 +15,8 @@ from typing import Iterator, List, NamedTuple, Optional, Sequence, Union
 
 import torch.nn as nn
 from mmengine.config import Config, ConfigDict
-from mmengine.registry import DefaultScope
 
-from diswot_mm.registry import MODELS
+from diswot_mm.registry import MODELS, build_in_scope
 
 #: Scopes a model dict may be built in, tried after the ones its source
 #: names (the config file's ``default_scope``, the top type's prefix).
@@ -161,9 +160,7 @@ def build_model(model: Union[str, dict, nn.Module],
     ``nn.Module`` is returned as is."""
     if isinstance(model, nn.Module):
         return model
-    cfg = load_model_config(model, base_dirs, config_key).cfg
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(cfg)
+    return build_in_scope(load_model_config(model, base_dirs, config_key).cfg)
 
 
 #: Parts of a model dict whose types are in other registries (weight

@@ -83,6 +83,26 @@ def is_search_config(cfg: Config) -> bool:
     return isinstance(loop, type) and issubclass(loop, TrainingFreeSearchLoop)
 
 
+def _search_runner(cfg: Config):
+    """The Runner of a search config, after checking its work_dir (before
+    the Runner writes its copy of the config there)."""
+    from mmengine.runner import Runner
+
+    from diswot_mm.registry import LOOPS, MODELS
+    with DefaultScope.overwrite_default_scope('diswot_mm'):
+        LOOPS.get(cfg.train_cfg.type).check_work_dir_of(cfg)
+    try:
+        return Runner.from_cfg(cfg)
+    except KeyError as err:
+        if 'registry' not in str(err):
+            raise
+        spaces = sorted(
+            name for name, cls in MODELS.module_dict.items()
+            if cls.__module__.startswith('diswot_mm.models.search_spaces'))
+        raise KeyError(f'{err}. Search spaces registered in diswot_mm: '
+                       f'{spaces}.') from err
+
+
 def run_search(cfg: Config, resume: Optional[str] = None) -> dict:
     """Run a search config with mmengine's Runner (``runner.train()``, as
     mmrazor's search configs are run) and print the chosen student.
@@ -96,41 +116,26 @@ def run_search(cfg: Config, resume: Optional[str] = None) -> dict:
     Returns:
         dict: The chosen candidate's record.
     """
-    from mmengine.runner import Runner
-
-    from diswot_mm.datasets import describe_minibatches
-    from diswot_mm.registry import LOOPS, MODELS
+    from diswot_mm.datasets import dataset_cache, describe_minibatches
     for key in EVALUATION_KEYS:
         cfg[key] = None
     cfg.train_cfg.resume_from = resume
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        # before the Runner writes its copy of the config into the work_dir
-        LOOPS.get(cfg.train_cfg.type).check_work_dir_of(cfg)
-    try:
-        runner = Runner.from_cfg(cfg)
-    except KeyError as err:
-        if 'registry' not in str(err):
-            raise
-        spaces = sorted(
-            name for name, cls in MODELS.module_dict.items()
-            if cls.__module__.startswith('diswot_mm.models.search_spaces'))
-        raise KeyError(f'{err}. Search spaces registered in diswot_mm: '
-                       f'{spaces}.') from err
-    try:
-        runner.train()
-    except KeyboardInterrupt:
-        if runner.rank == 0:
-            loop = runner.train_loop
-            state = getattr(loop, 'last_state', None)
-            print(
-                '\nInterrupted. ' +
-                (f'The search state is {state}; continue with: python '
-                 f'tools/search.py {cfg.filename} --work-dir {cfg.work_dir} '
-                 '--resume' if state else
-                 'No generation had finished: nothing to resume; run the '
-                 'command again.'),
-                file=sys.stderr)
-        sys.exit(130)
+    with dataset_cache():  # built once for the check and the search
+        runner = _search_runner(cfg)
+        try:
+            runner.train()
+        except KeyboardInterrupt:
+            if runner.rank == 0:
+                state = getattr(runner.train_loop, 'last_state', None)
+                print(
+                    '\nInterrupted. ' +
+                    (f'The search state is {state}; continue with: python '
+                     f'tools/search.py {cfg.filename} --work-dir '
+                     f'{cfg.work_dir} --resume' if state else
+                     'No generation had finished: nothing to resume; run '
+                     'the command again.'),
+                    file=sys.stderr)
+            sys.exit(130)
     best = runner.train_loop.best
     if runner.rank == 0:
         loop = runner.train_loop

@@ -17,11 +17,10 @@ import os.path as osp
 
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.registry import DefaultScope
 
 import diswot_mm  # noqa: F401  (compat fixes, registries)
 from diswot_mm.analysis.latency_lut import build_latency_lut
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 
 
 def parse_args():
@@ -99,9 +98,8 @@ def main():
             timer=args.timer))
     est_cfg.pop('latency_lut', None)  # this tool times; it does not sum
     device = torch.device(args.device)
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        supernet = MODELS.build(cfg.model).to(device)
-        estimator = TASK_UTILS.build(est_cfg)
+    supernet = build_in_scope(cfg.model).to(device)
+    estimator = build_in_scope(est_cfg, TASK_UTILS)
     lut = build_latency_lut(
         supernet, estimator, args.num_samples, args.seed, config=args.config)
     with open(args.out, 'w') as f:

@@ -21,23 +21,22 @@ import argparse
 import csv
 import json
 import os.path as osp
-import statistics
 import time
 
-import numpy as np
-from mmengine.registry import DefaultScope
 from mmengine.utils import mkdir_or_exist
 
 import diswot_mm  # noqa: F401
 from diswot_mm.analysis import (budget_regret, kd_residual, load_ground_truth,
                                 rank_correlations, regret_summary,
                                 teacher_awareness)
-from diswot_mm.datasets import apply_sample_fallback, describe_minibatches
+from diswot_mm.datasets import (apply_sample_fallback, dataset_cache,
+                                describe_minibatches)
 from diswot_mm.models.search_spaces import (alias_to_choices, arch_codec,
                                             name_unaliased_mutables)
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 from diswot_mm.utils.cli import add_common_args, load_config
 from diswot_mm.utils.progress import track
+from diswot_mm.utils.stats import mean_std
 
 #: Extra rankings from the terms of a DisWOT score (lower distance = better).
 DISWOT_TERMS = ('semantic', 'relation')
@@ -81,14 +80,6 @@ def score_all(supernet, estimator, archs):
     return results
 
 
-def mean_std(values):
-    values = [v for v in values if not np.isnan(v)]
-    if not values:
-        return float('nan'), float('nan')
-    return statistics.mean(values), (
-        statistics.stdev(values) if len(values) > 1 else 0.0)
-
-
 def main():
     args = parse_args()
     cfg = load_config(args)
@@ -98,10 +89,9 @@ def main():
     accuracies = [truth[a] for a in archs]
     vanilla = load_vanilla(args, rank_cfg, truth)
     mkdir_or_exist(cfg.work_dir)
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        supernet = MODELS.build(cfg.model)
-        name_unaliased_mutables(supernet.architecture)  # as the search does
-        params_proxy = TASK_UTILS.build(dict(type='ParamsEstimator'))
+    supernet = build_in_scope(cfg.model)
+    name_unaliased_mutables(supernet.architecture)  # as the search does
+    params_proxy = build_in_scope(dict(type='ParamsEstimator'), TASK_UTILS)
     params = [r['params'] for r in score_all(supernet, params_proxy, archs)]
 
     estimators = dict(rank_cfg.estimators)
@@ -117,13 +107,13 @@ def main():
         per_seed = {}
         for seed in rank_cfg.get('seeds', [0]):
             est_cfg = dict(est_cfg, seed=seed)
-            apply_sample_fallback(
-                est_cfg,
-                cfg.get('train_cfg', {}).get('sample_fallback'),
-                key=f'rank_cfg.estimators.{name}')
             start = time.perf_counter()
-            with DefaultScope.overwrite_default_scope('diswot_mm'):
-                estimator = TASK_UTILS.build(est_cfg)
+            with dataset_cache():  # checked, then loaded: built once
+                apply_sample_fallback(
+                    est_cfg,
+                    cfg.get('train_cfg', {}).get('sample_fallback'),
+                    key=f'rank_cfg.estimators.{name}')
+                estimator = build_in_scope(est_cfg, TASK_UTILS)
             minibatches[name] = estimator.minibatch_info
             print(f'{name} (seed {seed}), scores computed on: ' +
                   describe_minibatches(minibatches[name]))

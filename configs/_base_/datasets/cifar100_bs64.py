@@ -1,14 +1,9 @@
 # CIFAR-100 from data/cifar100 (python-pickle batches); the standard training
 # augmentation: random crop 32 with padding 4, horizontal flip, CIFAR-100
-# mean/std normalisation (in the data preprocessor, on RGB images).
+# mean/std normalisation (the data preprocessor of the CIFAR model configs,
+# configs/_base_/models/resnet20_cifar.py, which they all inherit).
 dataset_type = 'CIFAR100'
 data_root = 'data/cifar100'
-data_preprocessor = dict(
-    type='mmpretrain.ClsDataPreprocessor',
-    num_classes=100,
-    mean=[129.304, 124.070, 112.434],
-    std=[68.170, 65.392, 70.418],
-    to_rgb=False)  # CIFAR images are loaded as RGB arrays
 
 train_pipeline = [
     dict(type='mmpretrain.RandomCrop', crop_size=32, padding=4),

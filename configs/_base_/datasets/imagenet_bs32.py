@@ -1,12 +1,8 @@
 # ImageNet-1k as mmpretrain's imagenet_bs32 (32 images per GPU: 8 GPUs give
 # the usual batch 256). Needs data/imagenet in mmpretrain's layout.
+_base_ = ['./imagenet_preprocessor.py']
+
 dataset_type = 'mmpretrain.ImageNet'
-data_preprocessor = dict(
-    type='mmpretrain.ClsDataPreprocessor',
-    num_classes=1000,
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True)
 
 train_pipeline = [
     dict(type='mmpretrain.LoadImageFromFile'),

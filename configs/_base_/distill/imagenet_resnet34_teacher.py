@@ -1,15 +1,11 @@
-# What turns the CIFAR KD / DisWOT+ bases into ImageNet ones: a ResNet34
+# What turns the CIFAR KD / DisWOT+ bases into ImageNet ones: the ImageNet
+# data set and its normalisation (imagenet_bs32.py), a ResNet34
 # teacher (mmpretrain's; its checkpoint loads via model.teacher_ckpt), a
 # ResNet18 student (leaf configs or tools/search.py replace it) and
 # mmrazor's ImageNet KD weights for this pair (CE + 3 KL at T = 1; their
 # ResNet34 -> ResNet18 config).
 # Leaf configs merge it: model = {{_base_.imagenet_kd}}
-imagenet_preprocessor = dict(
-    type='mmpretrain.ClsDataPreprocessor',
-    num_classes=1000,
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True)
+_base_ = ['../datasets/imagenet_bs32.py']
 
 resnet = dict(
     _delete_=True,
@@ -19,9 +15,9 @@ resnet = dict(
     style='pytorch')
 
 imagenet_kd = dict(
-    data_preprocessor=imagenet_preprocessor,
+    data_preprocessor={{_base_.data_preprocessor}},
     architecture=dict(
-        data_preprocessor=imagenet_preprocessor,
+        data_preprocessor={{_base_.data_preprocessor}},
         backbone=dict(resnet, depth=18),
         head=dict(
             num_classes=1000,
@@ -29,7 +25,7 @@ imagenet_kd = dict(
             topk=(1, 5),
             loss=dict(loss_weight=1.0))),
     teacher=dict(
-        data_preprocessor=imagenet_preprocessor,
+        data_preprocessor={{_base_.data_preprocessor}},
         backbone=dict(resnet, depth=34),
         head=dict(num_classes=1000, in_channels=512, topk=(1, 5))),
     distiller=dict(distill_losses=dict(loss_kl=dict(tau=1, loss_weight=3.0))))

@@ -1,12 +1,9 @@
 # mmpretrain's ResNet34 for ImageNet-1k (the DisWOT ImageNet teacher).
+_base_ = ['../datasets/imagenet_preprocessor.py']
+
 model = dict(
     type='mmpretrain.ImageClassifier',
-    data_preprocessor=dict(
-        type='mmpretrain.ClsDataPreprocessor',
-        num_classes=1000,
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        to_rgb=True),
+    data_preprocessor={{_base_.data_preprocessor}},
     backbone=dict(
         type='mmpretrain.ResNet',
         depth=34,

@@ -17,7 +17,8 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner.base_loop import BaseLoop
 from mmrazor.engine.runner.utils import check_subnet_resources
 
-from diswot_mm.datasets import apply_sample_fallback, describe_minibatches
+from diswot_mm.datasets import (apply_sample_fallback, dataset_cache,
+                                describe_minibatches)
 from diswot_mm.models.search_spaces import (alias_to_choices, arch_codec,
                                             choices_to_alias,
                                             name_unaliased_mutables)
@@ -185,9 +186,10 @@ class TrainingFreeSearchLoop(BaseLoop):
         self.resource_estimator = TASK_UTILS.build(resource_estimator)
         check_constraints(self.resource_estimator, self.constraints_range)
         estimator = copy.deepcopy(estimator)
-        apply_sample_fallback(estimator, sample_fallback, runner.logger,
-                              'train_cfg.estimator')
-        self.estimator = build_score_estimator(estimator)
+        with dataset_cache():  # checked, then loaded: built once
+            apply_sample_fallback(estimator, sample_fallback, runner.logger,
+                                  'train_cfg.estimator')
+            self.estimator = build_score_estimator(estimator)
         self.minibatch = self.estimator.minibatch_info
         self.search_config = search_config(
             runner.cfg.get('model'),

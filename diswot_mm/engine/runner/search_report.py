@@ -10,6 +10,7 @@ from mmengine import fileio
 from mmengine.config import Config
 from mmrazor.structures import convert_fix_subnet, export_fix_subnet
 
+from diswot_mm.analysis import negligible_term_message
 from diswot_mm.models.task_modules.estimators import DisWOTEstimator
 
 COLUMNS = ('arch', 'semantic', 'relation', 'score', 'flops', 'params',
@@ -20,6 +21,8 @@ def write_search_report(loop, best: dict) -> dict:
     """Write the chosen fix_subnet, the candidate table (CSV + JSON, with
     what the scores were computed on), the score-vs-FLOPs plot and the
     student config into ``loop.runner.work_dir``; log where they are.
+    Warn when one DisWOT term barely varies across the scored candidates
+    (:func:`~diswot_mm.analysis.negligible_term_message`).
 
     Args:
         loop (TrainingFreeSearchLoop): The finished search.
@@ -65,6 +68,14 @@ def write_search_report(loop, best: dict) -> dict:
                     if k in best)
     latency = (f', latency={best["latency"]:.3f} ms'
                if 'latency' in best else '')
+    if isinstance(loop.estimator, DisWOTEstimator):
+        message = negligible_term_message(
+            records,
+            dict(
+                semantic=loop.estimator.semantic_weight,
+                relation=loop.estimator.relation_weight))
+        if message:
+            loop.runner.logger.warning(message)
     loop.runner.logger.info(
         f'Chosen student: {best["arch"]} ({loop.score_key}='
         f'{best["score"]:.6g}{terms}, flops={best["flops"]:.2f} M, '
@@ -143,9 +154,10 @@ def write_student_config(loop, subnet_path: str, path: str) -> List[str]:
     estimator = loop.estimator
     for name, base in cfg.get('distill_configs', {}).items():
         if not osp.isfile(base):
-            raise FileNotFoundError(f'distill_configs.{name}: {base!r} does '
-                                    'not exist (paths are relative to the '
-                                    'working directory).')
+            raise FileNotFoundError(
+                f'distill_configs.{name}: {base!r} does not exist (a '
+                'relative path is taken from the working directory; name it '
+                "from the config's folder as '{{ fileDirname }}/...').")
         base_model = Config.fromfile(base).model
         distill_student = copy.deepcopy(student)
         distill_student['cfg']['head']['loss'] = \
@@ -171,8 +183,10 @@ def distill_overrides(estimator: DisWOTEstimator, base_model) -> dict:
     checkpoint) replaces the base config's; the teacher recorders of the
     base's final linear (``head.fc``) follow the teacher's; DisWOT+'s
     L_Ms (``loss_ms``) follows the search's semantic term: dropped with
-    ``semantic_weight=0``, ``ClassGramSimilarityLoss`` (the "cam" metric, any
-    widths) for ``semantic='cam'``, the base's "grad" loss otherwise.
+    ``semantic_weight=0``, ``ClassSimilarityLoss`` (the "class" metric, any
+    widths, the same inputs) for ``semantic='class'``,
+    ``ClassGramSimilarityLoss`` (the "cam" metric, any widths) for
+    ``semantic='cam'``, the base's "grad" loss otherwise.
     """
     overrides = {}
     if estimator.teacher_cfg is not None:
@@ -194,6 +208,8 @@ def distill_overrides(estimator: DisWOTEstimator, base_model) -> dict:
     if losses.get('loss_ms', {}).get('type') == 'SemanticSimilarityLoss':
         if not estimator.semantic_weight:
             del losses['loss_ms'], mappings['loss_ms']
+        elif estimator.semantic == 'class':
+            losses['loss_ms']['type'] = 'ClassSimilarityLoss'
         elif estimator.semantic == 'cam':
             losses['loss_ms']['type'] = 'ClassGramSimilarityLoss'
             distiller['student_recorders']['fc_weight'] = dict(

@@ -1,9 +1,10 @@
-from .similarity import (class_gram, class_gram_distance, computed_in_float32,
+from .similarity import (class_gram, class_gram_distance, class_similarity,
+                         class_similarity_distance, computed_in_float32,
                          gradcam_weights, relation_distance, relation_matrix,
                          semantic_distance)
 
 __all__ = [
     'relation_matrix', 'relation_distance', 'gradcam_weights',
     'semantic_distance', 'class_gram', 'class_gram_distance',
-    'computed_in_float32'
+    'class_similarity', 'class_similarity_distance', 'computed_in_float32'
 ]

@@ -8,7 +8,8 @@ logits z = W f + b with W of shape (N, C) for N classes.
 
 Normalisation follows the official DisWOT code: squared Frobenius norms of
 row-L2-normalised matrices, divided by B^2 (relation), C N (semantic, grad
-variant) or N^2 averaged over samples (semantic, cam variant). The paper
+variant), N^2 averaged over samples (semantic, cam variant) or N^2 (semantic,
+class variant: the N x N class similarity of the Grad-CAM weights). The paper
 writes plain L2 norms; a single term ranks candidates identically either way.
 
 Every function computes in float32 (or wider) with autocast off, whatever the
@@ -148,7 +149,8 @@ def semantic_distance(g_t: torch.Tensor, g_s: torch.Tensor) -> torch.Tensor:
         raise ValueError(
             f'semantic "grad" variant needs equal shapes (classes N, final '
             f'width C): teacher {tuple(g_t.shape)}, student '
-            f'{tuple(g_s.shape)}. Use the "cam" variant for unequal widths.')
+            f'{tuple(g_s.shape)}. Use the "class" variant '
+            '(class_similarity) for unequal widths.')
     num_classes, channels = g_s.shape
     a, b = g_t.double(), g_s.double()
     norm_a, norm_b = a.norm(dim=1, keepdim=True), b.norm(dim=1, keepdim=True)
@@ -199,3 +201,41 @@ def class_gram_distance(gram_t: torch.Tensor,
                          f'{tuple(gram_s.shape)} (same batch and classes).')
     num_classes = gram_t.shape[1]
     return (gram_t - gram_s).pow(2).sum((1, 2)).mean() / num_classes**2
+
+
+@computed_in_float32
+def class_similarity(g: torch.Tensor) -> torch.Tensor:
+    """Class similarity of the Grad-CAM weights (the "class" semantic
+    variant): how alike the classes' channel importances are.
+
+    Args:
+        g (Tensor): :func:`gradcam_weights`, shape (N, C).
+
+    Returns:
+        Tensor: Q = g g^T, each row normalised by ``F.normalize``
+        (row / max(||row||, 1e-12)); shape (N, N), whatever C.
+    """
+    return F.normalize(g @ g.t(), dim=1, eps=EPS)
+
+
+@computed_in_float32
+def class_similarity_distance(sim_t: torch.Tensor,
+                              sim_s: torch.Tensor) -> torch.Tensor:
+    """M_s ("class" variant) = ||Q^_T - Q^_S||_F^2 / N^2 between two
+    :func:`class_similarity`.
+
+    Works when teacher and student final widths differ. As in "grad", the
+    1e-12 floor makes the rows of classes with tiny gradients vanish.
+
+    Args:
+        sim_t (Tensor): Teacher class similarity, shape (N, N).
+        sim_s (Tensor): Student class similarity, shape (N, N).
+
+    Returns:
+        Tensor: A scalar.
+    """
+    if sim_t.shape != sim_s.shape:
+        raise ValueError(f'class similarities differ in shape: teacher '
+                         f'{tuple(sim_t.shape)}, student '
+                         f'{tuple(sim_s.shape)} (same classes needed).')
+    return (sim_t - sim_s).pow(2).sum() / sim_t.shape[0]**2

@@ -26,6 +26,10 @@ class SemanticSimilarityLoss(nn.Module):
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
 
+    #: M_s from the teacher's and the student's Grad-CAM weights, (N, C_T)
+    #: and (N, C_S): the search metric of this variant.
+    distance = staticmethod(semantic_distance)
+
     def __init__(self, loss_weight: float = 1.0):
         super().__init__()
         self.loss_weight = loss_weight
@@ -52,4 +56,4 @@ class SemanticSimilarityLoss(nn.Module):
                             for s in data_samples]).to(logits_S.device)
         g_t = gradcam_weights(pooled_T.detach(), logits_T.detach(), labels)
         g_s = gradcam_weights(pooled_S, logits_S, labels)
-        return self.loss_weight * semantic_distance(g_t, g_s)
+        return self.loss_weight * self.distance(g_t, g_s)

@@ -8,6 +8,8 @@ import torch.nn as nn
 
 from diswot_mm.models.builder import build_model, load_model_config
 from diswot_mm.models.functional import (class_gram, class_gram_distance,
+                                         class_similarity,
+                                         class_similarity_distance,
                                          gradcam_weights, relation_distance,
                                          relation_matrix, semantic_distance)
 from diswot_mm.registry import TASK_UTILS
@@ -17,7 +19,13 @@ from .utils import (INIT_SCHEMES, batch_statistics, classifier_forward,
                     derive_seed, final_linear, is_input_independent,
                     random_init_, spatial_map)
 
-SEMANTIC_VARIANTS = ('grad', 'cam')
+SEMANTIC_VARIANTS = ('grad', 'cam', 'class')
+#: M_s of each variant, from two :meth:`DisWOTEstimator._semantic_target`.
+SEMANTIC_DISTANCES = {
+    'grad': semantic_distance,
+    'cam': class_gram_distance,
+    'class': class_similarity_distance
+}
 TEACHER_INITS = INIT_SCHEMES + ('pretrained', )
 
 
@@ -32,13 +40,14 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
     features for every image). The maths is in
     :mod:`diswot_mm.models.functional.similarity`.
 
-    Teacher quantities (relation matrix, Grad-CAM weights or class grams)
-    are computed once per repeat at construction, never per candidate. The
-    student is re-initialised in place from (seed, candidate, repeat), so a
-    candidate gets the same score whatever the order, process or rank. On a
-    GPU everything stays there: the minibatch and the teacher quantities are
-    moved or computed once, the weights are drawn by the device's generator,
-    and a candidate's only host round trip is its final scalars. Random
+    Teacher quantities (relation matrix; Grad-CAM weights, their class
+    similarity or class grams) are computed once per repeat at
+    construction, never per candidate. The student is re-initialised in
+    place from (seed, candidate, repeat), so a candidate gets the same
+    score whatever the order, process or rank. On a GPU everything stays
+    there: the minibatch and the teacher quantities are moved or computed
+    once, the weights are drawn by the device's generator, and a
+    candidate's only host round trip is its final scalars. Random
     networks run BatchNorm on batch statistics; no running statistics are
     updated. A non-finite score becomes ``-inf`` with a warning
     (``score(student, key=None)`` of :class:`BaseTrainingFreeEstimator`).
@@ -53,8 +62,9 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
             :mod:`diswot_mm.models.builder`. Any mmpretrain classifier
             whose head ends in a linear layer: M_r compares its last
             backbone output (feature map, tokens, or a pooled / class-token
-            vector), "grad" the input f of its final linear layer (ViT class
-            token, ConvNeXt's in-backbone pooling), "cam" needs a map.
+            vector), "grad" and "class" the input f of its final linear
+            layer (ViT class token, ConvNeXt's in-backbone pooling), "cam"
+            needs a map.
         teacher_ckpt (str, optional): Checkpoint of the teacher.
         init (str): Init of the random networks: ``'gaussian'`` (the
             paper's: conv/linear weights N(0, 1), biases 0, norm weight 1,
@@ -63,9 +73,13 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
             ``teacher_ckpt``, in eval mode) or one of the ``init`` schemes.
             Defaults to ``'pretrained'`` when ``teacher_ckpt`` is given, else
             to ``init``.
-        semantic (str): ``'grad'`` (official code; needs equal final widths)
-            or ``'cam'`` (the paper's class-activation-map Gram; any widths).
-            Defaults to ``'grad'``.
+        semantic (str): ``'grad'`` (official code: per class, the C x C
+            channel similarity of the Grad-CAM weights; needs equal final
+            widths), ``'class'`` (the N x N class similarity of the same
+            Grad-CAM weights; any widths: the one to use when they differ,
+            docs/benchmarks.md) or ``'cam'`` (the paper's
+            class-activation-map Gram; any widths, but near-constant, about
+            2/N, with random 1000-class networks). Defaults to ``'grad'``.
         semantic_weight (float): Weight of M_s; 0 skips the term (reported
             as 0), so a teacher or student that cannot give it still
             ranks by M_r. Defaults to 1.
@@ -205,6 +219,9 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
             return None
         if self.semantic == 'grad':
             return gradcam_weights(pooled, logits, self.labels)
+        if self.semantic == 'class':
+            return class_similarity(
+                gradcam_weights(pooled, logits, self.labels))
         weight = final_linear(model, who).weight
         return class_gram(spatial_map(feat, weight.shape[1], who), weight)
 
@@ -220,17 +237,17 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
             raise ValueError(
                 f'semantic="grad" needs equal final widths, but the teacher '
                 f'has {self.teacher_width} channels and the student '
-                f'{fc.in_features}: use semantic="cam", which works for '
-                'any widths, or semantic_weight=0.')
+                f'{fc.in_features}: use semantic="class" (the class '
+                'similarity of the same Grad-CAM weights, any widths; it '
+                'varies across candidates where "cam" is near-constant with '
+                '1000 classes, docs/benchmarks.md), or semantic_weight=0.')
 
     @torch.no_grad()
     def _score(self, student: nn.Module, key: str) -> Dict[str, float]:
         """``semantic``, ``relation`` (distances, lower is more similar) and
         ``diswot`` (higher is better), averaged over the repeats."""
         self._check_student(student)
-        sem_distance = (
-            semantic_distance
-            if self.semantic == 'grad' else class_gram_distance)
+        sem_distance = SEMANTIC_DISTANCES[self.semantic]
         per_repeat = []  # (M_s, M_r, ignores input), kept on the device
         for repeat, target in enumerate(self._teacher_targets):
             self.init_candidate(student, key, repeat)

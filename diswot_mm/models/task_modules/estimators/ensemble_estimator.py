@@ -9,8 +9,9 @@ import torch.nn as nn
 from mmengine.registry import DefaultScope
 from scipy.stats import rankdata
 
-from diswot_mm.registry import TASK_UTILS
-from .base_training_free import TrainingFreeEstimator
+from diswot_mm.registry import TASK_UTILS, build_in_scope
+from .base_training_free import (BaseTrainingFreeEstimator,
+                                 TrainingFreeEstimator)
 
 COMBINE_MODES = ('rank', 'zscore')
 
@@ -83,8 +84,9 @@ class EnsembleEstimator(TrainingFreeEstimator):
             Defaults to ``'rank'``.
         seed (int, optional): Given to every member (so the rank tool's
             seeds reach them). Defaults to each member's own.
-        dataloader (dict, optional): Minibatch of the members that set none.
-        device (str, optional): Device of the members that set none.
+        dataloader (dict, optional): Minibatch of the members that set none
+            (those scoring on images: :class:`BaseTrainingFreeEstimator`).
+        device (str, optional): Device of those members that set none.
     """
     score_name = 'ensemble'
     population_relative = True
@@ -114,16 +116,19 @@ class EnsembleEstimator(TrainingFreeEstimator):
                              f'{self.weights}.')
         self.mode = mode
         self.members = {}
-        with DefaultScope.overwrite_default_scope('diswot_mm'):
-            for name, cfg in estimators.items():
-                cfg = copy.deepcopy(dict(cfg))
-                if seed is not None:
-                    cfg['seed'] = seed
+        for name, cfg in estimators.items():
+            cfg = copy.deepcopy(dict(cfg))
+            if seed is not None:
+                cfg['seed'] = seed
+            with DefaultScope.overwrite_default_scope('diswot_mm'):
+                cls = TASK_UTILS.get(cfg.get('type'))
+            if isinstance(cls, type) and issubclass(cls,
+                                                    BaseTrainingFreeEstimator):
                 for key, value in (('dataloader', dataloader), ('device',
                                                                 device)):
                     if value is not None and cfg.get(key) is None:
                         cfg[key] = value
-                self.members[name] = TASK_UTILS.build(cfg)
+            self.members[name] = build_in_scope(cfg, TASK_UTILS)
 
     def score(self,
               model: nn.Module,

@@ -116,8 +116,9 @@ def spatial_map(feat: torch.Tensor,
         f'semantic="cam" needs the {who}\'s last feature map (B, {width}, H, '
         f'W) or token sequence (B, L, {width}) entering its final linear '
         f'layer, but its backbone gives {tuple(feat.shape)} (it pools or '
-        'returns a class token). Use semantic="grad" (from the classifier '
-        'input features; needs equal final widths), semantic_weight=0 (the '
+        'returns a class token). Use semantic="class" (from the classifier '
+        'input features, any widths), semantic="grad" (the same input, '
+        'equal final widths), semantic_weight=0 (the '
         'relation term alone), or a backbone that outputs its map (e.g. '
         "gap_before_final_norm=False for ConvNeXt, out_type='featmap' for "
         'a ViT).')

@@ -6,16 +6,18 @@ et al., "Zero-Cost Proxies for Lightweight NAS" (ICLR 2021), unless noted.
 """
 import copy
 import math
-from typing import Dict
+from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmrazor.models.task_modules.estimators.base_estimator import BaseEstimator
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from diswot_mm.registry import TASK_UTILS
 from .active_path_resource_estimator import ActivePathResourceEstimator
-from .base_training_free import BaseTrainingFreeEstimator
+from .base_training_free import (BaseTrainingFreeEstimator,
+                                 TrainingFreeEstimator)
 from .utils import batch_statistics, derive_seed, get_architecture
 
 WEIGHTED = (nn.Conv2d, nn.Linear)
@@ -25,19 +27,43 @@ def logits_of(model: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
     return get_architecture(model)(inputs, mode='tensor')
 
 
-class _ResourceProxy(BaseTrainingFreeEstimator):
+class _ResourceProxy(BaseEstimator, TrainingFreeEstimator):
     """#params or FLOPs (M) of the active network, as mmrazor's
-    ResourceEstimator counts them: no init, no data."""
+    ResourceEstimator counts them: no init, no data, only an input shape.
+
+    Args:
+        input_shape (Sequence[int]): ``(1, C, H, W)`` the FLOPs are counted
+            at (the parameters do not depend on it). Defaults to
+            ``(1, 3, 32, 32)``, CIFAR's.
+        seed (int): Unused: the counts are deterministic. Accepted because
+            the rank tool and an ensemble give every estimator its seed.
+    """
     resource = ''
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self,
+                 input_shape: Sequence[int] = (1, 3, 32, 32),
+                 seed: int = 0):
+        if len(input_shape) != 4 or input_shape[0] != 1:
+            raise ValueError('input_shape must be (1, C, H, W), but got '
+                             f'{tuple(input_shape)}.')
+        super().__init__(input_shape=tuple(input_shape))
         self.counter = ActivePathResourceEstimator(
-            input_shape=(1, ) + tuple(self.inputs.shape[1:]))
+            input_shape=self.input_shape)
 
-    def _score(self, model: nn.Module, key: str) -> Dict[str, float]:
+    @property
+    def minibatch_info(self) -> Dict[str, dict]:
+        return {}  # scores on no images
+
+    def score(self,
+              model: nn.Module,
+              key: Optional[str] = None) -> Dict[str, float]:
+        """The resource of ``model``'s active subnet (``key`` unused)."""
         resources = self.counter.estimate_subnet(model)
-        return {self.score_name: resources[self.resource]}
+        return {self.score_name: float(resources[self.resource])}
+
+    def estimate(self, model: nn.Module, *args, **kwargs) -> Dict[str, float]:
+        """mmrazor's estimator interface: the same as :meth:`score`."""
+        return self.score(model)
 
 
 @TASK_UTILS.register_module()

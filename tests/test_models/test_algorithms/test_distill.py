@@ -9,16 +9,15 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO, free_port
+from conftest import REPO, free_port, run_forked
 from mmengine import fileio
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 
 from diswot_mm.datasets import load_minibatch
 from diswot_mm.models.functional import (gradcam_weights, relation_distance,
                                          relation_matrix, semantic_distance)
-from diswot_mm.registry import MODELS
+from diswot_mm.registry import build_in_scope
 
 KD = 'configs/distill/kd_resnet110_resnet20_cifar100.py'
 PLUS = 'configs/distill/diswot_plus_resnet110_resnet20_cifar100.py'
@@ -31,8 +30,7 @@ def build_distill(path, student=None, **model_options):
     if student is not None:
         cfg.model.architecture = student
     cfg.model.update(model_options)
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(cfg.model)
+    return build_in_scope(cfg.model)
 
 
 def searched_student(tmp_path):
@@ -141,8 +139,7 @@ def test_teacher_checkpoint_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match='tools/train.py'):
         build_distill(KD, teacher_ckpt=str(tmp_path / 'none.pth'))
     cfg = Config.fromfile(f'{REPO}/configs/_base_/models/resnet56_cifar.py')
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        resnet56 = MODELS.build(cfg.model)
+    resnet56 = build_in_scope(cfg.model)
     ckpt = tmp_path / 'resnet56.pth'
     torch.save(dict(state_dict=resnet56.state_dict()), ckpt)
     with pytest.raises(ValueError) as err:
@@ -182,8 +179,8 @@ def test_dist_train_resume_and_test(tmp_path):
     assert 'resumed' in (resumed.stdout + resumed.stderr).lower()
     state = torch.load(tmp_path / 'iter_4.pth', map_location='cpu')
     assert state['meta']['iter'] == 4
-    tested = run_tool([
-        sys.executable, 'tools/test.py', config,
+    tested = run_forked([
+        'tools/test.py', config,
         str(tmp_path / 'iter_4.pth'), '--work-dir',
         str(tmp_path / 'test')
     ])
@@ -192,8 +189,7 @@ def test_dist_train_resume_and_test(tmp_path):
     metrics = json.load(open(tmp_path / 'test' / 'test_metrics.json'))
     # the student of iter_4.pth on the config's test images, counted here
     cfg = Config.fromfile(f'{REPO}/{config}')
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        model = MODELS.build(cfg.model)
+    model = build_in_scope(cfg.model)
     model.load_state_dict(state['state_dict'])
     model.eval()
     images, labels = load_minibatch(cfg.test_dataloader,
@@ -216,9 +212,8 @@ def test_each_diswot_plus_loss_term_is_logged_and_finite(tmp_path):
                                                                         3000.0)
     e2e = Config.fromfile(f'{REPO}/configs/e2e/distill_diswot_plus_fmnist.py')
     assert e2e.optim_wrapper.clip_grad == dict(max_norm=10)
-    result = run_tool([
-        sys.executable, 'tools/train.py', 'tests/data/distill_tiny.py',
-        '--work-dir',
+    result = run_forked([
+        'tools/train.py', 'tests/data/distill_tiny.py', '--work-dir',
         str(tmp_path), '--cfg-options', 'optim_wrapper.clip_grad.max_norm=10'
     ])
     assert result.returncode == 0, result.stderr[-3000:]

@@ -6,9 +6,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from conftest import REPO
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 
 
 def tiny_net():
@@ -17,8 +16,7 @@ def tiny_net():
     cfg.model.backbone.stage_blocks = [1, 1, 1]
     cfg.model.backbone.stage_channels = [4, 4, 4]
     cfg.model.head.in_channels = 4
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(cfg.model)
+    return build_in_scope(cfg.model)
 
 
 def zico(**kwargs):

@@ -8,23 +8,20 @@ import itertools
 import json
 import math
 import os
-import subprocess
-import sys
 
 import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from conftest import REPO
+from conftest import REPO, run_forked
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
 from diswot_mm.analysis import budget_regret, load_ground_truth, regret_summary
 from diswot_mm.datasets.minibatch import SAMPLE_DATALOADER
 from diswot_mm.models.task_modules.estimators.utils import derive_seed
 from diswot_mm.models.task_modules.estimators.zero_cost_proxies import \
     relu_code_kernel
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 
 PROXIES = ('GradNormEstimator', 'SNIPEstimator', 'SynFlowEstimator',
            'NASWOTEstimator', 'JacobCovEstimator', 'ZenEstimator',
@@ -34,8 +31,7 @@ PROXIES = ('GradNormEstimator', 'SNIPEstimator', 'SynFlowEstimator',
 def model(arch='resnet8'):
     cfg = Config.fromfile(f'{REPO}/configs/_base_/models/resnet20_cifar.py')
     cfg.model.backbone.arch = arch
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(cfg.model)
+    return build_in_scope(cfg.model)
 
 
 def proxy(name, **kwargs):
@@ -248,16 +244,12 @@ def kendall_tau_b(x, y):
 
 @pytest.mark.subprocess
 def test_rank_correlation_tool_on_toy_ground_truth(tmp_path):
-    result = subprocess.run([
-        sys.executable, 'tools/analysis/rank_correlation.py',
-        'tests/data/rank_toy.py', '--work-dir',
+    result = run_forked([
+        'tools/analysis/rank_correlation.py', 'tests/data/rank_toy.py',
+        '--work-dir',
         str(tmp_path)
     ],
-                            cwd=REPO,
-                            capture_output=True,
-                            text=True,
-                            timeout=600,
-                            env=dict(os.environ, PYTHONWARNINGS='ignore'))
+                        env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert result.returncode == 0, result.stderr[-3000:]
     truth = load_ground_truth(f'{REPO}/tests/data/toy_ground_truth.csv')
     rows = list(csv.DictReader(open(tmp_path / 'scores.csv')))
@@ -290,28 +282,50 @@ def test_rank_correlation_tool_on_toy_ground_truth(tmp_path):
 @pytest.mark.subprocess
 def test_rank_correlation_tool_ranks_only_the_estimators_asked(tmp_path):
     tool = [
-        sys.executable, 'tools/analysis/rank_correlation.py',
-        'tests/data/rank_toy.py', '--work-dir',
+        'tools/analysis/rank_correlation.py', 'tests/data/rank_toy.py',
+        '--work-dir',
         str(tmp_path)
     ]
     env = dict(os.environ, PYTHONWARNINGS='ignore')
-    result = subprocess.run(
-        tool + ['--estimators', 'snip'],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env)
+    result = run_forked(tool + ['--estimators', 'snip'], env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     rows = list(csv.DictReader(open(tmp_path / 'scores.csv')))
     assert {r['estimator'] for r in rows} == {'snip'}
-    wrong = subprocess.run(
-        tool + ['--estimators', 'snpi'],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env)
+    wrong = run_forked(tool + ['--estimators', 'snpi'], env=env)
     assert wrong.returncode != 0
     assert "['snpi'] are not in rank_cfg.estimators" in wrong.stderr
     assert "'snip'" in wrong.stderr
+
+
+def test_resource_proxies_count_at_an_input_shape_without_data(monkeypatch):
+    """ParamsEstimator / FlopsEstimator load no images: only the input
+    shape decides the FLOPs (conv FLOPs grow with H x W, 4x from 32 to 64
+    px; the head's linear layer does not, so slightly less than 4x)."""
+    from diswot_mm.datasets import minibatch
+
+    def no_data(*args, **kwargs):
+        raise AssertionError('a resource proxy built a data set')
+
+    monkeypatch.setattr(minibatch, '_build_dataset', no_data)
+    net = model('resnet8')
+    flops32 = proxy('FlopsEstimator').score(net)['flops']
+    flops64 = proxy(
+        'FlopsEstimator', input_shape=(1, 3, 64, 64)).score(net)['flops']
+    assert 3.9 < flops64 / flops32 < 4.0
+    params = proxy('ParamsEstimator', input_shape=(1, 3, 64, 64))
+    assert params.score(net)['params'] == proxy('ParamsEstimator').score(
+        net)['params']
+    assert params.minibatch_info == {}
+    with pytest.raises(ValueError, match=r'\(1, C, H, W\)'):
+        proxy('FlopsEstimator', input_shape=(8, 3, 32, 32))
+
+
+def test_an_ensemble_gives_its_minibatch_only_to_image_members():
+    ensemble = proxy(
+        'EnsembleEstimator',
+        estimators=dict(
+            params=dict(type='ParamsEstimator'),
+            naswot=dict(type='NASWOTEstimator')),
+        dataloader=dict(SAMPLE_DATALOADER, batch_size=4))
+    assert ensemble.members['naswot'].inputs.shape[0] == 4
+    assert list(ensemble.minibatch_info) == ['naswot.NASWOTEstimator']

@@ -1,13 +1,14 @@
 """DisWOTEstimator: reproducible, teacher computed once, nothing persistent
 mutated, clear errors, never crashes on NaN."""
 
+import math
+
 import pytest
 import torch
 from conftest import REPO, select
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 
 
 def cifar_model(arch='resnet20', num_classes=100, **overrides):
@@ -20,8 +21,7 @@ def cifar_model(arch='resnet20', num_classes=100, **overrides):
 
 
 def build(cfg):
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(cfg)
+    return build_in_scope(cfg)
 
 
 def nb201_supernet():
@@ -118,9 +118,23 @@ def test_grad_variant_with_unequal_widths_is_a_clear_error():
     with pytest.raises(ValueError) as err:
         estimator().score(wide)
     assert '64' in str(err.value) and '256' in str(err.value)
-    assert 'cam' in str(err.value)
-    score = estimator(semantic='cam').score(wide)
-    assert score['semantic'] > 0
+    assert 'semantic="class"' in str(err.value)
+    for semantic in ('class', 'cam'):
+        assert estimator(semantic=semantic).score(wide)['semantic'] > 0
+
+
+def test_class_variant_ranks_students_of_unequal_widths(students):
+    """semantic='class' (N x N Grad-CAM class similarity): a ResNet56
+    teacher (final width 64) scores ResNet8x4 (256) and the 64-wide
+    students with finite, distinct semantic terms; no width check."""
+    est = estimator(semantic='class', repeats=2)
+    scored = dict(students, resnet8x4=build(cifar_model('resnet8x4')))
+    scores = {a: est.score(m) for a, m in scored.items()}
+    semantic = [s['semantic'] for s in scores.values()]
+    assert all(math.isfinite(v) and v > 0 for v in semantic)
+    assert len(set(semantic)) == len(scored)
+    for s in scores.values():
+        assert s['diswot'] == pytest.approx(-(s['semantic'] + s['relation']))
 
 
 def test_class_count_mismatches_are_clear_errors():

@@ -4,15 +4,12 @@ import contextlib
 import csv
 import json
 import statistics
-import subprocess
-import sys
 
 import pytest
 import torch
 import torch.nn as nn
-from conftest import REPO, select
+from conftest import REPO, run_forked, select
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 from diswot_mm.analysis.latency_lut import build_latency_lut
@@ -25,7 +22,7 @@ from diswot_mm.models.task_modules.estimators.latency import (leaf_op_calls,
                                                               load_latency_lut,
                                                               lut_latency,
                                                               measure_latency)
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 
 CONFIG = f'{REPO}/configs/diswot_cifar100.py'
 S1 = [f'{a}{b}{c}' for a in '1357' for b in '1357' for c in '1357']
@@ -61,8 +58,7 @@ def stand_in_costs():
 
 
 def build_supernet():
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(Config.fromfile(CONFIG).model)
+    return build_in_scope(Config.fromfile(CONFIG).model)
 
 
 @torch.no_grad()
@@ -153,12 +149,12 @@ def test_lut_latency_budget_binds_within_its_error(latencies, tmp_path,
                                                    monkeypatch):
     monkeypatch.chdir(REPO)
     supernet = build_supernet()
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        estimator = TASK_UTILS.build(
-            dict(
-                type='ActivePathResourceEstimator',
-                input_shape=(1, 3, 32, 32),
-                latency_cfg=dict(timer=clock, num_warmup=1, num_runs=3)))
+    estimator = build_in_scope(
+        dict(
+            type='ActivePathResourceEstimator',
+            input_shape=(1, 3, 32, 32),
+            latency_cfg=dict(timer=clock, num_warmup=1, num_runs=3)),
+        TASK_UTILS)
     with stand_in_costs():
         lut = build_latency_lut(supernet, estimator, num_samples=8)
     error = lut['error']
@@ -203,9 +199,9 @@ def test_lut_errors_name_the_file_and_the_fix(tmp_path):
 
 
 def test_latency_constraint_needs_the_active_path_estimator():
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        mmrazor = TASK_UTILS.build(dict(type='mmrazor.ResourceEstimator'))
-        ours = TASK_UTILS.build(dict(type='ActivePathResourceEstimator'))
+    mmrazor = build_in_scope(
+        dict(type='mmrazor.ResourceEstimator'), TASK_UTILS)
+    ours = build_in_scope(dict(type='ActivePathResourceEstimator'), TASK_UTILS)
     check_constraints(ours, dict(latency=(0, 5), params=(0, 1)))
     with pytest.raises(KeyError, match='ActivePathResourceEstimator'):
         check_constraints(mmrazor, dict(latency=(0, 5)))
@@ -221,18 +217,16 @@ def test_latency_constraint_needs_the_active_path_estimator():
 def test_lut_tool_writes_a_lut_and_never_overwrites(tmp_path):
     out = tmp_path / 'lut.json'
     cmd = [
-        sys.executable, 'tools/analysis/measure_latency_lut.py',
-        'configs/diswot_cifar100.py', '--device', 'cpu', '--out',
+        'tools/analysis/measure_latency_lut.py', 'configs/diswot_cifar100.py',
+        '--device', 'cpu', '--out',
         str(out), '--num-samples', '2', '--num-warmup', '0', '--num-runs', '1'
     ]
-    result = subprocess.run(
-        cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+    result = run_forked(cmd)
     assert result.returncode == 0, result.stderr[-2000:]
     lut = load_latency_lut(str(out))
     assert lut['device'] == 'cpu' and lut['input_shape'] == [1, 3, 32, 32]
     assert len(lut['ops']) >= 10 and len(lut['error']['candidates']) == 2
     assert 'median relative error' in result.stdout
-    again = subprocess.run(
-        cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+    again = run_forked(cmd)
     assert again.returncode != 0 and '--overwrite' in again.stderr
     assert load_latency_lut(str(out)) == lut

@@ -2,18 +2,15 @@
 student that configs/diswot_imagenet.py finds, KD and DisWOT+, a few SGD
 steps on the embedded images resized to 224."""
 import os
-import subprocess
-import sys
 
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import REPO
+from conftest import REPO, run_forked
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 
-from diswot_mm.registry import MODELS
+from diswot_mm.registry import build_in_scope
 
 CONFIGS = {
     'kd': 'configs/distill/kd_resnet34_resnet18_imagenet.py',
@@ -33,8 +30,7 @@ def few_steps(cfg, batch, steps=3):
     loss at step 2 here; clipped, all 5 fell); seeded."""
     cfg.model.require_teacher_ckpt = False  # a random teacher for the test
     torch.manual_seed(0)
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        model = MODELS.build(cfg.model)
+    model = build_in_scope(cfg.model)
     model.train()
     inputs, labels = batch
     samples = [DataSample().set_gt_label(int(y)) for y in labels]
@@ -74,20 +70,15 @@ def test_resnet34_to_resnet18(name, batch):
 @pytest.mark.subprocess
 def test_search_writes_imagenet_distill_configs_for_its_student(
         tmp_path, batch):
-    result = subprocess.run([
-        sys.executable, 'tools/search.py', 'configs/diswot_imagenet.py',
-        '--work-dir',
+    result = run_forked([
+        'tools/search.py', 'configs/diswot_imagenet.py', '--work-dir',
         str(tmp_path), '--cfg-options', 'train_cfg.estimator.repeats=1',
         'train_cfg.max_epochs=1', 'train_cfg.num_candidates=2',
         'train_cfg.top_k=1', 'train_cfg.num_mutation=0',
         'train_cfg.num_crossover=0',
         'train_cfg.sample_fallback.dataloader.batch_size=4'
     ],
-                            cwd=REPO,
-                            capture_output=True,
-                            text=True,
-                            timeout=600,
-                            env=dict(os.environ, PYTHONWARNINGS='ignore'))
+                        env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert result.returncode == 0, result.stderr[-3000:]
     for name in CONFIGS:
         written = tmp_path / f'distill_{name.replace("kd", "diswot")}.py'

@@ -4,9 +4,8 @@ import pytest
 import torch
 from conftest import REPO
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 
 # M params with a 100-class head, as reported by RepDistiller / counted
 # from its code.
@@ -30,8 +29,7 @@ ZOO = {
 @pytest.mark.parametrize('name', sorted(ZOO))
 def test_zoo_model_builds_runs_and_matches_params(name, sample_batch):
     cfg = Config.fromfile(f'{REPO}/configs/_base_/models/{name}_cifar.py')
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        model = MODELS.build(cfg.model)
+    model = build_in_scope(cfg.model)
     n_params = sum(p.numel() for p in model.parameters()) / 1e6
     assert n_params == pytest.approx(ZOO[name], abs=1e-3)
     with torch.no_grad():

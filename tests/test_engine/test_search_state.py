@@ -4,12 +4,10 @@ checkpoints. Each ends in the uninterrupted result or one clear error."""
 import json
 import os
 import pickle
-import subprocess
-import sys
 
 import pytest
 import torch
-from conftest import REPO, once_per_session
+from conftest import once_per_session, run_forked
 
 from diswot_mm.engine.runner.search_state import (FORMAT_VERSION,
                                                   newest_valid_state)
@@ -27,12 +25,7 @@ QUICK = [
 
 def run(args, timeout=600):
     env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1')
-    return subprocess.run([sys.executable, *args],
-                          cwd=REPO,
-                          capture_output=True,
-                          text=True,
-                          timeout=timeout,
-                          env=env)
+    return run_forked(args, timeout=timeout, env=env)
 
 
 def search(work_dir, *extra, options=()):

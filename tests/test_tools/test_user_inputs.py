@@ -16,16 +16,15 @@ import time
 import numpy as np
 import pytest
 import torch
-from conftest import REPO, select
+from conftest import REPO, run_forked, select
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from PIL import Image
 
 from diswot_mm.datasets import apply_sample_fallback, load_minibatch
 from diswot_mm.engine.runner.search_loop import build_score_estimator
 from diswot_mm.engine.runner.search_state import config_hash
 from diswot_mm.models.task_modules.estimators import ParamsEstimator
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 from diswot_mm.utils.checkpoint import read_model_state
 
 CONFIG = 'configs/diswot_cifar100.py'
@@ -38,13 +37,7 @@ QUICK = [
 
 def run(args, timeout=600, **kwargs):
     env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1')
-    return subprocess.run([sys.executable, *args],
-                          cwd=REPO,
-                          capture_output=True,
-                          text=True,
-                          timeout=timeout,
-                          env=env,
-                          **kwargs)
+    return run_forked(args, timeout=timeout, env=env, **kwargs)
 
 
 def search(work_dir, *extra, options=(), config=CONFIG):
@@ -55,8 +48,7 @@ def search(work_dir, *extra, options=(), config=CONFIG):
 
 
 def build(cfg):
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(cfg)
+    return build_in_scope(cfg)
 
 
 def image_folder(root, sizes):
@@ -113,7 +105,7 @@ def test_sample_fallback_only_for_the_root_the_config_names(tmp_path):
             split='test',
             pipeline=[dict(type='mmpretrain.PackInputs')]))
     fallback = dict(data_root='data/cifar100')
-    estimator = dict(type='ParamsEstimator', dataloader=missing)
+    estimator = dict(type='NASWOTEstimator', dataloader=missing)
     with pytest.raises(FileNotFoundError) as err:  # another root: an error
         apply_sample_fallback(estimator, fallback, key='train_cfg.estimator')
     assert str(err.value).startswith(
@@ -123,12 +115,12 @@ def test_sample_fallback_only_for_the_root_the_config_names(tmp_path):
         missing, dataset=dict(missing['dataset'], data_root='data/cifar100'))
     ensemble = dict(
         type='EnsembleEstimator',
-        estimators=dict(a=dict(type='ParamsEstimator', dataloader=named)))
+        estimators=dict(a=dict(type='NASWOTEstimator', dataloader=named)))
     apply_sample_fallback(ensemble, fallback)
     assert ensemble['estimators']['a']['dataloader'] is None  # the sample
     apply_sample_fallback(ensemble, None)  # the sample is on disk
     est = TASK_UTILS.build(ensemble)
-    assert est.minibatch_info['a.ParamsEstimator']['embedded_sample']
+    assert est.minibatch_info['a.NASWOTEstimator']['embedded_sample']
 
 
 def test_images_of_mixed_sizes_are_refused(tmp_path):
@@ -355,16 +347,21 @@ def test_rotation_deletes_only_this_searchs_states(finished, tmp_path):
 
 @pytest.mark.subprocess
 def test_ctrl_c_says_where_the_state_is(tmp_path):
+    """A fresh interpreter, as a user's shell starts it: SIGINT at its
+    default disposition (an xdist worker ignores it, and a child would
+    inherit that: Python then installs no KeyboardInterrupt handler)."""
     env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1')
-    proc = subprocess.Popen([
-        sys.executable, 'tools/search.py', CONFIG, '--work-dir',
-        str(tmp_path), '--cfg-options', *QUICK
-    ],
-                            cwd=REPO,
-                            env=env,
-                            stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable, 'tools/search.py', CONFIG, '--work-dir',
+            str(tmp_path), '--cfg-options', *QUICK
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 300
     while not (tmp_path / 'search_epoch_1.json').exists():
         assert proc.poll() is None and time.time() < deadline
@@ -388,10 +385,10 @@ class FailOnSevenEstimator(ParamsEstimator):
         super().__init__(**kwargs)
         self.fail_all = fail_all
 
-    def _score(self, model, key):
+    def score(self, model, key=None):
         if self.fail_all or '7' in key:
             raise RuntimeError(f'no kernel for {key}')
-        return super()._score(model, key)
+        return super().score(model, key)
 
 
 def in_process_search(tmp_path, name, **train_cfg):

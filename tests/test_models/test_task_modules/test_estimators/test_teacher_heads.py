@@ -77,7 +77,17 @@ def test_cam_without_a_map_is_one_clear_error(teacher, hint, student):
     message = str(err.value)
     assert f'teacher {teacher}' in message
     assert 'semantic="cam"' in message and 'semantic_weight=0' in message
-    assert hint in message
+    assert 'semantic="class"' in message and hint in message
+
+
+@pytest.mark.parametrize('teacher', [DEIT, CONVNEXT])
+def test_class_semantic_term_without_a_map_at_another_width(teacher, student):
+    """'class' needs only f and the logits, like 'grad', but no equal
+    widths: DeiT's class token (192) and ConvNeXt's in-backbone pooling
+    (768) against a 64-wide ResNet20 student, 1000 classes."""
+    result = estimator(teacher, semantic='class').score(student)
+    assert math.isfinite(result['semantic']) and result['semantic'] > 0
+    assert 0 < result['relation'] < 1
 
 
 def test_cam_from_a_convnext_map(student):

@@ -2,17 +2,15 @@
 members, and its use as the search loop's estimator."""
 import json
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from conftest import REPO, select
+from conftest import REPO, run_forked, select
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from diswot_mm.models.task_modules.estimators import combine_scores
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 
 
 def test_rank_mode_by_hand():
@@ -50,8 +48,7 @@ def test_non_finite_member_scores_rank_last(mode):
 
 def build_supernet():
     cfg = Config.fromfile(f'{REPO}/configs/diswot_cifar100.py')
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(cfg.model)
+    return build_in_scope(cfg.model)
 
 
 def test_ensemble_scores_members_and_combines_a_population():
@@ -100,17 +97,12 @@ def test_ensemble_config_errors():
 
 @pytest.mark.subprocess
 def test_ensemble_drives_a_two_generation_search(tmp_path):
-    result = subprocess.run([
-        sys.executable, 'tools/search.py',
-        'configs/diswot_ensemble_cifar100.py', '--work-dir',
+    result = run_forked([
+        'tools/search.py', 'configs/diswot_ensemble_cifar100.py', '--work-dir',
         str(tmp_path), '--cfg-options', 'train_cfg.max_epochs=2',
         'train_cfg.num_candidates=8', 'train_cfg.top_k=3',
         'train_cfg.num_mutation=3', 'train_cfg.num_crossover=3'
-    ],
-                            cwd=REPO,
-                            capture_output=True,
-                            text=True,
-                            timeout=600)
+    ])
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.load(open(tmp_path / 'candidates.json'))
     cands = out['candidates']

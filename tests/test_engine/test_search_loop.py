@@ -1,5 +1,5 @@
 """tools/search.py end to end on the embedded sample: outputs, constraints,
-2-process gloo, clear errors (SIGKILL and resume: test_reliability.py)."""
+2-process gloo, clear errors (SIGKILL and resume: test_search_state.py)."""
 import json
 import os
 import subprocess
@@ -8,11 +8,11 @@ import sys
 import pytest
 import torch
 import yaml
-from conftest import REPO, free_port, once_per_session
+from conftest import REPO, free_port, once_per_session, run_forked
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from diswot_mm.registry import MODELS
+from diswot_mm.registry import build_in_scope
 
 pytestmark = pytest.mark.subprocess  # each test starts tools/*.py
 
@@ -27,22 +27,15 @@ SMALL = [
 
 def search_cmd(work_dir, *options, resume=False):
     return [
-        sys.executable, 'tools/search.py', CONFIG, '--work-dir',
+        'tools/search.py', CONFIG, '--work-dir',
         str(work_dir), *(['--resume'] if resume else []), '--cfg-options',
         *SMALL, *options
     ]
 
 
-def run(cmd, **kwargs):
-    env = dict(os.environ, PYTHONWARNINGS='ignore')
-    return subprocess.run(
-        cmd,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
-        **kwargs)
+def run(argv):
+    """``python *argv`` (forked, see conftest.run_forked)."""
+    return run_forked(argv, env=dict(os.environ, PYTHONWARNINGS='ignore'))
 
 
 def records(work_dir):
@@ -97,12 +90,25 @@ def test_search_writes_outputs_within_constraints(uninterrupted):
         for i in (1, 2, 3)) == best['arch']
     # the generated student config builds the plain classifier
     student_cfg = Config.fromfile(work_dir / 'student.py')
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        student = MODELS.build(student_cfg.model)
+    student = build_in_scope(student_cfg.model)
     n_params = sum(p.numel() for p in student.parameters()) / 1e6
     assert n_params == pytest.approx(best['params'], abs=1e-3)
     assert student(torch.zeros(2, 3, 32, 32), mode='tensor').shape == \
         (2, 100)
+
+
+def test_a_term_without_spread_is_a_warning_once(tmp_path):
+    """The relation term at weight 1e-9 ranks nothing: the search says so
+    once, after its candidates are scored."""
+    result = run(
+        search_cmd(tmp_path, 'train_cfg.max_epochs=1',
+                   'train_cfg.estimator.repeats=1',
+                   'train_cfg.estimator.relation_weight=1e-9'))
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = result.stdout + result.stderr
+    assert log.count('the relation term hardly moves the ranking: its std '
+                     'across the 8 scored candidates') == 1
+    assert 'effectively the semantic term alone' in log
 
 
 def test_two_process_gloo_equals_single_process(uninterrupted, tmp_path):
@@ -200,7 +206,7 @@ def test_train_tool_runs_a_search_config_as_the_runner_loop(
     """tools/train.py CONFIG runs the search (train_cfg is the loop, as in
     mmrazor's search configs): the same candidates as tools/search.py."""
     result = run([
-        sys.executable, 'tools/train.py', CONFIG, '--work-dir',
+        'tools/train.py', CONFIG, '--work-dir',
         str(tmp_path), '--cfg-options', *SMALL
     ])
     assert result.returncode == 0, result.stderr[-3000:]
@@ -216,7 +222,7 @@ def test_a_config_of_the_older_layout_says_what_to_rename(tmp_path):
                    "s1_cifar_resnet_supernet.py']\nsearch_cfg = dict(type="
                    "'TrainingFreeSearchLoop', estimator=dict(type="
                    "'ParamsEstimator'))\n")
-    result = run([sys.executable, 'tools/search.py', str(old)])
+    result = run(['tools/search.py', str(old)])
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
     assert "sets ['search_cfg']" in last

@@ -6,15 +6,16 @@ import torch
 import torch.nn.functional as F
 from conftest import REPO
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
 from diswot_mm.models.functional import (class_gram, class_gram_distance,
+                                         class_similarity,
+                                         class_similarity_distance,
                                          gradcam_weights, relation_distance,
                                          relation_matrix, semantic_distance)
 from diswot_mm.models.task_modules.estimators.utils import (batch_statistics,
                                                             classifier_forward,
                                                             random_init_)
-from diswot_mm.registry import MODELS
+from diswot_mm.registry import build_in_scope
 
 
 def build(arch, seed, stage_blocks=None):
@@ -24,8 +25,7 @@ def build(arch, seed, stage_blocks=None):
         cfg.model.backbone.stage_blocks = stage_blocks
     if arch.endswith('x4'):
         cfg.model.head.in_channels = 256
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        model = MODELS.build(cfg.model)
+    model = build_in_scope(cfg.model)
     random_init_(model, 'gaussian', seed)
     return model
 
@@ -85,6 +85,23 @@ def ref_cam(f_t, w_t, f_s, w_s):
             grams.append(k / k.norm(dim=1, keepdim=True))
         total += ((grams[0] - grams[1])**2).sum() / n**2
     return total / b
+
+
+def ref_class(g_t, g_s):
+    """The "class" variant spelled out: Q[i, j] = g_i . g_j (N x N, loops),
+    row i divided by max(||Q[i]||, 1e-12), in float64;
+    sum of squared differences / N^2."""
+    n = g_t.shape[0]
+    mats = []
+    for g in (g_t.double(), g_s.double()):
+        q = torch.zeros(n, n, dtype=torch.float64)
+        for i in range(n):
+            for j in range(n):
+                q[i, j] = (g[i] * g[j]).sum()
+        for i in range(n):
+            q[i] = q[i] / max(float(q[i].norm()), 1e-12)
+        mats.append(q)
+    return ((mats[0] - mats[1])**2).sum() / n**2
 
 
 def close(a, b, rtol=1e-5):
@@ -176,6 +193,34 @@ def test_cam_variant_equals_plain_formula_any_widths(outputs):
     assert close(value, ref_cam(f_t, w_t, f_s, w_s))
 
 
+def test_class_variant_equals_plain_formula_any_widths(outputs, sample_batch):
+    """Random ResNet56 teacher (final width 64) vs ResNet8x4 student (256)
+    on the sample images: g (100, 64) and (100, 256), one N x N each."""
+    _, labels = sample_batch
+    g_t = gradcam_weights(*outputs['t'][1:3], labels)
+    g_s = gradcam_weights(*outputs['wide'][1:3], labels)
+    assert g_t.shape == (100, 64) and g_s.shape == (100, 256)
+    sim_t, sim_s = class_similarity(g_t), class_similarity(g_s)
+    assert sim_t.shape == sim_s.shape == (100, 100)
+    value = class_similarity_distance(sim_t, sim_s)
+    assert value > 0
+    assert close(value, ref_class(g_t, g_s), rtol=1e-4)
+
+
+def test_class_variant_equals_plain_formula_across_magnitudes():
+    """Small random g of widths 24 and 40, rows from 1 down to 1e-30 and
+    a class without any gradient: the 1e-12 floor drops the tiny rows."""
+    gen = torch.Generator().manual_seed(0)
+    scales = 10.0**-torch.arange(0, 31, 3.0)  # 11 classes: 1 ... 1e-30
+    g_t = torch.randn(11, 24, generator=gen) * scales[:, None]
+    g_s = torch.randn(11, 40, generator=gen) * scales.flip(0)[:, None]
+    g_s[4] = 0
+    value = class_similarity_distance(
+        class_similarity(g_t), class_similarity(g_s))
+    assert value > 0
+    assert close(value, ref_class(g_t, g_s), rtol=1e-5)
+
+
 def test_distance_to_itself_is_zero(outputs, sample_batch):
     _, labels = sample_batch
     feat, pooled, logits, fc = outputs['t']
@@ -185,6 +230,8 @@ def test_distance_to_itself_is_zero(outputs, sample_batch):
     assert float(relation_distance(rel, rel)) == 0
     gram = class_gram(feat, fc.weight)
     assert float(class_gram_distance(gram, gram)) == 0
+    sim = class_similarity(g)
+    assert float(class_similarity_distance(sim, sim)) == 0
 
 
 def test_relation_invariant_to_common_batch_permutation(outputs):
@@ -214,7 +261,7 @@ def test_grad_variant_rejects_unequal_widths(outputs, sample_batch):
     _, labels = sample_batch
     g_t = gradcam_weights(*outputs['t'][1:3], labels)
     g_w = gradcam_weights(*outputs['wide'][1:3], labels)
-    with pytest.raises(ValueError, match='cam'):
+    with pytest.raises(ValueError, match='"class" variant'):
         semantic_distance(g_t, g_w)
 
 
@@ -229,6 +276,8 @@ def function_calls(outputs, labels):
     the random ResNet56 (teacher) and ResNet20 (student) outputs."""
     (f_t, p_t, z_t, fc_t), (f_s, p_s, z_s, fc_s) = outputs['t'], outputs['s']
     w_t, w_s = fc_t.weight.detach(), fc_s.weight.detach()
+    g_t, g_w = (
+        gradcam_weights(*outputs[k][1:3], labels) for k in ('t', 'wide'))
     return [
         (relation_matrix, (f_s, )),
         (relation_distance, (relation_matrix(f_t), relation_matrix(f_s))),
@@ -237,6 +286,9 @@ def function_calls(outputs, labels):
                              gradcam_weights(p_s, z_s, labels))),
         (class_gram, (f_s, w_s)),
         (class_gram_distance, (class_gram(f_t, w_t), class_gram(f_s, w_s))),
+        (class_similarity, (g_w, )),
+        (class_similarity_distance, (class_similarity(g_t),
+                                     class_similarity(g_w))),
     ]
 
 
@@ -265,18 +317,24 @@ def test_functions_compute_in_float32_under_autocast(outputs, sample_batch,
 
 
 @pytest.mark.parametrize('dtype', AMP_TOLERANCE, ids=str)
-def test_losses_under_autocast_equal_float32(outputs, sample_batch, dtype):
-    """L_Mr and L_Ms on half-precision features (what a network under AMP
-    records) equal the float32 losses to AMP_TOLERANCE, come back in that
-    dtype, and back-propagate finite gradients to the student."""
+@pytest.mark.parametrize(('student', 'semantic_loss'),
+                         [('s', 'SemanticSimilarityLoss'),
+                          ('wide', 'ClassSimilarityLoss')])
+def test_losses_under_autocast_equal_float32(outputs, sample_batch, dtype,
+                                             student, semantic_loss):
+    """L_Mr and L_Ms ("grad": ResNet20 student; "class": ResNet8x4, final
+    width 256 vs the teacher's 64) on half-precision features (what a
+    network under AMP records) equal the float32 losses to AMP_TOLERANCE,
+    come back in that dtype, and back-propagate finite gradients to the
+    student."""
     from mmpretrain.structures import DataSample
 
-    from diswot_mm.models.losses import (RelationSimilarityLoss,
-                                         SemanticSimilarityLoss)
+    from diswot_mm.models import losses
     _, labels = sample_batch
     samples = [DataSample().set_gt_label(int(y)) for y in labels]
-    (f_t, p_t, z_t, _), (f_s, p_s, z_s, _) = outputs['t'], outputs['s']
-    relation, semantic = RelationSimilarityLoss(3.0), SemanticSimilarityLoss()
+    (f_t, p_t, z_t, _), (f_s, p_s, z_s, _) = outputs['t'], outputs[student]
+    relation = losses.RelationSimilarityLoss(3.0)
+    semantic = getattr(losses, semantic_loss)()
     expected = (relation(f_s, f_t), semantic(p_s, z_s, p_t, z_t, samples))
     student = [t.to(dtype).requires_grad_() for t in (f_s, p_s, z_s)]
     teacher = [t.to(dtype) for t in (f_t, p_t, z_t)]

@@ -5,11 +5,9 @@ import itertools
 import json
 import math
 import os
-import subprocess
-import sys
 
 import pytest
-from conftest import REPO
+from conftest import REPO, run_forked
 
 from diswot_mm.analysis import (kd_residual, load_ground_truth,
                                 teacher_awareness)
@@ -86,17 +84,13 @@ def test_ground_truth_reader_names_the_file_and_header(tmp_path):
 
 
 def test_rank_tool_reports_teacher_awareness(tmp_path):
-    result = subprocess.run([
-        sys.executable, 'tools/analysis/rank_correlation.py',
-        'tests/data/rank_toy.py', '--work-dir',
+    result = run_forked([
+        'tools/analysis/rank_correlation.py', 'tests/data/rank_toy.py',
+        '--work-dir',
         str(tmp_path), '--estimators', 'params', 'snip',
         '--vanilla-ground-truth', 'tests/data/toy_vanilla_ground_truth.csv'
     ],
-                            cwd=REPO,
-                            capture_output=True,
-                            text=True,
-                            timeout=600,
-                            env=dict(os.environ, PYTHONWARNINGS='ignore'))
+                        env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert result.returncode == 0, result.stderr[-3000:]
     kd = load_ground_truth(f'{REPO}/tests/data/toy_ground_truth.csv')
     plain = load_ground_truth(
@@ -135,16 +129,12 @@ def test_rank_tool_reports_teacher_awareness(tmp_path):
 
 
 def test_rank_tool_refuses_a_vanilla_ground_truth_of_other_archs(tmp_path):
-    result = subprocess.run([
-        sys.executable, 'tools/analysis/rank_correlation.py',
-        'tests/data/rank_toy.py', '--work-dir',
+    result = run_forked([
+        'tools/analysis/rank_correlation.py', 'tests/data/rank_toy.py',
+        '--work-dir',
         str(tmp_path), '--estimators', 'params', '--vanilla-ground-truth',
         'tests/data/user_gt_arch_top1.csv'
     ],
-                            cwd=REPO,
-                            capture_output=True,
-                            text=True,
-                            timeout=600,
-                            env=dict(os.environ, PYTHONWARNINGS='ignore'))
+                        env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert result.returncode != 0
     assert "only KD ['355', '557']" in result.stderr

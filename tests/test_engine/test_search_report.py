@@ -7,7 +7,8 @@ from conftest import REPO
 from mmengine.config import Config
 
 from diswot_mm.engine.runner.search_report import distill_overrides
-from diswot_mm.models.losses import ClassGramSimilarityLoss
+from diswot_mm.models.losses import (ClassGramSimilarityLoss,
+                                     ClassSimilarityLoss)
 from diswot_mm.registry import TASK_UTILS
 
 PLUS = f'{REPO}/configs/distill/diswot_plus_resnet110_resnet20_cifar100.py'
@@ -33,6 +34,30 @@ def test_class_gram_loss_is_the_papers_formula():
     assert loss.item() == pytest.approx(0.5 * expected.item(), rel=1e-5)
     loss.backward()
     assert feat_s.grad.abs().sum() > 0
+
+
+def test_class_similarity_loss_is_the_formula_for_unequal_widths():
+    """L_Ms "class": g = (softmax(z) - onehot(y))^T f / B per network,
+    Q = g g^T (N x N), rows / max(||row||, 1e-12), ||Q^_T - Q^_S||_F^2 / N^2;
+    teacher width 16, student 8."""
+    from mmpretrain.structures import DataSample
+    torch.manual_seed(0)
+    labels = torch.tensor([0, 2, 2, 4])
+    pooled_s, logits_s = torch.randn(4, 8), torch.randn(4, 5)
+    pooled_t, logits_t = torch.randn(4, 16), torch.randn(4, 5)
+    sims = []
+    for pooled, logits in ((pooled_t, logits_t), (pooled_s, logits_s)):
+        g = (logits.softmax(1) - F.one_hot(labels, 5)).t() @ pooled / 4
+        q = g @ g.t()
+        sims.append(q / q.norm(dim=1, keepdim=True).clamp_min(1e-12))
+    expected = ((sims[0] - sims[1])**2).sum() / 5**2
+    samples = [DataSample().set_gt_label(int(y)) for y in labels]
+    loss = ClassSimilarityLoss(loss_weight=0.5)(pooled_s.requires_grad_(),
+                                                logits_s.requires_grad_(),
+                                                pooled_t, logits_t, samples)
+    assert loss.item() == pytest.approx(0.5 * expected.item(), rel=1e-5)
+    loss.backward()
+    assert pooled_s.grad.abs().sum() > 0 and logits_s.grad.abs().sum() > 0
 
 
 def estimator(**kwargs):
@@ -72,3 +97,16 @@ def test_grad_keeps_the_base_loss_and_weight_zero_drops_it():
     assert 'loss_ms' not in none['distill_losses']
     assert 'loss_ms' not in none['loss_forward_mappings']
     assert 'loss_mr' in none['distill_losses']
+
+
+def test_class_semantic_swaps_in_the_class_similarity_loss():
+    """semantic='class' (WRN-40-2 teacher, width 128; ResNet20 student, 64):
+    L_Ms is ClassSimilarityLoss with the base's weight and the "grad"
+    loss's inputs (pooled features, logits, samples)."""
+    base = Config.fromfile(PLUS).model
+    out = distill_overrides(estimator(teacher=WRN, semantic='class'), base)
+    distiller = out['distiller']
+    assert distiller['distill_losses']['loss_ms'] == dict(
+        type='ClassSimilarityLoss', loss_weight=0.1)
+    assert distiller['loss_forward_mappings']['loss_ms'] == \
+        base.distiller.loss_forward_mappings.loss_ms.to_dict()

@@ -3,17 +3,15 @@ in its quick mode, and the Fashion-MNIST data set entry."""
 import json
 import os
 import os.path as osp
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from conftest import REPO
+from conftest import run_forked
 
 from diswot_mm.datasets import FashionMNIST32
+from diswot_mm.datasets.fashion_mnist import FASHION_MNIST_ROOT, FILES
 
-INSTALLED = osp.isfile(
-    '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz')
+INSTALLED = osp.isfile(osp.join(FASHION_MNIST_ROOT, FILES['test'][0]))
 
 
 def test_missing_fashion_mnist_names_the_apt_command(tmp_path):
@@ -38,16 +36,12 @@ def test_fashion_mnist_padded_rgb():
 
 @pytest.mark.subprocess
 def test_quick_end_to_end(tmp_path):
-    result = subprocess.run([
-        sys.executable, 'benchmarks/e2e_fashion_mnist.py', '--quick',
-        '--work-dir',
+    result = run_forked([
+        '-m', 'benchmarks.e2e_fashion_mnist', '--quick', '--work-dir',
         str(tmp_path)
     ],
-                            cwd=REPO,
-                            capture_output=True,
-                            text=True,
-                            timeout=900,
-                            env=dict(os.environ, PYTHONWARNINGS='ignore'))
+                        timeout=900,
+                        env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.load(open(tmp_path / 'e2e_results.json'))
     assert summary['data'] == ('Fashion-MNIST'

@@ -7,19 +7,17 @@ import torch
 from conftest import REPO, select
 from mmengine import fileio
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmrazor.structures import convert_fix_subnet, export_fix_subnet
 
 from diswot_mm.models.search_spaces import (NASBench201, arch_to_index,
                                             choices_to_alias, index_to_arch)
 from diswot_mm.models.search_spaces.nas_bench_201 import arch_strings
-from diswot_mm.registry import MODELS, TASK_UTILS
+from diswot_mm.registry import TASK_UTILS, build_in_scope
 
 
 def build(path):
     cfg = Config.fromfile(f'{REPO}/configs/_base_/models/{path}')
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        return MODELS.build(cfg.model), cfg
+    return build_in_scope(cfg.model), cfg
 
 
 def resources(model, size=32):
@@ -38,12 +36,11 @@ def export_and_rebuild(supernet, cfg, arch, tmp_path, inputs):
     fix_subnet, sliced = export_fix_subnet(supernet, slice_weight=True)
     path = tmp_path / 'fix_subnet.yaml'
     fileio.dump(convert_fix_subnet(fix_subnet), str(path))
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        plain = MODELS.build(
-            dict(
-                type='fixed_subnet',
-                cfg=cfg.model.architecture,
-                fix_subnet=str(path)))
+    plain = build_in_scope(
+        dict(
+            type='fixed_subnet',
+            cfg=cfg.model.architecture,
+            fix_subnet=str(path)))
     plain.load_state_dict(sliced.architecture.state_dict())
     plain.eval()
     with torch.no_grad():
@@ -84,8 +81,7 @@ def test_cifar_resnet_family_resources():
         cfg = Config.fromfile(
             f'{REPO}/configs/_base_/models/resnet20_cifar.py')
         cfg.model.backbone.arch = arch
-        with DefaultScope.overwrite_default_scope('diswot_mm'):
-            model = MODELS.build(cfg.model)
+        model = build_in_scope(cfg.model)
         result = resources(model)
         assert result['params'] == pytest.approx(params, abs=2e-3)
         assert result['flops'] == pytest.approx(flops, rel=0.01)
@@ -169,8 +165,7 @@ def test_s1_optional_width_choices(sample_batch, tmp_path):
     cfg = Config.fromfile(
         f'{REPO}/configs/_base_/models/s1_cifar_resnet_supernet.py')
     cfg.model.architecture.backbone.widen_factors = [0.5, 1.0]
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        supernet = MODELS.build(cfg.model)
+    supernet = build_in_scope(cfg.model)
     backbone = supernet.architecture.backbone
     assert len(supernet.mutator.search_groups) == 4
     params = {}
@@ -197,9 +192,8 @@ def test_fix_subnet_that_does_not_fit_is_a_clear_error(s1, tmp_path):
     arch = cfg.model.architecture
 
     def build_with(fix_subnet):
-        with DefaultScope.overwrite_default_scope('diswot_mm'):
-            return MODELS.build(
-                dict(type='fixed_subnet', cfg=arch, fix_subnet=fix_subnet))
+        return build_in_scope(
+            dict(type='fixed_subnet', cfg=arch, fix_subnet=fix_subnet))
 
     with pytest.raises(FileNotFoundError, match='best_fix_subnet'):
         build_with(str(tmp_path / 'none.yaml'))
