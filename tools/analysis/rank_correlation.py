@@ -196,9 +196,9 @@ def markdown(rank_cfg, table, regrets, n_archs, minibatches) -> str:
     seeds = len(rank_cfg.get('seeds', [0]))
     budgets = rank_cfg.budgets
     lines = [
-        'Scores computed on: ' + '; '.join(
-            f'{name}: {describe_minibatches(info)}'
-            for name, info in minibatches.items()) + '.', '',
+        'Scores computed on: ' +
+        '; '.join(f'{name}: {describe_minibatches(info)}'
+                  for name, info in minibatches.items()) + '.', '',
         f'{n_archs} architectures, {seeds} seed(s): mean (std). '
         'Regret: best affordable accuracy minus the pick\'s, mean and '
         f'worst over the params budgets {min(budgets)} ... '
@@ -257,8 +257,7 @@ def write_outputs(work_dir, rank_cfg, table, regrets, rows, archs, accuracies,
         f.write(text)
     with open(osp.join(work_dir, 'rank_correlation.json'), 'w') as f:
         json.dump(
-            dict(
-                correlations=table, regret=regrets, minibatch=minibatches),
+            dict(correlations=table, regret=regrets, minibatch=minibatches),
             f,
             indent=1,
             allow_nan=True)
