@@ -33,7 +33,10 @@ def test_gpu_check_cpu_tiny_writes_its_report(tmp_path):
     for space in ('s1', 'imagenet'):
         row = sections[f'search_{space}']
         assert row['device'] == 'cpu' and row['loop_candidates'] >= 1
-        assert 0 < row['floor_ms'] <= row['score_ms']
+        # both timed (their ratio is the GPU figure; on a loaded CPU with
+        # one repeat of 3 candidates, floor > score happens: not asserted)
+        assert math.isfinite(row['floor_ms']) and row['floor_ms'] > 0
+        assert math.isfinite(row['score_ms']) and row['score_ms'] > 0
     for size in ('cifar', '224'):
         for dtype in ('bfloat16', 'float16'):
             row = sections[f'distill_{size}_{dtype}']
