@@ -1,3 +1,5 @@
+import itertools
+import math
 import os
 import shutil
 import socket
@@ -96,3 +98,24 @@ def sample_batch():
     """The 20 embedded CIFAR-100 images, normalised: (20, 3, 32, 32), (20,)."""
     from diswot_mm.datasets import load_minibatch
     return load_minibatch()
+
+
+def kendall_tau_b(x, y) -> float:
+    """Kendall tau-b counted pair by pair (concordant, discordant, ties):
+    the reference the rank tool's scipy-based tau is tested against."""
+    concordant = discordant = ties_x = ties_y = 0
+    for i, j in itertools.combinations(range(len(x)), 2):
+        dx, dy = x[i] - x[j], y[i] - y[j]
+        if dx == 0 and dy == 0:
+            continue
+        if dx == 0:
+            ties_x += 1
+        elif dy == 0:
+            ties_y += 1
+        elif dx * dy > 0:
+            concordant += 1
+        else:
+            discordant += 1
+    return (concordant - discordant) / math.sqrt(
+        (concordant + discordant + ties_x) *
+        (concordant + discordant + ties_y))

@@ -1,36 +1,14 @@
 """The ground-truth reader and the teacher-awareness taus of the rank tool
 against hand computations."""
 import csv
-import itertools
 import json
-import math
 import os
 
 import pytest
-from conftest import REPO, run_forked
+from conftest import REPO, kendall_tau_b, run_forked
 
 from diswot_mm.analysis import (kd_residual, load_ground_truth,
                                 teacher_awareness)
-
-
-def kendall_tau_b(x, y):
-    """Tau-b by counting concordant and discordant pairs."""
-    concordant = discordant = ties_x = ties_y = 0
-    for i, j in itertools.combinations(range(len(x)), 2):
-        dx, dy = x[i] - x[j], y[i] - y[j]
-        if dx == 0 and dy == 0:
-            continue
-        if dx == 0:
-            ties_x += 1
-        elif dy == 0:
-            ties_y += 1
-        elif dx * dy > 0:
-            concordant += 1
-        else:
-            discordant += 1
-    return (concordant - discordant) / math.sqrt(
-        (concordant + discordant + ties_x) *
-        (concordant + discordant + ties_y))
 
 
 def residual_by_hand(kd, vanilla):

@@ -4,7 +4,6 @@ out with its gradients derived by hand, no autograd, from the weights the
 estimator drew), and the rank-correlation tool against an independent
 Kendall tau."""
 import csv
-import itertools
 import json
 import math
 import os
@@ -13,7 +12,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from conftest import REPO, run_forked
+from conftest import REPO, kendall_tau_b, run_forked
 from mmengine.config import Config
 
 from diswot_mm.analysis import budget_regret, load_ground_truth, regret_summary
@@ -220,26 +219,6 @@ def test_budget_regret_by_hand():
     assert regret[1] == 0 and regret[2.5] == 20 and regret[3] == 20
     summary = regret_summary(regret)
     assert summary == dict(regret_mean=pytest.approx(40 / 3), regret_max=20)
-
-
-def kendall_tau_b(x, y):
-    """Independent tau-b by counting pairs."""
-    concordant = discordant = ties_x = ties_y = 0
-    for i, j in itertools.combinations(range(len(x)), 2):
-        dx, dy = x[i] - x[j], y[i] - y[j]
-        if dx == 0 and dy == 0:
-            continue
-        if dx == 0:
-            ties_x += 1
-        elif dy == 0:
-            ties_y += 1
-        elif dx * dy > 0:
-            concordant += 1
-        else:
-            discordant += 1
-    return (concordant - discordant) / math.sqrt(
-        (concordant + discordant + ties_x) *
-        (concordant + discordant + ties_y))
 
 
 @pytest.mark.subprocess
