@@ -93,11 +93,7 @@ def relation_distance(rel_t: torch.Tensor,
     Returns:
         Tensor: A scalar.
     """
-    if rel_t.shape != rel_s.shape:
-        raise ValueError(f'relation matrices differ in shape: teacher '
-                         f'{tuple(rel_t.shape)}, student '
-                         f'{tuple(rel_s.shape)} (same batch needed).')
-    return (rel_t - rel_s).pow(2).sum() / rel_t.shape[0]**2
+    return _square_distance(rel_t, rel_s, 'relation matrices', 'batch')
 
 
 @computed_in_float32
@@ -234,8 +230,15 @@ def class_similarity_distance(sim_t: torch.Tensor,
     Returns:
         Tensor: A scalar.
     """
-    if sim_t.shape != sim_s.shape:
-        raise ValueError(f'class similarities differ in shape: teacher '
-                         f'{tuple(sim_t.shape)}, student '
-                         f'{tuple(sim_s.shape)} (same classes needed).')
-    return (sim_t - sim_s).pow(2).sum() / sim_t.shape[0]**2
+    return _square_distance(sim_t, sim_s, 'class similarities', 'classes')
+
+
+def _square_distance(mat_t: torch.Tensor, mat_s: torch.Tensor, what: str,
+                     same: str) -> torch.Tensor:
+    """||T - S||_F^2 / n^2 of two (n, n) matrices; ValueError naming
+    ``what`` and the ``same`` dimension they need when the shapes differ."""
+    if mat_t.shape != mat_s.shape:
+        raise ValueError(f'{what} differ in shape: teacher '
+                         f'{tuple(mat_t.shape)}, student '
+                         f'{tuple(mat_s.shape)} (same {same} needed).')
+    return (mat_t - mat_s).pow(2).sum() / mat_t.shape[0]**2
