@@ -58,3 +58,11 @@ def build_in_scope(cfg: dict, registry: Registry = MODELS) -> Any:
     :func:`diswot_mm.models.builder.build_model`.)"""
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         return registry.build(cfg)
+
+
+def get_in_scope(name: str, registry: Registry = MODELS) -> Any:
+    """The class (or function) ``name`` refers to in ``registry`` with
+    ``diswot_mm`` as the default scope, as :func:`build_in_scope` would
+    resolve it; None when it is not registered."""
+    with DefaultScope.overwrite_default_scope('diswot_mm'):
+        return registry.get(name)

@@ -7,7 +7,6 @@ import pytest
 import torch
 from conftest import REPO
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 import diswot_mm
@@ -39,9 +38,8 @@ def test_missing_full_dataset_gives_clear_error(tmp_path):
     cfg = Config.fromfile(
         osp.join(REPO, 'configs/_base_/datasets/cifar100_bs64.py'))
     dataset = dict(cfg.train_dataloader.dataset, data_root=str(tmp_path))
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        with pytest.raises(FileNotFoundError) as err:
-            DATASETS.build(dataset)
+    with pytest.raises(FileNotFoundError) as err:
+        build_in_scope(dataset, DATASETS)
     for expected in (str(tmp_path), 'cifar-100-python', 'download=True'):
         assert expected in str(err.value)
 

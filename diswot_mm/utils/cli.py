@@ -8,7 +8,6 @@ from typing import Optional
 
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.registry import DefaultScope
 
 from diswot_mm.models.builder import resolve_model_paths
 
@@ -74,12 +73,11 @@ EVALUATION_KEYS = ('param_scheduler', 'val_dataloader', 'val_cfg',
 def is_search_config(cfg: Config) -> bool:
     """Whether ``cfg.train_cfg`` is a training-free search loop."""
     from diswot_mm.engine import TrainingFreeSearchLoop
-    from diswot_mm.registry import LOOPS
+    from diswot_mm.registry import LOOPS, get_in_scope
     loop_type = (cfg.get('train_cfg') or {}).get('type')
     if not isinstance(loop_type, str):
         return False
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        loop = LOOPS.get(loop_type)
+    loop = get_in_scope(loop_type, LOOPS)
     return isinstance(loop, type) and issubclass(loop, TrainingFreeSearchLoop)
 
 
@@ -88,9 +86,8 @@ def _search_runner(cfg: Config):
     the Runner writes its copy of the config there)."""
     from mmengine.runner import Runner
 
-    from diswot_mm.registry import LOOPS, MODELS
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        LOOPS.get(cfg.train_cfg.type).check_work_dir_of(cfg)
+    from diswot_mm.registry import LOOPS, MODELS, get_in_scope
+    get_in_scope(cfg.train_cfg.type, LOOPS).check_work_dir_of(cfg)
     try:
         return Runner.from_cfg(cfg)
     except KeyError as err:

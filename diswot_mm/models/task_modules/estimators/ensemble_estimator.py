@@ -6,10 +6,9 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch.nn as nn
-from mmengine.registry import DefaultScope
 from scipy.stats import rankdata
 
-from diswot_mm.registry import TASK_UTILS, build_in_scope
+from diswot_mm.registry import TASK_UTILS, build_in_scope, get_in_scope
 from .base_training_free import (BaseTrainingFreeEstimator,
                                  TrainingFreeEstimator)
 
@@ -120,8 +119,7 @@ class EnsembleEstimator(TrainingFreeEstimator):
             cfg = copy.deepcopy(dict(cfg))
             if seed is not None:
                 cfg['seed'] = seed
-            with DefaultScope.overwrite_default_scope('diswot_mm'):
-                cls = TASK_UTILS.get(cfg.get('type'))
+            cls = get_in_scope(cfg.get('type'), TASK_UTILS)
             if isinstance(cls, type) and issubclass(cls,
                                                     BaseTrainingFreeEstimator):
                 for key, value in (('dataloader', dataloader), ('device',

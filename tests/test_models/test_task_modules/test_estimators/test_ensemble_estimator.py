@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from conftest import REPO, run_forked, select
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
 from diswot_mm.models.task_modules.estimators import combine_scores
 from diswot_mm.registry import TASK_UTILS, build_in_scope
@@ -55,15 +54,14 @@ def test_ensemble_scores_members_and_combines_a_population():
     supernet = build_supernet()
     members = dict(
         params=dict(type='ParamsEstimator'), snip=dict(type='SNIPEstimator'))
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        ensemble = TASK_UTILS.build(
-            dict(
-                type='EnsembleEstimator',
-                estimators=members,
-                weights=dict(params=2.0),
-                mode='rank',
-                seed=3))
-        snip = TASK_UTILS.build(dict(type='SNIPEstimator', seed=3))
+    ensemble = build_in_scope(
+        dict(
+            type='EnsembleEstimator',
+            estimators=members,
+            weights=dict(params=2.0),
+            mode='rank',
+            seed=3), TASK_UTILS)
+    snip = build_in_scope(dict(type='SNIPEstimator', seed=3), TASK_UTILS)
     assert ensemble.members['snip'].seed == 3
     archs = ['111', '333', '571', '777']
     results, own_snip = [], []
@@ -80,19 +78,18 @@ def test_ensemble_scores_members_and_combines_a_population():
 
 
 def test_ensemble_config_errors():
-    with DefaultScope.overwrite_default_scope('diswot_mm'):
-        with pytest.raises(KeyError, match='flops'):
-            TASK_UTILS.build(
-                dict(
-                    type='EnsembleEstimator',
-                    estimators=dict(params=dict(type='ParamsEstimator')),
-                    weights=dict(flops=1.0)))
-        with pytest.raises(ValueError, match='mode'):
-            TASK_UTILS.build(
-                dict(
-                    type='EnsembleEstimator',
-                    estimators=dict(params=dict(type='ParamsEstimator')),
-                    mode='median'))
+    with pytest.raises(KeyError, match='flops'):
+        build_in_scope(
+            dict(
+                type='EnsembleEstimator',
+                estimators=dict(params=dict(type='ParamsEstimator')),
+                weights=dict(flops=1.0)), TASK_UTILS)
+    with pytest.raises(ValueError, match='mode'):
+        build_in_scope(
+            dict(
+                type='EnsembleEstimator',
+                estimators=dict(params=dict(type='ParamsEstimator')),
+                mode='median'), TASK_UTILS)
 
 
 @pytest.mark.subprocess

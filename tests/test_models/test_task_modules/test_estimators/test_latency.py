@@ -121,17 +121,27 @@ def test_measure_latency_is_the_median_after_warmup():
     assert ms == pytest.approx(1000 * statistics.median([0, 0, 2, -6]))
 
 
+def latency_bound_search(tmp_path, budget: float, **latency):
+    """A search of S1 within ``latency <= budget`` ms, the latency measured
+    by the active-path estimator with ``latency`` (latency_cfg or
+    latency_lut)."""
+    return search(
+        tmp_path,
+        constraints_range=dict(latency=(0, budget)),
+        resource_estimator=dict(
+            type='ActivePathResourceEstimator',
+            input_shape=(1, 3, 32, 32),
+            **latency))
+
+
 def test_timed_latency_budget_binds(latencies, tmp_path, monkeypatch):
     monkeypatch.chdir(REPO)
     budget = statistics.median(latencies.values())
     with stand_in_costs():
-        loop, best = search(
+        loop, best = latency_bound_search(
             tmp_path,
-            constraints_range=dict(latency=(0, budget)),
-            resource_estimator=dict(
-                type='ActivePathResourceEstimator',
-                input_shape=(1, 3, 32, 32),
-                latency_cfg=dict(timer='stand_in', num_warmup=1, num_runs=3)))
+            budget,
+            latency_cfg=dict(timer='stand_in', num_warmup=1, num_runs=3))
     within = {a for a, ms in latencies.items() if ms <= budget}
     assert latencies['777'] > budget  # the unconstrained pick is excluded
     assert set(loop.records) == within  # exhausted: every student within
@@ -167,13 +177,7 @@ def test_lut_latency_budget_binds_within_its_error(latencies, tmp_path,
     path.write_text(json.dumps(lut))
 
     budget = statistics.median(latencies.values())
-    loop, best = search(
-        tmp_path,
-        constraints_range=dict(latency=(0, budget)),
-        resource_estimator=dict(
-            type='ActivePathResourceEstimator',
-            input_shape=(1, 3, 32, 32),
-            latency_lut=str(path)))
+    loop, best = latency_bound_search(tmp_path, budget, latency_lut=str(path))
     assert best['latency'] <= budget
     assert all(r['latency'] <= budget for r in loop.records.values())
     # summed = measured * (1 + signed error), |signed error| <= max error
