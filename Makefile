@@ -25,10 +25,11 @@ demo: $(STAMP)
 	$(PY) tools/search.py configs/diswot_cifar100.py
 
 # one xdist worker per core of the 2-core dev/CI machine (tests/conftest.py
-# gives each one torch thread)
+# gives each one torch thread; the long subprocess tests go first and an idle
+# worker steals from the other's queue)
 test: $(STAMP)
 	$(PY) -m pip check
-	$(PY) -m pytest -q -n 2 tests
+	$(PY) -m pytest -q -n 2 --dist worksteal tests
 
 $(LINT_STAMP): requirements/lint.txt $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/lint.txt

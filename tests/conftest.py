@@ -51,8 +51,11 @@ def once_per_session(tmp_path_factory, name: str, make: Callable[[str], None]):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``cuda`` are skipped where no CUDA device is."""
+    """Tests marked ``subprocess`` (the long ones) run first, so that under
+    ``-n 2 --dist worksteal`` the short rest fills the end evenly; tests
+    marked ``cuda`` are skipped where no CUDA device is."""
     import torch
+    items.sort(key=lambda item: 'subprocess' not in item.keywords)
     if torch.cuda.is_available():
         return
     skip = pytest.mark.skip(reason='needs a CUDA device (marker cuda)')

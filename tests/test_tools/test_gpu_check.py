@@ -6,9 +6,11 @@ import os
 import subprocess
 import sys
 
+import pytest
 from conftest import REPO
 
 
+@pytest.mark.subprocess
 def test_gpu_check_cpu_tiny_writes_its_report(tmp_path):
     env = dict(
         os.environ,
