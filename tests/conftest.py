@@ -8,19 +8,26 @@ import sys
 from typing import Callable, Dict, Optional, Sequence
 
 import pytest
-import torch
 from filelock import FileLock
-
-import diswot_mm  # noqa: F401  (applies the compat fixes first)
-from diswot_mm.utils.forked_tools import run_tool
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-if os.environ.get('PYTEST_XDIST_WORKER'):
-    # `make test` runs one xdist worker per core: one torch thread each, and
-    # in every interpreter a test starts (it inherits the environment).
-    os.environ.update(OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    torch.set_num_threads(1)
+
+def pytest_configure(config):
+    """Where tests run (not in an xdist controller, which only schedules
+    them and so skips these 15 s of imports): the compat fixes before any
+    test module imports the stack, and in each xdist worker (`make test`:
+    one per core) one torch thread, also in every interpreter a test starts
+    (it inherits the environment)."""
+    if config.getoption('numprocesses', None) and \
+            not hasattr(config, 'workerinput'):
+        return
+    import torch
+
+    import diswot_mm  # noqa: F401  (applies the compat fixes first)
+    if os.environ.get('PYTEST_XDIST_WORKER'):
+        os.environ.update(OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+        torch.set_num_threads(1)
 
 
 def free_port() -> str:
@@ -73,6 +80,7 @@ def run_forked(
     has imported the stack already
     (:func:`diswot_mm.utils.forked_tools.run_tool`); for import-time
     behaviour use :func:`run_python` (a fresh interpreter)."""
+    from diswot_mm.utils.forked_tools import run_tool
     return run_tool(argv, cwd=cwd, env=env, timeout=timeout)
 
 
