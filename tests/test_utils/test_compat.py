@@ -1,5 +1,6 @@
 """Each compat fix: the breakage it prevents (shown in a fresh interpreter
 without diswot_mm) and that it is gone with ``import diswot_mm``."""
+import json
 import os
 import subprocess
 import sys
@@ -25,15 +26,74 @@ def needed(fix: str) -> None:
 NO_AUTOLOAD = ("import os; os.environ['TORCH_DEVICE_BACKEND_AUTOLOAD'] = '0'"
                '\n')
 
+# What each fix makes work: code printing one result ({prelude}: what runs
+# first; the broken runs give the other fixes only, the fixed ones
+# ``import diswot_mm``).
+SHUFFLE_BLOCK = ('{prelude}import torch\n'
+                 'from mmrazor.models.architectures.ops import ShuffleBlock\n'
+                 'block = ShuffleBlock(3, in_channels=16, out_channels=16)\n'
+                 'print(tuple(block(torch.zeros(1, 16, 8, 8)).shape))')
+CHECKPOINT = ('{prelude}import numpy as np, torch\n'
+              'from mmengine.logging.history_buffer import HistoryBuffer\n'
+              'h = HistoryBuffer(); h.update(1.5)\n'
+              'torch.save(dict(hub=h, lr=np.float64(0.1), a=np.arange(3)), '
+              "r'{path}')\n"
+              "print(torch.load(r'{path}')['hub'].mean())")
+CONV_FLOPS = ('{prelude}import torch\n'
+              'from mmrazor.models.task_modules.estimators import '
+              'ResourceEstimator\n'
+              'est = ResourceEstimator(input_shape=(1, 3, 32, 32))\n'
+              'conv = torch.nn.Conv2d(3, 16, 3, padding=1)\n'
+              "print(est.estimate(conv)['flops'])")
+CPU_DDP = ('{prelude}import os, torch\n'
+           "os.environ.update(RANK='0', WORLD_SIZE='1', LOCAL_RANK='0', "
+           "MASTER_ADDR='127.0.0.1', MASTER_PORT='{port}')\n"
+           'from mmengine.dist import init_dist\n'
+           "init_dist('pytorch', backend='gloo')\n"
+           'from mmengine.model import MMDistributedDataParallel as DDP\n'
+           'ddp = DDP(torch.nn.Linear(2, 2), device_ids=[0])\n'
+           'print(ddp(torch.ones(1, 2)).shape[1])')
+FIXED = {
+    'torchvision_ops': ('import torchvision.transforms as t\n'
+                        'print(t.Normalize.__name__)'),
+    'mmcls_alias':
+    SHUFFLE_BLOCK,
+    'checkpoint_safe_globals':
+    CHECKPOINT,
+    'resource_input_shape':
+    CONV_FLOPS,
+    'cpu_dist_launch':
+    CPU_DDP,  # last: it starts a process group
+}
 
-def test_torchvision_ops():
+
+@pytest.fixture(scope='module')
+def fixed(tmp_path_factory) -> dict:
+    """Fix name -> what its FIXED code printed (or ``FAILED`` and the
+    traceback), each run after ``import diswot_mm`` in one fresh interpreter
+    whose torch does not autoload backends (so that diswot_mm's own
+    torchvision fix is what works, not its torch.backends entry point)."""
+    path = tmp_path_factory.mktemp('ckpt') / 'ckpt.pth'
+    code = NO_AUTOLOAD + ('import contextlib, io, json, traceback\n'
+                          'import diswot_mm\nout = {}\n')
+    for name, snippet in FIXED.items():
+        snippet = snippet.format(prelude='', path=path, port=free_port())
+        code += (f'buf = io.StringIO()\ntry:\n'
+                 f'    with contextlib.redirect_stdout(buf):\n'
+                 f'        exec({snippet!r}, {{}})\n'
+                 f'    out[{name!r}] = buf.getvalue().strip()\n'
+                 f'except Exception:\n'
+                 f'    out[{name!r}] = "FAILED " + traceback.format_exc()\n')
+    result = run_python(code + 'print(json.dumps(out))')
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_torchvision_ops(fixed):
     needed('torchvision_ops')
     broken = run_python(NO_AUTOLOAD + 'import torchvision')
     assert 'torchvision::nms does not exist' in broken.stderr
-    fixed = run_python(NO_AUTOLOAD + 'import diswot_mm, torchvision.transforms'
-                       ' as t; print(t.Normalize.__name__)')
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout.strip() == 'Normalize'
+    assert fixed['torchvision_ops'] == 'Normalize'
 
 
 def test_torchvision_ops_when_mmpretrain_is_imported_first():
@@ -75,40 +135,26 @@ def test_quant_backend_configs():
     from mmrazor.models import NasMutator, SingleTeacherDistill  # noqa: F401
 
 
-def test_mmcls_alias():
+def test_mmcls_alias(fixed):
     needed('mmcls_alias')
-    build = ('import torch\n'
-             'from mmrazor.models.architectures.ops import ShuffleBlock\n'
-             'block = ShuffleBlock(3, in_channels=16, out_channels=16)\n'
-             'print(tuple(block(torch.zeros(1, 16, 8, 8)).shape))')
     prelude = (
         ONLY + 'compat._fix_torchvision_ops(); '
         'compat._fix_fuser_reverse(); '
         'compat._fix_quant_backend_configs()\n')
-    broken = run_python(prelude + build)
+    broken = run_python(SHUFFLE_BLOCK.format(prelude=prelude))
     assert broken.returncode != 0 and 'PlaceHolder' in broken.stderr
-    fixed = run_python('import diswot_mm\n' + build)
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout.strip() == '(1, 16, 8, 8)'
+    assert fixed['mmcls_alias'] == '(1, 16, 8, 8)'
     from mmcls.structures import ClsDataSample
     from mmpretrain.structures import DataSample
     assert ClsDataSample is DataSample
 
 
-def test_checkpoint_safe_globals(tmp_path):
+def test_checkpoint_safe_globals(tmp_path, fixed):
     needed('checkpoint_safe_globals')
-    code = ('{prelude}import numpy as np, torch\n'
-            'from mmengine.logging.history_buffer import HistoryBuffer\n'
-            'h = HistoryBuffer(); h.update(1.5)\n'
-            'torch.save(dict(hub=h, lr=np.float64(0.1), a=np.arange(3)), '
-            "r'{path}')\n"
-            "print(torch.load(r'{path}')['hub'].mean())")
     path = tmp_path / 'ckpt.pth'
-    broken = run_python(code.format(prelude='', path=path))
+    broken = run_python(CHECKPOINT.format(prelude='', path=path))
     assert 'Weights only load failed' in broken.stderr
-    fixed = run_python(code.format(prelude='import diswot_mm\n', path=path))
-    assert fixed.returncode == 0, fixed.stderr
-    assert float(fixed.stdout) == 1.5
+    assert float(fixed['checkpoint_safe_globals']) == 1.5
 
 
 def test_each_fix_run_again_changes_nothing():
@@ -140,44 +186,27 @@ def test_each_fix_run_again_changes_nothing():
     assert result.stdout.split() == [str(len(compat.APPLIED)), 'True']
 
 
-def test_cpu_dist_launch():
+def test_cpu_dist_launch(fixed):
     needed('cpu_dist_launch')
-    code = ('{prelude}import os, torch\n'
-            "os.environ.update(RANK='0', WORLD_SIZE='1', LOCAL_RANK='0', "
-            f"MASTER_ADDR='127.0.0.1', MASTER_PORT='{free_port()}')\n"
-            'from mmengine.dist import init_dist\n'
-            "init_dist('pytorch', backend='gloo')\n"
-            'from mmengine.model import MMDistributedDataParallel as DDP\n'
-            'ddp = DDP(torch.nn.Linear(2, 2), device_ids=[0])\n'
-            'print(ddp(torch.ones(1, 2)).shape[1])')
-    broken = run_python(code.format(prelude=''))
+    broken = run_python(CPU_DDP.format(prelude='', port=free_port()))
     assert '_cuda_setDevice' in broken.stderr
-    fixed = run_python(code.format(prelude='import diswot_mm\n'))
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout.strip() == '2'
+    assert fixed['cpu_dist_launch'] == '2'
 
 
-def test_resource_input_shape():
+def test_resource_input_shape(fixed):
     needed('resource_input_shape')
-    code = ('{prelude}import torch\n'
-            'from mmrazor.models.task_modules.estimators import '
-            'ResourceEstimator\n'
-            'est = ResourceEstimator(input_shape=(1, 3, 32, 32))\n'
-            'conv = torch.nn.Conv2d(3, 16, 3, padding=1)\n'
-            "print(est.estimate(conv)['flops'])")
     # without the fix: every other fix mmrazor needs to import
     prelude = ONLY + ''.join(
         f'compat._fix_{name}()\n'
         for name in ('torchvision_ops', 'fuser_reverse',
                      'quant_backend_configs', 'mmcls_alias'))
-    broken = run_python(code.format(prelude=prelude))
-    fixed = run_python(code.format(prelude='import diswot_mm\n'))
-    assert broken.returncode == 0 and fixed.returncode == 0, (
-        broken.stderr + fixed.stderr)
+    broken = run_python(CONV_FLOPS.format(prelude=prelude))
+    assert broken.returncode == 0, broken.stderr
     # 16 x 3 x 3 x 3 multiply-adds (+ bias) per output pixel of 32 x 32
-    assert float(fixed.stdout) == pytest.approx(0.459, abs=1e-3)
+    assert float(fixed['resource_input_shape']) == pytest.approx(
+        0.459, abs=1e-3)
     assert float(broken.stdout) == pytest.approx(
-        float(fixed.stdout) * 224**2 / 32**2, rel=1e-3)
+        float(fixed['resource_input_shape']) * 224**2 / 32**2, rel=1e-3)
 
 
 def test_mmcv_lite_warning_and_a_quiet_import():
@@ -198,12 +227,13 @@ def test_mmcv_lite_warning_and_a_quiet_import():
     broken = python(ONLY + others + 'import mmpretrain.models')
     assert 'Fail to import ``MultiScaleDeformableAttention``' in \
         broken.stderr
-    quiet = python('import diswot_mm, mmpretrain.models')
-    assert quiet.returncode == 0
-    assert quiet.stdout == quiet.stderr == ''
-    # narrow: another warning from the same module still shows
-    other = python(
-        'import diswot_mm, warnings\n'
+    # quiet, and narrow: another warning from the same module still shows
+    quiet = python(
+        'import sys, warnings\nimport diswot_mm, mmpretrain.models\n'
+        "sys.stderr.write('imported\\n'); sys.stderr.flush()\n"
         "warnings.warn_explicit('another', UserWarning, 'transformer.py', 1,"
         " module='mmcv.cnn.bricks.transformer')")
-    assert 'another' in other.stderr
+    assert quiet.returncode == 0 and quiet.stdout == ''
+    at_import, after = quiet.stderr.split('imported\n')
+    assert at_import == ''
+    assert 'UserWarning: another' in after
