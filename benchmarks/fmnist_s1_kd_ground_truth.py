@@ -390,7 +390,33 @@ def write_outputs(args, students, done, teacher_top1, seconds, recipe):
             f'- Machine: {describe_machine()}; date '
             f'{datetime.date.today().isoformat()}; last invocation '
             f'{seconds / 60:.0f} min ({run_seconds / 60:.0f} min of student '
-            'runs in all).\n' + seed_agreement(runs))
+            'runs in all).\n' + kd_gain_summary(runs) + seed_agreement(runs))
+
+
+def kd_gain_summary(runs) -> str:
+    """A markdown line on the KD gain (KD minus vanilla top-1, points) of
+    the archs with both losses in every finished seed: mean, range and how
+    many gained in every seed; '' without both losses."""
+    top1 = {}
+    for r in runs:
+        top1.setdefault(r['arch'], {}).setdefault(r['seed'],
+                                                  {})[r['loss']] = r['top1']
+    seeds = {r['seed'] for r in runs}
+    gains = {
+        arch:
+        [by_seed[s]['kd'] - by_seed[s]['vanilla'] for s in sorted(seeds)]
+        for arch, by_seed in top1.items()
+        if set(by_seed) == seeds and all({'kd', 'vanilla'} <= set(v)
+                                         for v in by_seed.values())
+    }
+    if not gains:
+        return ''
+    means = [statistics.mean(g) for g in gains.values()]
+    always = sum(all(x > 0 for x in g) for g in gains.values())
+    return (f'- KD gain (KD - vanilla, points, mean over {len(seeds)} seeds) '
+            f'of the {len(gains)} archs: mean {statistics.mean(means):.2f}, '
+            f'{min(means):.2f} ... {max(means):.2f}; {always} of '
+            f'{len(gains)} gained in every seed.\n')
 
 
 def seed_agreement(runs):

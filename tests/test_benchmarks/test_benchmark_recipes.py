@@ -42,3 +42,23 @@ def test_ground_truth_refuses_a_recipe_its_loop_does_not_run():
     cfg.model.data_preprocessor.mean = [56.7, 50.0, 56.7]
     with pytest.raises(ValueError, match='channels alike'):
         ground_truth.kd_recipe(cfg)
+
+
+def test_kd_gain_summary_by_hand():
+    runs = [
+        dict(arch='111', seed=0, loss='kd', top1=80.0),
+        dict(arch='111', seed=0, loss='vanilla', top1=79.0),
+        dict(arch='111', seed=1, loss='kd', top1=81.0),
+        dict(arch='111', seed=1, loss='vanilla', top1=78.0),
+        dict(arch='333', seed=0, loss='kd', top1=85.0),
+        dict(arch='333', seed=0, loss='vanilla', top1=86.0),
+        dict(arch='333', seed=1, loss='kd', top1=86.0),
+        dict(arch='333', seed=1, loss='vanilla', top1=84.0),
+        dict(arch='777', seed=0, loss='kd', top1=90.0),  # no vanilla: out
+    ]
+    # 111: gains 1, 3 (mean 2, both > 0); 333: -1, 2 (mean 0.5)
+    line = ground_truth.kd_gain_summary(runs)
+    assert 'mean over 2 seeds) of the 2 archs: mean 1.25, 0.50 ... 2.00; ' \
+        '1 of 2 gained in every seed.' in line
+    assert ground_truth.kd_gain_summary([r for r in runs
+                                         if r['loss'] == 'kd']) == ''
