@@ -38,7 +38,8 @@ from mmengine.runner import Runner
 
 import diswot_mm  # noqa: F401
 from benchmarks.common import repo_path
-from diswot_mm.models.task_modules.estimators.utils import batch_statistics
+from diswot_mm.models.task_modules.estimators.batch_norm import \
+    batch_statistics
 from diswot_mm.registry import TASK_UTILS, build_in_scope
 from diswot_mm.utils.machine import machine_info
 from diswot_mm.utils.progress import track

@@ -12,9 +12,12 @@ from mmpretrain.structures import DataSample
 
 from diswot_mm.models.losses import (RelationSimilarityLoss,
                                      SemanticSimilarityLoss)
-from diswot_mm.models.task_modules.estimators.utils import (batch_statistics,
-                                                            classifier_forward,
-                                                            random_init_)
+from diswot_mm.models.task_modules.estimators.batch_norm import \
+    batch_statistics
+from diswot_mm.models.task_modules.estimators.initialization import \
+    random_init_
+from diswot_mm.models.task_modules.estimators.introspection import \
+    classifier_forward
 from diswot_mm.registry import TASK_UTILS, build_in_scope
 
 pytestmark = pytest.mark.cuda

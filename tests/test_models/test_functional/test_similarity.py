@@ -12,9 +12,12 @@ from diswot_mm.models.functional import (class_gram, class_gram_distance,
                                          class_similarity_distance,
                                          gradcam_weights, relation_distance,
                                          relation_matrix, semantic_distance)
-from diswot_mm.models.task_modules.estimators.utils import (batch_statistics,
-                                                            classifier_forward,
-                                                            random_init_)
+from diswot_mm.models.task_modules.estimators.batch_norm import \
+    batch_statistics
+from diswot_mm.models.task_modules.estimators.initialization import \
+    random_init_
+from diswot_mm.models.task_modules.estimators.introspection import \
+    classifier_forward
 from diswot_mm.registry import build_in_scope
 
 

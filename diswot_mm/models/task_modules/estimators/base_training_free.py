@@ -11,7 +11,8 @@ import torch.nn as nn
 from mmrazor.models.task_modules.estimators.base_estimator import BaseEstimator
 
 from diswot_mm.datasets import describe_minibatch, load_minibatch
-from .utils import INIT_SCHEMES, candidate_key, derive_seed, random_init_
+from .initialization import INIT_SCHEMES, derive_seed, random_init_
+from .introspection import candidate_key
 
 
 class TrainingFreeEstimator(metaclass=ABCMeta):

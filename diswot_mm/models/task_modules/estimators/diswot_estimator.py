@@ -15,9 +15,10 @@ from diswot_mm.models.functional import (class_gram, class_gram_distance,
 from diswot_mm.registry import TASK_UTILS
 from diswot_mm.utils.checkpoint import read_model_state
 from .base_training_free import BaseTrainingFreeEstimator
-from .utils import (INIT_SCHEMES, batch_statistics, classifier_forward,
-                    derive_seed, final_linear, is_input_independent,
-                    random_init_, spatial_map)
+from .batch_norm import batch_statistics
+from .initialization import INIT_SCHEMES, derive_seed, random_init_
+from .introspection import (classifier_forward, final_linear,
+                            is_input_independent, spatial_map)
 
 SEMANTIC_VARIANTS = ('grad', 'cam', 'class')
 #: M_s of each variant, from two :meth:`DisWOTEstimator._semantic_target`.

@@ -18,7 +18,9 @@ from diswot_mm.registry import TASK_UTILS
 from .active_path_resource_estimator import ActivePathResourceEstimator
 from .base_training_free import (BaseTrainingFreeEstimator,
                                  TrainingFreeEstimator)
-from .utils import batch_statistics, derive_seed, get_architecture
+from .batch_norm import batch_statistics
+from .initialization import derive_seed
+from .introspection import get_architecture
 
 WEIGHTED = (nn.Conv2d, nn.Linear)
 

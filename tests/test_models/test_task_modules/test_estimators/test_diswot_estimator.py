@@ -188,8 +188,10 @@ def test_supernet_scores_only_the_active_path():
 def test_init_draws_only_the_active_ops_of_a_supernet():
     """NB201: only the chosen op of each edge is re-initialised; a cell's
     score does not depend on what was scored before or on the instance."""
-    from diswot_mm.models.task_modules.estimators.utils import (active_modules,
-                                                                random_init_)
+    from diswot_mm.models.task_modules.estimators.initialization import \
+        random_init_
+    from diswot_mm.models.task_modules.estimators.introspection import \
+        active_modules
     first, second = nb201_supernet(), nb201_supernet()
     cell = '|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+' \
         '|nor_conv_1x1~0|none~1|nor_conv_3x3~2|'
@@ -226,7 +228,7 @@ def test_a_student_that_ignores_its_input_is_infeasible():
     """An NB201 cell whose output node is fed only by ``none`` edges outputs
     zeros; the official distances score it above a working cell, so by
     default it is recorded as infeasible (-inf), with a warning."""
-    from diswot_mm.models.task_modules.estimators.utils import \
+    from diswot_mm.models.task_modules.estimators.introspection import \
         is_input_independent
     assert is_input_independent(torch.zeros(4, 8))
     assert is_input_independent(torch.randn(1, 8).expand(4, 8) * 1e3)

@@ -9,9 +9,12 @@ from mmengine.config import Config
 
 from diswot_mm.models.builder import build_model, load_model_config
 from diswot_mm.models.functional import gradcam_weights, relation_matrix
-from diswot_mm.models.task_modules.estimators.utils import (batch_statistics,
-                                                            classifier_forward,
-                                                            random_init_)
+from diswot_mm.models.task_modules.estimators.batch_norm import \
+    batch_statistics
+from diswot_mm.models.task_modules.estimators.initialization import \
+    random_init_
+from diswot_mm.models.task_modules.estimators.introspection import \
+    classifier_forward
 from diswot_mm.registry import TASK_UTILS
 
 DEIT = 'mmpretrain::deit/deit-tiny_4xb256_in1k.py'

@@ -17,7 +17,7 @@ from mmengine.config import Config
 
 from diswot_mm.analysis import budget_regret, load_ground_truth, regret_summary
 from diswot_mm.datasets.minibatch import SAMPLE_DATALOADER
-from diswot_mm.models.task_modules.estimators.utils import derive_seed
+from diswot_mm.models.task_modules.estimators.initialization import derive_seed
 from diswot_mm.models.task_modules.estimators.zero_cost_proxies import \
     relu_code_kernel
 from diswot_mm.registry import TASK_UTILS, build_in_scope

@@ -1,8 +1,6 @@
-"""What the training-free estimators need from a classifier: its last
-feature map, the input and weight of its final linear layer, and a
-reproducible random init."""
-import contextlib
-import hashlib
+"""What the training-free estimators read from a classifier: its last
+feature map, the input and weight of its final linear layer, the modules a
+supernet's forward runs and what identifies a candidate."""
 import json
 from typing import Iterator, Tuple
 
@@ -10,9 +8,6 @@ import torch
 import torch.nn as nn
 from mmpretrain.models.classifiers import BaseClassifier
 from mmrazor.models.mutables import OneShotMutableOP
-from torch.nn.modules.batchnorm import _BatchNorm
-
-INIT_SCHEMES = ('gaussian', 'default')
 
 
 def get_architecture(model: nn.Module) -> nn.Module:
@@ -142,13 +137,6 @@ def is_input_independent(pooled: torch.Tensor,
     return spread <= rtol * pooled.abs().max()
 
 
-def derive_seed(*parts) -> int:
-    """A 63-bit seed from ``parts`` that is the same in every process
-    (Python's ``hash`` is salted per process)."""
-    text = json.dumps([str(p) for p in parts])
-    return int(hashlib.sha256(text.encode()).hexdigest()[:15], 16)
-
-
 def candidate_key(model: nn.Module) -> str:
     """What identifies a candidate: the mutator's current choices of a
     supernet, else the names and shapes of the parameters."""
@@ -185,55 +173,3 @@ def active_modules(model: nn.Module) -> Iterator[nn.Module]:
             yield from walk(child)
 
     yield from walk(model)
-
-
-@torch.no_grad()
-def random_init_(model: nn.Module, scheme: str, seed: int) -> None:
-    """Re-initialise ``model`` in place, reproducibly from ``seed``.
-
-    ``gaussian`` (the official DisWOT code): Conv2d and Linear weights
-    ~ N(0, 1), biases 0; BatchNorm/GroupNorm weight 1, bias 0. ``default``:
-    each module's own ``reset_parameters``. Only :func:`active_modules`
-    are drawn (in their order), so a supernet's unchosen ops cost nothing
-    and a candidate's weights depend only on its choices and ``seed``. The
-    global RNG is left as it was.
-    """
-    if scheme not in INIT_SCHEMES:
-        raise ValueError(f'init supports {INIT_SCHEMES}, but got {scheme!r}.')
-    param = next(model.parameters())
-    with torch.random.fork_rng(
-            devices=[param.device] if param.is_cuda else []):
-        torch.manual_seed(seed)
-        for module in active_modules(model):
-            if scheme == 'default':
-                if hasattr(module, 'reset_parameters'):
-                    module.reset_parameters()
-            elif isinstance(module, (nn.Conv2d, nn.Linear)):
-                module.weight.normal_(0, 1)
-                if module.bias is not None:
-                    module.bias.zero_()
-            elif isinstance(module, (_BatchNorm, nn.GroupNorm)):
-                if module.weight is not None:
-                    module.weight.fill_(1)
-                    module.bias.zero_()
-
-
-@contextlib.contextmanager
-def batch_statistics(model: nn.Module) -> Iterator[None]:
-    """Run BatchNorm on batch statistics without updating running ones.
-
-    Inside, every BatchNorm that can run (:func:`active_modules`) is in
-    training mode with ``track_running_stats`` off, so it normalises by the
-    batch and leaves its buffers untouched; both are restored on exit.
-    """
-    norms = [m for m in active_modules(model) if isinstance(m, _BatchNorm)]
-    saved = [(m.training, m.track_running_stats) for m in norms]
-    for m in norms:
-        m.train()
-        m.track_running_stats = False
-    try:
-        yield
-    finally:
-        for m, (training, track) in zip(norms, saved):
-            m.train(training)
-            m.track_running_stats = track
