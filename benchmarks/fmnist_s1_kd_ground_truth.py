@@ -397,35 +397,27 @@ def kd_gain_summary(runs) -> str:
     """A markdown line on the KD gain (KD minus vanilla top-1, points) of
     the archs with both losses in every finished seed: mean, range and how
     many gained in every seed; '' without both losses."""
-    top1 = {}
-    for r in runs:
-        top1.setdefault(r['arch'], {}).setdefault(r['seed'],
-                                                  {})[r['loss']] = r['top1']
-    seeds = {r['seed'] for r in runs}
-    gains = {
-        arch:
-        [by_seed[s]['kd'] - by_seed[s]['vanilla'] for s in sorted(seeds)]
-        for arch, by_seed in top1.items()
-        if set(by_seed) == seeds and all({'kd', 'vanilla'} <= set(v)
-                                         for v in by_seed.values())
-    }
-    if not gains:
+    truths = truths_by_seed(runs)
+    paired = [set(t['kd_gain']) for t in truths.values()]
+    archs = set.intersection(*paired) if paired else set()
+    if not archs:
         return ''
-    means = [statistics.mean(g) for g in gains.values()]
-    always = sum(all(x > 0 for x in g) for g in gains.values())
-    return (f'- KD gain (KD - vanilla, points, mean over {len(seeds)} seeds) '
-            f'of the {len(gains)} archs: mean {statistics.mean(means):.2f}, '
-            f'{min(means):.2f} ... {max(means):.2f}; {always} of '
-            f'{len(gains)} gained in every seed.\n')
+    gains = [[t['kd_gain'][a] for t in truths.values()] for a in sorted(archs)]
+    means = [statistics.mean(g) for g in gains]
+    always = sum(all(x > 0 for x in g) for g in gains)
+    return (f'- KD gain (KD - vanilla, points, mean over {len(truths)} '
+            f'seeds) of the {len(gains)} archs: mean '
+            f'{statistics.mean(means):.2f}, {min(means):.2f} ... '
+            f'{max(means):.2f}; {always} of {len(gains)} gained in every '
+            'seed.\n')
 
 
-def seed_agreement(runs):
-    """A markdown line per ground truth: Kendall tau between two seeds of
-    the same ground truth over the archs finished in both, mean over the
-    seed pairs (the noise ceiling of any score's tau)."""
-    seeds = sorted({r['seed'] for r in runs})
+def truths_by_seed(runs) -> dict:
+    """Seed -> the ground truths of that seed, each arch -> value: ``kd``,
+    ``vanilla`` top-1, and for the archs with both, ``kd_gain`` (KD -
+    vanilla) and ``kd_residual`` (:func:`kd_residual`, from 3 archs)."""
     truths = {}
-    for seed in seeds:
+    for seed in sorted({r['seed'] for r in runs}):
         kd, plain = ({
             r['arch']: r['top1']
             for r in runs if r['seed'] == seed and r['loss'] == loss
@@ -440,6 +432,15 @@ def seed_agreement(runs):
             kd_gain={a: kd[a] - plain[a]
                      for a in paired},
             kd_residual=dict(zip(paired, residual)))
+    return truths
+
+
+def seed_agreement(runs):
+    """A markdown line per ground truth: Kendall tau between two seeds of
+    the same ground truth over the archs finished in both, mean over the
+    seed pairs (the noise ceiling of any score's tau)."""
+    truths = truths_by_seed(runs)
+    seeds = sorted(truths)
     lines = []
     for name in ('kd', 'vanilla', 'kd_gain', 'kd_residual'):
         taus = []
