@@ -65,6 +65,13 @@ Fixes:
     ``mmcv.cnn``: every command started with it. Where ``mmcv._ext`` is
     absent, exactly that message from ``mmcv.cnn.bricks.transformer`` is
     filtered; every other warning still shows.
+``config_format_cache``
+    mmengine 0.10.7 formats the whole config with yapf each time its text
+    is shown (``Config.pretty_text``): a Runner does it four times at start
+    (its log, two dumps, the runtime-info hook), about 0.5 s each on the
+    2-core dev machine, for every ``tools/*.py`` run. yapf's formatting of
+    the same text with the same style is memoised (the last 16 texts), so
+    each config is formatted once; the text is unchanged.
 
 Not fixed here, because they are version pins or conventions, not patches:
 mmcv-lite 2.1.0 satisfies both mmrazor's and mmpretrain's mmcv ranges;
@@ -267,6 +274,33 @@ def _fix_mmcv_lite_warning() -> bool:
     return True
 
 
+def _fix_config_format_cache() -> bool:
+    import functools
+
+    import mmengine.config.config as config_module
+    if hasattr(config_module.FormatCode, 'cache_info'):
+        return False
+    format_code = config_module.FormatCode
+
+    @functools.lru_cache(maxsize=16)
+    def cached(text: str, style: Optional[tuple], verify: Optional[bool]):
+        kwargs = {} if verify is None else dict(verify=verify)
+        return format_code(
+            text,
+            style_config=None if style is None else dict(style),
+            **kwargs)
+
+    @functools.wraps(format_code)
+    def FormatCode(text, style_config=None, verify=None):  # noqa: N802
+        style = (None if style_config is None else tuple(
+            sorted(style_config.items())))
+        return cached(text, style, verify)
+
+    FormatCode.cache_info = cached.cache_info
+    config_module.FormatCode = FormatCode
+    return True
+
+
 _FIXES = (
     ('mmcv_lite_warning', _fix_mmcv_lite_warning),  # before any mmcv import
     ('torchvision_ops', _fix_torchvision_ops),
@@ -276,6 +310,7 @@ _FIXES = (
     ('cpu_dist_launch', _fix_cpu_dist_launch),
     ('resource_input_shape', _fix_resource_input_shape),
     ('checkpoint_safe_globals', _fix_checkpoint_safe_globals),
+    ('config_format_cache', _fix_config_format_cache),
 )
 
 

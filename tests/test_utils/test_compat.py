@@ -175,7 +175,8 @@ def test_each_fix_run_again_changes_nothing():
         '            sys.modules.get(compat._QUANT_MAPPING), fmm.reverse2,\n'
         '            dist_utils._init_dist_pytorch,\n'
         '            dist_utils._init_dist_slurm, DDP.__init__,\n'
-        '            ResourceEstimator.__init__)\n'
+        '            ResourceEstimator.__init__,\n'
+        '            sys.modules["mmengine.config.config"].FormatCode)\n'
         'before = state()\n'
         'for name, fix in compat._FIXES:\n'
         '    fix()\n'
@@ -207,6 +208,23 @@ def test_resource_input_shape(fixed):
         0.459, abs=1e-3)
     assert float(broken.stdout) == pytest.approx(
         float(fixed['resource_input_shape']) * 224**2 / 32**2, rel=1e-3)
+
+
+def test_config_format_cache(monkeypatch):
+    """A config is formatted by yapf once, however often its text is
+    shown, and the text is yapf's own."""
+    needed('config_format_cache')
+    import mmengine.config.config as config_module
+    from mmengine.config import Config
+    from yapf.yapflib.yapf_api import FormatCode
+    cfg = Config(dict(model=dict(type='ImageClassifier', depth=[1, 2])))
+    before = config_module.FormatCode.cache_info()
+    first, second = cfg.pretty_text, cfg.pretty_text
+    after = config_module.FormatCode.cache_info()
+    assert first == second
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)
+    monkeypatch.setattr(config_module, 'FormatCode', FormatCode)
+    assert cfg.pretty_text == first
 
 
 def test_mmcv_lite_warning_and_a_quiet_import():
