@@ -69,34 +69,36 @@ samples = dict(_delete_=True, type='CIFARSamples', subset='cifar10',
 """
 
 #: Selection rules found by tools/search.py: label -> (config lines added
-#: to the search config, its --cfg-options given the teacher checkpoint).
+#: to the search config, where its DisWOT estimator is, that estimator's
+#: teacher setting given the teacher checkpoint ``{ckpt}``).
 FMNIST_DATA = ('dataloader={{_base_.train_cfg.estimator.dataloader}}, '
                'data_preprocessor='
                '{{_base_.train_cfg.estimator.data_preprocessor}}')
 RULES = {
     'DisWOT (trained teacher)':
-    ('', lambda ckpt: [f'train_cfg.estimator.teacher_ckpt={ckpt}']),
+    ('', 'train_cfg.estimator', 'teacher_ckpt={ckpt}'),
     'DisWOT (random teacher)':
-    ('', lambda ckpt: ['train_cfg.estimator.teacher_init=gaussian']),
+    ('', 'train_cfg.estimator', 'teacher_init=gaussian'),
     'DisWOT + ZiCo ensemble (trained teacher)':
     ('train_cfg = dict(score_key="ensemble", estimator=dict('
      '_delete_=True, type="EnsembleEstimator", estimators=dict('
      'diswot={{_base_.train_cfg.estimator}}, zico=dict('
-     f'type="ZiCoEstimator", {FMNIST_DATA}))))', lambda ckpt:
-     [f'train_cfg.estimator.estimators.diswot.teacher_ckpt={ckpt}']),
+     f'type="ZiCoEstimator", {FMNIST_DATA}))))',
+     'train_cfg.estimator.estimators.diswot', 'teacher_ckpt={ckpt}'),
     'SNIP':
     ('train_cfg = dict(score_key="snip", estimator=dict('
-     f'_delete_=True, type="SNIPEstimator", {FMNIST_DATA}))', lambda ckpt: []),
+     f'_delete_=True, type="SNIPEstimator", {FMNIST_DATA}))', None, None),
 }
-#: Where each rule's DisWOT estimator is (--quick: 1 initialisation each).
-DISWOT_OF_RULE = {
-    'DisWOT (trained teacher)':
-    'train_cfg.estimator',
-    'DisWOT (random teacher)':
-    'train_cfg.estimator',
-    'DisWOT + ZiCo ensemble (trained teacher)':
-    'train_cfg.estimator.estimators.diswot',
-}
+
+
+def rule_options(label: str, teacher_ckpt: str, quick: bool) -> list:
+    """--cfg-options of a rule's search: its DisWOT teacher setting, and
+    (``quick``) one initialisation per DisWOT score."""
+    _, diswot, teacher = RULES[label]
+    if diswot is None:
+        return []
+    return [f'{diswot}.{teacher.format(ckpt=teacher_ckpt)}'
+            ] + ([f'{diswot}.repeats=1'] if quick else [])
 
 
 def rule_config(work: str, search_config: str, label: str, body: str) -> str:
@@ -172,14 +174,13 @@ def main():
     # every feasible student, so its pick is the rule's best)
     budget = [f'train_cfg.constraints_range.params=[0,{args.budget}]']
     picks, found, search_seconds = {}, None, {}
-    for label, (body, options) in RULES.items():
+    for label, (body, _, _) in RULES.items():
         config = rule_config(work, configs['search'], label, body)
         search_dir = osp.join(work, 'search', slug(label))
-        quick = ([f'{DISWOT_OF_RULE[label]}.repeats=1']
-                 if args.quick and label in DISWOT_OF_RULE else [])
         search_seconds[label] = run([
             'tools/search.py', config, '--work-dir', search_dir,
-            '--cfg-options', *budget, *options(teacher_ckpt), *quick
+            '--cfg-options', *budget,
+            *rule_options(label, teacher_ckpt, args.quick)
         ], osp.join(search_dir + '.log'))
         with open(osp.join(search_dir, 'candidates.json')) as f:
             result = json.load(f)
