@@ -3,6 +3,7 @@ import copy
 import os.path as osp
 from typing import Union
 
+import torch
 import torch.nn as nn
 from mmengine import fileio
 from mmrazor.models.mutators import NasMutator
@@ -40,7 +41,11 @@ def fixed_subnet(cfg: dict, fix_subnet: Union[str, dict],
         path, fix_subnet = fix_subnet, fileio.load(fix_subnet)
     else:
         path = 'the fix_subnet'
-    supernet = MODELS.build(copy.deepcopy(cfg))
+    # the check needs the mutables only: built on the meta device, without
+    # the weights (the ImageNet space holds 424 M parameters; sub_model
+    # builds the real one)
+    with torch.device('meta'):
+        supernet = MODELS.build(copy.deepcopy(cfg))
     name_unaliased_mutables(supernet)  # as the search named them
     mutator = NasMutator()
     mutator.prepare_from_supernet(supernet)
