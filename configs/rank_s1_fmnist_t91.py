@@ -15,9 +15,10 @@ _base_ = ['./rank_s1_fmnist.py']
 trained = dict(teacher_ckpt='work_dirs/distill_ablation_long/'
                'teacher_60000x4e/epoch_4.pth')
 rank_cfg = dict(
-    ground_truth='diswot_mm/models/search_spaces/data/fmnist_s1_t91.csv',
-    vanilla_ground_truth='diswot_mm/models/search_spaces/data/'
-    'fmnist_s1_t91_vanilla.csv',
+    ground_truth='{{ fileDirname }}/../diswot_mm/models/search_spaces/'
+    'data/fmnist_s1_t91.csv',
+    vanilla_ground_truth='{{ fileDirname }}/../diswot_mm/models/search_spaces/'
+    'data/fmnist_s1_t91_vanilla.csv',
     residual_plot=[
         'diswot_trained', 'diswot_random', 'params', 'snip', 'zico', 'naswot'
     ],
