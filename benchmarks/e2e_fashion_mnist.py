@@ -193,8 +193,9 @@ def main():
     students = picks
 
     # 3-4. distil every student with every seed, test the last checkpoint
+    # (a student picked by several rules is trained and tested once)
     distill_cfg = configs['distill']
-    results = {}
+    results, tested = {}, {}  # tested: (arch, seed) -> top-1
     for label, arch in students.items():
         runs = []
         for seed in args.seeds:
@@ -212,11 +213,15 @@ def main():
                     'tools/train.py', distill_cfg, '--work-dir', run_dir,
                     '--no-validate', '--cfg-options', *options
                 ], run_dir + '.log')
-            top1 = tested_top1(
-                distill_cfg, ckpt, osp.join(run_dir, 'test'), data +
-                [f'model.architecture.backbone.'
-                 f'stage_blocks=[{blocks}]'])
-            runs.append(dict(seed=seed, top1=top1, train_seconds=seconds))
+            if (arch, seed) not in tested:
+                tested[arch, seed] = tested_top1(
+                    distill_cfg, ckpt, osp.join(run_dir, 'test'), data + [
+                        f'model.architecture.backbone.'
+                        f'stage_blocks=[{blocks}]'
+                    ])
+            runs.append(
+                dict(
+                    seed=seed, top1=tested[arch, seed], train_seconds=seconds))
         top1_mean, top1_std = mean_std([r['top1'] for r in runs])
         results[label] = dict(
             arch=arch,

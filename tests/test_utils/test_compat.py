@@ -67,17 +67,11 @@ FIXED = {
 }
 
 
-@pytest.fixture(scope='module')
-def fixed(tmp_path_factory) -> dict:
-    """Fix name -> what its FIXED code printed (or ``FAILED`` and the
-    traceback), each run after ``import diswot_mm`` in one fresh interpreter
-    whose torch does not autoload backends (so that diswot_mm's own
-    torchvision fix is what works, not its torch.backends entry point)."""
-    path = tmp_path_factory.mktemp('ckpt') / 'ckpt.pth'
-    code = NO_AUTOLOAD + ('import contextlib, io, json, traceback\n'
-                          'import diswot_mm\nout = {}\n')
-    for name, snippet in FIXED.items():
-        snippet = snippet.format(prelude='', path=path, port=free_port())
+def run_snippets(prelude: str, snippets: dict) -> dict:
+    """Name -> what each snippet printed (or ``FAILED`` and its traceback),
+    run one after the other after ``prelude`` in one fresh interpreter."""
+    code = prelude + 'import contextlib, io, json, traceback\nout = {}\n'
+    for name, snippet in snippets.items():
         code += (f'buf = io.StringIO()\ntry:\n'
                  f'    with contextlib.redirect_stdout(buf):\n'
                  f'        exec({snippet!r}, {{}})\n'
@@ -89,10 +83,42 @@ def fixed(tmp_path_factory) -> dict:
     return json.loads(result.stdout.splitlines()[-1])
 
 
-def test_torchvision_ops(fixed):
+@pytest.fixture(scope='module')
+def fixed(tmp_path_factory) -> dict:
+    """Fix name -> what its FIXED code printed, each run after ``import
+    diswot_mm`` in one fresh interpreter whose torch does not autoload
+    backends (so that diswot_mm's own torchvision fix is what works, not its
+    torch.backends entry point)."""
+    path = tmp_path_factory.mktemp('ckpt') / 'ckpt.pth'
+    return run_snippets(
+        NO_AUTOLOAD + 'import diswot_mm\n', {
+            name: snippet.format(prelude='', path=path, port=free_port())
+            for name, snippet in FIXED.items()
+        })
+
+
+@pytest.fixture(scope='module')
+def broken(tmp_path_factory) -> dict:
+    """The same without diswot_mm, for the fixes that need no other fix
+    (torch and mmengine only; torchvision last: its import fails)."""
+    path = tmp_path_factory.mktemp('ckpt') / 'ckpt.pth'
+    return run_snippets(
+        NO_AUTOLOAD, {
+            'fuser_reverse':
+            'from torch.ao.quantization.fuser_method_mappings import '
+            'reverse2, reverse_sequential_wrapper2',
+            'checkpoint_safe_globals':
+            CHECKPOINT.format(prelude='', path=path),
+            'cpu_dist_launch':
+            CPU_DDP.format(prelude='', port=free_port()),
+            'torchvision_ops':
+            'import torchvision'
+        })
+
+
+def test_torchvision_ops(fixed, broken):
     needed('torchvision_ops')
-    broken = run_python(NO_AUTOLOAD + 'import torchvision')
-    assert 'torchvision::nms does not exist' in broken.stderr
+    assert 'torchvision::nms does not exist' in broken['torchvision_ops']
     assert fixed['torchvision_ops'] == 'Normalize'
 
 
@@ -113,11 +139,9 @@ def test_torchvision_ops_when_mmpretrain_is_imported_first():
     assert first.stdout.strip() == 'Normalize'
 
 
-def test_fuser_reverse():
+def test_fuser_reverse(broken):
     needed('fuser_reverse')
-    code = ('from torch.ao.quantization.fuser_method_mappings import '
-            'reverse2, reverse_sequential_wrapper2')
-    assert 'ImportError' in run_python(code).stderr
+    assert 'ImportError' in broken['fuser_reverse']
     from torch.ao.quantization.fuser_method_mappings import reverse2
     assert reverse2(lambda is_qat, a, b: (a, b))(False, 1, 2) == (2, 1)
 
@@ -149,11 +173,9 @@ def test_mmcls_alias(fixed):
     assert ClsDataSample is DataSample
 
 
-def test_checkpoint_safe_globals(tmp_path, fixed):
+def test_checkpoint_safe_globals(fixed, broken):
     needed('checkpoint_safe_globals')
-    path = tmp_path / 'ckpt.pth'
-    broken = run_python(CHECKPOINT.format(prelude='', path=path))
-    assert 'Weights only load failed' in broken.stderr
+    assert 'Weights only load failed' in broken['checkpoint_safe_globals']
     assert float(fixed['checkpoint_safe_globals']) == 1.5
 
 
@@ -187,10 +209,9 @@ def test_each_fix_run_again_changes_nothing():
     assert result.stdout.split() == [str(len(compat.APPLIED)), 'True']
 
 
-def test_cpu_dist_launch(fixed):
+def test_cpu_dist_launch(fixed, broken):
     needed('cpu_dist_launch')
-    broken = run_python(CPU_DDP.format(prelude='', port=free_port()))
-    assert '_cuda_setDevice' in broken.stderr
+    assert '_cuda_setDevice' in broken['cpu_dist_launch']
     assert fixed['cpu_dist_launch'] == '2'
 
 
