@@ -1,12 +1,14 @@
 """The distillation configs a search writes follow the search (issue 21):
 its teacher and checkpoint, its semantic term, its custom_imports."""
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from conftest import REPO
 from mmengine.config import Config
 
-from diswot_mm.engine.runner.search_report import distill_overrides
+from diswot_mm.engine.runner.search_report import (config_text,
+                                                   distill_overrides)
 from diswot_mm.models.losses import (ClassGramSimilarityLoss,
                                      ClassSimilarityLoss)
 from diswot_mm.registry import TASK_UTILS
@@ -110,3 +112,34 @@ def test_class_semantic_swaps_in_the_class_similarity_loss():
         type='ClassSimilarityLoss', loss_weight=0.1)
     assert distiller['loss_forward_mappings']['loss_ms'] == \
         base.distiller.loss_forward_mappings.loss_ms.to_dict()
+
+
+def test_config_text_reads_back_as_written(tmp_path):
+    """The generated configs' text: read back by mmengine, the same values;
+    short values on one line, every line within 79 columns."""
+    content = dict(
+        model=dict(
+            architecture=dict(
+                _delete_=True,
+                cfg=dict(
+                    backbone=dict(
+                        blocks=[[1, 3, 5, 7]] * 3,
+                        type='SearchableCIFARResNet'),
+                    mean=[129.304, 124.07, 112.434]),
+                fix_subnet='/tmp/best_fix_subnet.yaml'),
+            teacher_ckpt=None,
+            long=list(range(40))),
+        odd={
+            'a.b': (1, ),
+            'quote': "it's",
+            'n': np.int64(3),
+            'f': np.float32(0.5)
+        },
+        flag=True)
+    text = config_text(content)
+    assert max(map(len, text.splitlines())) <= 79
+    assert 'blocks=[[1, 3, 5, 7], [1, 3, 5, 7], [1, 3, 5, 7]],' in text
+    path = tmp_path / 'generated.py'
+    path.write_text(text)
+    expected = dict(content, odd=dict(content['odd'], n=3, f=0.5))
+    assert Config.fromfile(str(path)).to_dict() == expected

@@ -6,6 +6,7 @@ import math
 import os.path as osp
 from typing import List
 
+import numpy as np
 from mmengine import fileio
 from mmengine.config import Config
 from mmrazor.structures import convert_fix_subnet, export_fix_subnet
@@ -233,4 +234,43 @@ def distill_overrides(estimator: DisWOTEstimator, base_model) -> dict:
 def write_config(path: str, header: str, content: dict) -> None:
     """Dump ``content`` as a Python config with a comment ``header``."""
     with open(path, 'w') as f:
-        f.write(header + Config(content).pretty_text)
+        f.write(header + config_text(content))
+
+
+def config_text(content: dict, width: int = 79) -> str:
+    """``content`` as the text of a Python config, OpenMMLab style
+    (``key = dict(a=1, b=[1, 2])``), each value on one line where it fits
+    in ``width`` columns, otherwise one item per line.
+
+    Not ``Config.pretty_text``: it writes every list one item per line and
+    yapf then takes 1-3 s to reformat a 2 KB distill config.
+    """
+    return ''.join(f'{key} = {_value_text(value, len(key) + 3, 0, width)}\n'
+                   for key, value in content.items())
+
+
+def _value_text(value, column: int, indent: int, width: int) -> str:
+    """``value`` as Python source starting at ``column`` of a line indented
+    by ``indent``."""
+    if isinstance(value, dict):
+        named = all(isinstance(k, str) and k.isidentifier() for k in value)
+        opener, closer = ('dict(', ')') if named else ('{', '}')
+        items = [(f'{k}=' if named else f'{k!r}: ', v)
+                 for k, v in value.items()]
+    elif isinstance(value, (list, tuple)):
+        opener, closer = ('[', ']') if isinstance(value, list) else ('(', ')')
+        items = [('', v) for v in value]
+    else:
+        return repr(value.item() if isinstance(value, np.generic) else value)
+    inline = ', '.join(key + _value_text(v, 0, 0, 10**9) for key, v in items)
+    if isinstance(value, tuple) and len(value) == 1:
+        inline += ','
+    if column + len(opener) + len(inline) + len(closer) <= width:
+        return opener + inline + closer
+    pad = ' ' * (indent + 4)
+    lines = [
+        pad + key + _value_text(v,
+                                len(pad) + len(key), indent + 4, width - 1) +
+        ',' for key, v in items
+    ]
+    return '\n'.join([opener, *lines, ' ' * indent + closer])

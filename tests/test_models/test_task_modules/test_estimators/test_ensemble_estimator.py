@@ -98,7 +98,8 @@ def test_ensemble_drives_a_two_generation_search(tmp_path):
         'tools/search.py', 'configs/diswot_ensemble_cifar100.py', '--work-dir',
         str(tmp_path), '--cfg-options', 'train_cfg.max_epochs=2',
         'train_cfg.num_candidates=8', 'train_cfg.top_k=3',
-        'train_cfg.num_mutation=3', 'train_cfg.num_crossover=3'
+        'train_cfg.num_mutation=3', 'train_cfg.num_crossover=3',
+        'train_cfg.estimator.estimators.diswot.repeats=1'
     ])
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.load(open(tmp_path / 'candidates.json'))
