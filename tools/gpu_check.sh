@@ -19,7 +19,9 @@ OUT_DIR=$1
 shift
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
-if ! $PYTHON -c "import mmengine, mmcv, mmpretrain, mmrazor" 2>/dev/null; then
+# installed? (find_spec: without importing the stack twice)
+if ! $PYTHON -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m)
+        is None for m in ('mmengine', 'mmcv', 'mmpretrain', 'mmrazor')))"; then
     if ! ls .whl/*.whl >/dev/null 2>&1; then
         echo "mmengine/mmcv/mmpretrain/mmrazor are not importable and .whl/" \
             "holds no wheels: run 'make device-wheels' where pip works and" \
