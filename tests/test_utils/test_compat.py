@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, free_port, run_python
+from conftest import REPO, free_port, once_per_session, run_python
 
 from diswot_mm import compat
 
@@ -83,34 +83,48 @@ def run_snippets(prelude: str, snippets: dict) -> dict:
     return json.loads(result.stdout.splitlines()[-1])
 
 
+def shared_snippets(tmp_path_factory, name: str, prelude: str,
+                    snippets: dict) -> dict:
+    """:func:`run_snippets` once per pytest run (xdist workers share it;
+    ``{path}`` in a snippet: a checkpoint file in the shared folder)."""
+
+    def make(folder):
+        out = run_snippets(
+            prelude, {
+                key:
+                snippet.format(
+                    prelude='', path=folder / 'ckpt.pth', port=free_port())
+                for key, snippet in snippets.items()
+            })
+        (folder / 'out.json').write_text(json.dumps(out))
+
+    folder = once_per_session(tmp_path_factory, name, make)
+    return json.loads((folder / 'out.json').read_text())
+
+
 @pytest.fixture(scope='module')
 def fixed(tmp_path_factory) -> dict:
     """Fix name -> what its FIXED code printed, each run after ``import
     diswot_mm`` in one fresh interpreter whose torch does not autoload
     backends (so that diswot_mm's own torchvision fix is what works, not its
     torch.backends entry point)."""
-    path = tmp_path_factory.mktemp('ckpt') / 'ckpt.pth'
-    return run_snippets(
-        NO_AUTOLOAD + 'import diswot_mm\n', {
-            name: snippet.format(prelude='', path=path, port=free_port())
-            for name, snippet in FIXED.items()
-        })
+    return shared_snippets(tmp_path_factory, 'compat_fixed',
+                           NO_AUTOLOAD + 'import diswot_mm\n', FIXED)
 
 
 @pytest.fixture(scope='module')
 def broken(tmp_path_factory) -> dict:
     """The same without diswot_mm, for the fixes that need no other fix
     (torch and mmengine only; torchvision last: its import fails)."""
-    path = tmp_path_factory.mktemp('ckpt') / 'ckpt.pth'
-    return run_snippets(
-        NO_AUTOLOAD, {
+    return shared_snippets(
+        tmp_path_factory, 'compat_broken', NO_AUTOLOAD, {
             'fuser_reverse':
             'from torch.ao.quantization.fuser_method_mappings import '
             'reverse2, reverse_sequential_wrapper2',
             'checkpoint_safe_globals':
-            CHECKPOINT.format(prelude='', path=path),
+            CHECKPOINT,
             'cpu_dist_launch':
-            CPU_DDP.format(prelude='', port=free_port()),
+            CPU_DDP,
             'torchvision_ops':
             'import torchvision'
         })
