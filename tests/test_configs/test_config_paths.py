@@ -1,5 +1,6 @@
-"""Every config names the configs it uses (teachers, distillation bases)
-from its own folder, so it loads and runs from any working directory."""
+"""Every config names the files it uses (teachers, distillation bases,
+rank ground truths) from its own folder, so it loads and runs from any
+working directory."""
 import glob
 import os.path as osp
 
@@ -10,7 +11,13 @@ from mmengine.config import Config
 CONFIGS = sorted(
     osp.relpath(p, REPO)
     for p in glob.glob(f'{REPO}/configs/**/*.py', recursive=True))
-PATH_KEYS = ('teacher', 'cfg_path')
+PATH_KEYS = ('teacher', 'cfg_path', 'ground_truth', 'vanilla_ground_truth')
+#: Configs whose named files a long run is still producing (strict: the test
+#: fails once they exist, so the mark goes with the data's commit).
+IN_PRODUCTION = {
+    'configs/rank_s1_fmnist_t91.py':
+    'issue 25: the Fashion-MNIST KD + vanilla ground truth is running'
+}
 
 
 def named_paths(cfg, where=''):
@@ -25,7 +32,11 @@ def named_paths(cfg, where=''):
             yield from named_paths(value, here)
 
 
-@pytest.mark.parametrize('config', CONFIGS)
+@pytest.mark.parametrize('config', [
+    pytest.param(
+        c, marks=pytest.mark.xfail(reason=IN_PRODUCTION[c], strict=True))
+    if c in IN_PRODUCTION else c for c in CONFIGS
+])
 def test_named_configs_exist_from_any_working_directory(
         config, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
