@@ -2,6 +2,7 @@
 import copy
 import csv
 import json
+import keyword
 import math
 import os.path as osp
 from typing import List
@@ -253,7 +254,9 @@ def _value_text(value, column: int, indent: int, width: int) -> str:
     """``value`` as Python source starting at ``column`` of a line indented
     by ``indent``."""
     if isinstance(value, dict):
-        named = all(isinstance(k, str) and k.isidentifier() for k in value)
+        named = all(
+            isinstance(k, str) and k.isidentifier()
+            and not keyword.iskeyword(k) for k in value)
         opener, closer = ('dict(', ')') if named else ('{', '}')
         items = [(f'{k}=' if named else f'{k!r}: ', v)
                  for k, v in value.items()]
