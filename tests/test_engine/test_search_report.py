@@ -132,9 +132,12 @@ def test_config_text_reads_back_as_written(tmp_path):
         odd={
             'a.b': (1, ),
             'quote': "it's",
-            'from': 'a keyword',
             'n': np.int64(3),
             'f': np.float32(0.5)
+        },
+        keyword={
+            'from': 'a Python keyword',
+            'b': 2
         },
         flag=True)
     text = config_text(content)
