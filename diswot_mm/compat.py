@@ -278,7 +278,7 @@ def _fix_config_format_cache() -> bool:
     import functools
 
     import mmengine.config.config as config_module
-    if hasattr(config_module.FormatCode, 'cache_info'):
+    if getattr(config_module.FormatCode, '_diswot_compat', False):
         return False
     format_code = config_module.FormatCode
 
@@ -297,6 +297,7 @@ def _fix_config_format_cache() -> bool:
         return cached(text, style, verify)
 
     FormatCode.cache_info = cached.cache_info
+    FormatCode._diswot_compat = True
     config_module.FormatCode = FormatCode
     return True
 
