@@ -25,7 +25,10 @@ once: the augmentation of each epoch is drawn from (seed, epoch), so all
 students of one seed see the same augmented images, whose teacher logits
 are cached. Each finished run is
 appended to ``runs.jsonl`` in the work_dir and skipped when the script is
-started again.
+started again. On N cores, start the same command N times with ``--shard
+0/N`` ... ``--shard N-1/N`` (one torch thread each): shard i takes every
+N-th run; all shards append to the same ``runs.jsonl`` and write the outputs
+from all the runs in it.
 
 Writes, after every run (so a partial run leaves usable files), for the
 prefix ``--out``: ``OUT.csv`` (KD: arch, accuracy = mean over the finished
@@ -39,6 +42,7 @@ import itertools
 import json
 import os
 import os.path as osp
+import re
 import statistics
 import sys
 import time
@@ -131,12 +135,47 @@ def parse_args():
         help='M params (ResNet20 with a 10-class head: '
         '0.2722)')
     parser.add_argument(
+        '--shard',
+        type=shard,
+        default=(0, 1),
+        help='I/N: run only every N-th run, starting at the I-th '
+        '(0 <= I < N), beside the other shards in the same --work-dir')
+    parser.add_argument(
         '--out',
         default=OUT,
         help='prefix of the output '
         'files (OUT.csv, OUT_vanilla.csv, OUT_runs.csv, '
         'OUT.PROVENANCE.md)')
     return parser.parse_args()
+
+
+def shard(text: str) -> tuple:
+    """'I/N' -> (I, N).
+
+    Raises:
+        argparse.ArgumentTypeError: not two integers with 0 <= I < N.
+    """
+    try:
+        index, count = (int(x) for x in text.split('/'))
+    except ValueError:
+        index, count = -1, 0
+    if not 0 <= index < count:
+        raise argparse.ArgumentTypeError(
+            f'--shard {text!r}: expected I/N with 0 <= I < N, e.g. 0/2.')
+    return index, count
+
+
+def load_runs(path: str) -> dict:
+    """The finished runs in ``runs.jsonl`` (all shards'), keyed by (arch,
+    seed, loss); {} when there is none yet."""
+    done = {}
+    if osp.isfile(path):
+        with open(path) as f:
+            for line in f:
+                r = json.loads(line)
+                r.setdefault('loss', 'kd')  # runs before issue 25
+                done[(r['arch'], r['seed'], r['loss'])] = r
+    return done
 
 
 def to_tensors(dataset, recipe):
@@ -210,7 +249,8 @@ def epoch_data(seed, epochs, images, teacher, cache_dir, recipe):
             [order, augmented, None if logits is None else logits[epoch]])
     if logits is None:
         logits = [logits_of(teacher, d[1]) for d in data]
-        torch.save(logits, path)
+        torch.save(logits, f'{path}.{os.getpid()}')  # shards: atomic
+        os.replace(f'{path}.{os.getpid()}', path)
         for d, t in zip(data, logits):
             d[2] = t
     return data
@@ -276,42 +316,39 @@ def main():
           f'{sorted(students)}')
 
     runs_path = osp.join(work, 'runs.jsonl')
-    done = {}
-    if osp.isfile(runs_path):
-        with open(runs_path) as f:
-            for line in f:
-                r = json.loads(line)
-                r.setdefault('loss', 'kd')  # runs before issue 25
-                done[(r['arch'], r['seed'], r['loss'])] = r
+    done = load_runs(runs_path)
+    index, count = args.shard
+    mine = list(itertools.product(args.seeds, sorted(students),
+                                  args.losses))[index::count]
     for seed in args.seeds:
+        todo = [(arch, loss) for s, arch, loss in mine
+                if s == seed and (arch, seed, loss) not in done]
+        if not todo:
+            continue
         data = epoch_data(seed, args.epochs, train_images, teacher, work,
                           recipe)
-        for arch in sorted(students):
-            for loss in args.losses:
-                if (arch, seed, loss) in done:
-                    continue
-                t0 = time.perf_counter()
-                torch.manual_seed(seed)
-                model = student(cfg, arch)
-                distil(model, data, train_labels, args.epochs, recipe, loss)
-                top1 = float((logits_of(model, test_images).argmax(1)
-                              == test_labels).float().mean() * 100)
-                record = dict(
-                    arch=arch,
-                    seed=seed,
-                    loss=loss,
-                    top1=top1,
-                    seconds=time.perf_counter() - t0)
-                done[(arch, seed, loss)] = record
-                with open(runs_path, 'a') as f:
-                    f.write(json.dumps(record) + '\n')
-                print(
-                    f'seed {seed} {arch} {loss}: {top1:.2f} '
-                    f'({record["seconds"]:.0f} s)',
-                    flush=True)
-                write_outputs(args, students, done, teacher_top1,
-                              time.perf_counter() - start, recipe)
-    write_outputs(args, students, done, teacher_top1,
+        for arch, loss in todo:
+            t0 = time.perf_counter()
+            torch.manual_seed(seed)
+            model = student(cfg, arch)
+            distil(model, data, train_labels, args.epochs, recipe, loss)
+            top1 = float((logits_of(model, test_images).argmax(1)
+                          == test_labels).float().mean() * 100)
+            record = dict(
+                arch=arch,
+                seed=seed,
+                loss=loss,
+                top1=top1,
+                seconds=time.perf_counter() - t0)
+            with open(runs_path, 'a') as f:
+                f.write(json.dumps(record) + '\n')
+            print(
+                f'seed {seed} {arch} {loss}: {top1:.2f} '
+                f'({record["seconds"]:.0f} s)',
+                flush=True)
+            write_outputs(args, students, load_runs(runs_path), teacher_top1,
+                          time.perf_counter() - start, recipe)
+    write_outputs(args, students, load_runs(runs_path), teacher_top1,
                   time.perf_counter() - start, recipe)
 
 
@@ -341,11 +378,11 @@ def write_outputs(args, students, done, teacher_top1, seconds, recipe):
     runs = sorted((r for r in done.values() if r['arch'] in students
                    and r['seed'] in args.seeds and r['loss'] in args.losses),
                   key=lambda r: (r['loss'], r['arch'], r['seed']))
-    with open(f'{prefix}_runs.csv', 'w') as f:
-        f.write('arch,params,loss,seed,top1,seconds\n')
-        for r in runs:
-            f.write(f'{r["arch"]},{students[r["arch"]]:.6f},{r["loss"]},'
-                    f'{r["seed"]},{r["top1"]:.2f},{r["seconds"]:.0f}\n')
+    write_text(
+        f'{prefix}_runs.csv', 'arch,params,loss,seed,top1,seconds\n' +
+        ''.join(f'{r["arch"]},{students[r["arch"]]:.6f},{r["loss"]},'
+                f'{r["seed"]},{r["top1"]:.2f},{r["seconds"]:.0f}\n'
+                for r in runs))
     for loss in args.losses:
         out = f'{prefix}.csv' if loss == 'kd' else f'{prefix}_{loss}.csv'
         lines = ['arch,accuracy,std,n,params']
@@ -359,38 +396,47 @@ def write_outputs(args, students, done, teacher_top1, seconds, recipe):
             mean, std = mean_std(accs)
             lines.append(f'{arch},{mean:.2f},{std:.2f},'
                          f'{len(accs)},{students[arch]:.6f}')
-        with open(out, 'w') as f:
-            f.write('\n'.join(lines) + '\n')
+        write_text(out, '\n'.join(lines) + '\n')
     expected = len(students) * len(args.seeds) * len(args.losses)
     run_seconds = sum(r['seconds'] for r in runs)
     teacher = (f'`{args.teacher_ckpt}`' if args.teacher_ckpt else
                f'`configs/e2e/teacher_resnet56_fmnist.py`, '
                f'{args.teacher_epochs} epochs on '
                f'{args.teacher_train_samples} training images')
-    with open(f'{prefix}.PROVENANCE.md', 'w') as f:
-        f.write(
-            f'# {osp.basename(prefix)}*.csv\n\n'
-            'Fashion-MNIST top-1 (%) of every S1 student within '
-            f'{args.budget} M params (ResNet20 with a 10-class head), '
-            f'losses {", ".join(args.losses)} (kd: after KD from a trained '
-            'ResNet56; vanilla: the student alone), mean and std over the '
-            f'finished seeds of {args.seeds}; per-seed values in '
-            f'`{osp.basename(prefix)}_runs.csv`. {len(runs)} of {expected} '
-            'runs finished.\n\n'
-            '- Command: `python -m benchmarks.fmnist_s1_kd_ground_truth '
-            f'{" ".join(sys.argv[1:])}`\n'
-            f'- Teacher: {teacher}, test top-1 {teacher_top1:.2f}.\n'
-            f'- Recipe: {args.train_samples} training images, crop 32 pad '
-            f'{recipe["padding"]} + flip, batch {recipe["batch_size"]}, '
-            f'{args.epochs} epochs, SGD {recipe["lr"]:g} momentum '
-            f'{recipe["momentum"]:g} wd {recipe["weight_decay"]:g}, cosine '
-            f'per epoch; kd: {recipe["ce_weight"]:g} CE + '
-            f'{recipe["kl"]["loss_weight"]:g} KL (T={recipe["kl"]["tau"]:g}), '
-            'vanilla: CE; full 10,000-image test set, last epoch.\n'
-            f'- Machine: {describe_machine()}; date '
-            f'{datetime.date.today().isoformat()}; last invocation '
-            f'{seconds / 60:.0f} min ({run_seconds / 60:.0f} min of student '
-            'runs in all).\n' + kd_gain_summary(runs) + seed_agreement(runs))
+    command = re.sub(r'\s*--shard[ =]\S+', '', ' '.join(sys.argv[1:]))
+    shards = (f' (on {args.shard[1]} cores: the same command with `--shard '
+              f'I/{args.shard[1]}` for I < {args.shard[1]})'
+              if args.shard[1] > 1 else '')
+    write_text(
+        f'{prefix}.PROVENANCE.md', f'# {osp.basename(prefix)}*.csv\n\n'
+        'Fashion-MNIST top-1 (%) of every S1 student within '
+        f'{args.budget} M params (ResNet20 with a 10-class head), '
+        f'losses {", ".join(args.losses)} (kd: after KD from a trained '
+        'ResNet56; vanilla: the student alone), mean and std over the '
+        f'finished seeds of {args.seeds}; per-seed values in '
+        f'`{osp.basename(prefix)}_runs.csv`. {len(runs)} of {expected} '
+        'runs finished.\n\n'
+        '- Command: `python -m benchmarks.fmnist_s1_kd_ground_truth '
+        f'{command}`{shards}\n'
+        f'- Teacher: {teacher}, test top-1 {teacher_top1:.2f}.\n'
+        f'- Recipe: {args.train_samples} training images, crop 32 pad '
+        f'{recipe["padding"]} + flip, batch {recipe["batch_size"]}, '
+        f'{args.epochs} epochs, SGD {recipe["lr"]:g} momentum '
+        f'{recipe["momentum"]:g} wd {recipe["weight_decay"]:g}, cosine '
+        f'per epoch; kd: {recipe["ce_weight"]:g} CE + '
+        f'{recipe["kl"]["loss_weight"]:g} KL (T={recipe["kl"]["tau"]:g}), '
+        'vanilla: CE; full 10,000-image test set, last epoch.\n'
+        f'- Machine: {describe_machine()}; date '
+        f'{datetime.date.today().isoformat()}; last invocation '
+        f'{seconds / 60:.0f} min ({run_seconds / 60:.0f} min of student '
+        'runs in all).\n' + kd_gain_summary(runs) + seed_agreement(runs))
+
+
+def write_text(path: str, text: str) -> None:
+    """Write ``path`` whole or not at all (shards write the same files)."""
+    with open(f'{path}.{os.getpid()}', 'w') as f:
+        f.write(text)
+    os.replace(f'{path}.{os.getpid()}', path)
 
 
 def kd_gain_summary(runs) -> str:

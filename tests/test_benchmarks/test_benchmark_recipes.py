@@ -1,5 +1,7 @@
 """The benchmarks read their recipes from the configs, from any working
 directory."""
+import argparse
+
 import pytest
 from mmengine.config import Config
 
@@ -62,3 +64,51 @@ def test_kd_gain_summary_by_hand():
         '1 of 2 gained in every seed.' in line
     assert ground_truth.kd_gain_summary([r for r in runs
                                          if r['loss'] == 'kd']) == ''
+
+
+def test_ground_truth_shards_share_one_runs_file(tmp_path):
+    """Shards append to one runs.jsonl; the outputs any shard writes hold
+    every shard's runs (and a run from before issue 25, without a loss, is
+    KD). A malformed --shard is one clear error."""
+    assert ground_truth.shard('1/2') == (1, 2)
+    for text in ('2/2', '-1/2', '1', 'a/b', '0/0'):
+        with pytest.raises(Exception, match='expected I/N'):
+            ground_truth.shard(text)
+    runs = tmp_path / 'runs.jsonl'
+    runs.write_text(
+        '{"arch": "111", "seed": 0, "top1": 80.0, "seconds": 50}\n'
+        '{"arch": "111", "seed": 0, "loss": "vanilla", "top1": 78.0, '
+        '"seconds": 40}\n'
+        '{"arch": "333", "seed": 0, "loss": "kd", "top1": 85.5, '
+        '"seconds": 60}\n')
+    args = argparse.Namespace(
+        out=str(tmp_path / 'gt'),
+        seeds=[0],
+        losses=['kd', 'vanilla'],
+        budget=0.2725,
+        teacher_ckpt='teacher.pth',
+        shard=(1, 2),
+        train_samples=4000,
+        epochs=4)
+    recipe = ground_truth.kd_recipe(
+        Config.fromfile(repo_path(ground_truth.STUDENT_CFG)))
+    ground_truth.write_outputs(args, {
+        '111': 0.01,
+        '333': 0.02
+    }, ground_truth.load_runs(str(runs)), 90.0, 60, recipe)
+    assert (tmp_path / 'gt_runs.csv').read_text().splitlines() == [
+        'arch,params,loss,seed,top1,seconds',
+        '111,0.010000,kd,0,80.00,50',
+        '333,0.020000,kd,0,85.50,60',
+        '111,0.010000,vanilla,0,78.00,40',
+    ]
+    assert (tmp_path / 'gt.csv').read_text().splitlines()[1:] == [
+        '111,80.00,0.00,1,0.010000', '333,85.50,0.00,1,0.020000'
+    ]
+    provenance = (tmp_path / 'gt.PROVENANCE.md').read_text()
+    assert '3 of 4 runs finished' in provenance
+    assert '--shard' not in provenance.split('(on 2 cores')[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        'gt.PROVENANCE.md', 'gt.csv', 'gt_runs.csv', 'gt_vanilla.csv',
+        'runs.jsonl'
+    ]
