@@ -1,0 +1,86 @@
+"""How much of a rank table is the ground truth's own seed noise: the taus of
+the rank tool's scores against each seed of a per-seed ground truth.
+
+    python -m benchmarks.ground_truth_seed_spread \
+        work_dirs/rank_s1_fmnist_t91/scores.csv \
+        diswot_mm/models/search_spaces/data/fmnist_s1_t91_runs.csv
+
+``scores.csv``: written by ``tools/analysis/rank_correlation.py`` (columns
+estimator, seed, arch, score). The runs CSV: one row per arch, loss (``kd``,
+``vanilla``) and seed with its ``top1``, as
+``benchmarks/fmnist_s1_kd_ground_truth.py`` writes it. Prints a markdown
+table: per estimator, the Kendall tau of its score with each ground-truth
+seed's KD accuracy, vanilla accuracy, KD gain (KD - vanilla) and KD residual
+(mean over the score's seeds), as mean and std over the ground-truth seeds.
+"""
+import argparse
+import csv
+import statistics
+from collections import defaultdict
+
+from diswot_mm.analysis import rank_correlations, teacher_awareness
+from diswot_mm.utils.stats import mean_std
+
+COLUMNS = ('tau_kd', 'tau_vanilla', 'tau_kd_gain', 'tau_kd_residual')
+
+
+def seed_taus(scores: dict, runs: list) -> dict:
+    """Estimator -> column of :data:`COLUMNS` -> one tau per ground-truth
+    seed (each the mean over the score's seeds).
+
+    Args:
+        scores: estimator -> score seed -> arch -> score.
+        runs: dicts with arch, loss, seed, top1 (floats or strings).
+    """
+    truth = defaultdict(dict)  # (gt seed, loss) -> arch -> top1
+    for r in runs:
+        truth[(int(r['seed']), r['loss'])][r['arch']] = float(r['top1'])
+    gt_seeds = sorted({seed for seed, _ in truth})
+    table = {}
+    for name, by_seed in scores.items():
+        table[name] = {c: [] for c in COLUMNS}
+        for gt_seed in gt_seeds:
+            kd, plain = truth[(gt_seed, 'kd')], truth[(gt_seed, 'vanilla')]
+            per_score_seed = defaultdict(list)
+            for score in by_seed.values():
+                archs = sorted(set(score) & set(kd) & set(plain))
+                values = [score[a] for a in archs]
+                taus = teacher_awareness(values, [kd[a] for a in archs],
+                                         [plain[a] for a in archs])
+                taus['tau_kd'] = rank_correlations(values,
+                                                   [kd[a]
+                                                    for a in archs])['kendall']
+                for column in COLUMNS:
+                    per_score_seed[column].append(taus[column])
+            for column in COLUMNS:
+                table[name][column].append(
+                    statistics.mean(per_score_seed[column]))
+    return table
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('scores', help="the rank tool's scores.csv")
+    parser.add_argument('runs', help='per-seed ground truth CSV')
+    args = parser.parse_args()
+    scores = defaultdict(lambda: defaultdict(dict))
+    with open(args.scores) as f:
+        for r in csv.DictReader(f):
+            scores[r['estimator']][r['seed']][r['arch']] = float(r['score'])
+    with open(args.runs) as f:
+        table = seed_taus(scores, list(csv.DictReader(f)))
+    print('| estimator | ' +
+          ' | '.join(f'{c} (per ground-truth seed; mean, std)'
+                     for c in COLUMNS) + ' |')
+    print('|---' * (len(COLUMNS) + 1) + '|')
+    for name, row in table.items():
+        cells = []
+        for column in COLUMNS:
+            mean, std = mean_std(row[column])
+            seeds = ', '.join(f'{t:.3f}' for t in row[column])
+            cells.append(f'{seeds}; {mean:.3f} ({std:.3f})')
+        print(f'| {name} | ' + ' | '.join(cells) + ' |')
+
+
+if __name__ == '__main__':
+    main()
