@@ -12,12 +12,9 @@ CONFIGS = sorted(
     osp.relpath(p, REPO)
     for p in glob.glob(f'{REPO}/configs/**/*.py', recursive=True))
 PATH_KEYS = ('teacher', 'cfg_path', 'ground_truth', 'vanilla_ground_truth')
-#: Configs whose named files a long run is still producing (strict: the test
-#: fails once they exist, so the mark goes with the data's commit).
-IN_PRODUCTION = {
-    'configs/rank_s1_fmnist_t91.py':
-    'issue 25: the Fashion-MNIST KD + vanilla ground truth is running'
-}
+#: Checkpoints: most are the user's (a relative work_dirs path, a --cfg-options
+#: value); one the repository ships is named from the config's folder.
+CKPT_KEYS = ('teacher_ckpt', )
 
 
 def named_paths(cfg, where=''):
@@ -25,18 +22,15 @@ def named_paths(cfg, where=''):
     items = cfg.items() if isinstance(cfg, dict) else enumerate(cfg)
     for key, value in items:
         here = f'{where}.{key}' if where else str(key)
-        if isinstance(value, str) and (key in PATH_KEYS
-                                       or where == 'distill_configs'):
+        if isinstance(value,
+                      str) and (key in PATH_KEYS or where == 'distill_configs'
+                                or (key in CKPT_KEYS and osp.isabs(value))):
             yield here, value
         elif isinstance(value, (dict, list)):
             yield from named_paths(value, here)
 
 
-@pytest.mark.parametrize('config', [
-    pytest.param(
-        c, marks=pytest.mark.xfail(reason=IN_PRODUCTION[c], strict=True))
-    if c in IN_PRODUCTION else c for c in CONFIGS
-])
+@pytest.mark.parametrize('config', CONFIGS)
 def test_named_configs_exist_from_any_working_directory(
         config, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
