@@ -116,3 +116,56 @@ def test_rank_tool_refuses_a_vanilla_ground_truth_of_other_archs(tmp_path):
                         env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert result.returncode != 0
     assert "only KD ['355', '557']" in result.stderr
+
+
+def test_rank_tool_reranks_saved_scores_without_scoring(tmp_path):
+    """--scores: an earlier run's scores against another ground truth
+    (taus by hand), against the same one (the same table), and one clear
+    error for a ground truth with archs it did not score."""
+    first, again, other = (tmp_path / d for d in ('first', 'again', 'other'))
+    env = dict(os.environ, PYTHONWARNINGS='ignore')
+    command = ['tools/analysis/rank_correlation.py', 'tests/data/rank_toy.py']
+    result = run_forked(
+        command + ['--work-dir',
+                   str(first), '--estimators', 'params', 'snip'],
+        env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    scores = str(first / 'scores.csv')
+    result = run_forked(
+        command + [
+            '--work-dir',
+            str(other), '--scores', scores, '--ground-truth',
+            'tests/data/toy_vanilla_ground_truth.csv'
+        ],
+        env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'not computed again' in result.stdout
+    truth = load_ground_truth(
+        f'{REPO}/tests/data/toy_vanilla_ground_truth.csv')
+    rows = list(csv.DictReader(open(scores)))
+    summary = json.load(open(other / 'rank_correlation.json'))
+    for name in ('params', 'snip'):
+        mine = sorted((r for r in rows if r['estimator'] == name),
+                      key=lambda r: r['arch'])
+        assert summary['correlations'][name]['kendall'] == [
+            pytest.approx(
+                kendall_tau_b([float(r['score']) for r in mine],
+                              [truth[r['arch']] for r in mine])), 0.0
+        ]
+    result = run_forked(
+        command + ['--work-dir', str(again), '--scores', scores], env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    before, after = (
+        json.load(open(d / 'rank_correlation.json')) for d in (first, again))
+    assert after == before
+    unscored = tmp_path / 'unscored.csv'  # 777: not in the toy scores
+    unscored.write_text('arch,top1\n111,60.0\n113,63.0\n777,70.0\n')
+    result = run_forked(
+        command + [
+            '--work-dir',
+            str(tmp_path / 'refused'), '--scores', scores, '--ground-truth',
+            str(unscored)
+        ],
+        env=env)
+    assert result.returncode != 0
+    assert "params (seed 0) has no score for ['777']" in result.stderr

@@ -61,6 +61,12 @@ def parse_args():
         'trained without a teacher (same formats); default: '
         'rank_cfg.vanilla_ground_truth, if any')
     parser.add_argument(
+        '--scores',
+        metavar='SCORES_CSV',
+        help='rank the scores of an earlier run (its scores.csv, with its '
+        'rank_correlation.json beside it) against the ground truth given '
+        'now, without scoring again')
+    parser.add_argument(
         '--estimators',
         nargs='+',
         metavar='NAME',
@@ -102,10 +108,44 @@ def main():
                              f'rank_cfg.estimators of {args.config}; it has '
                              f'{sorted(estimators)}.')
         estimators = {n: estimators[n] for n in args.estimators}
-    rows, table, regrets, minibatches = [], {}, {}, {}
+    if args.scores:
+        rows, minibatches = load_scores(args.scores, archs, args.estimators)
+        other = sorted({
+            r['arch']
+            for r in rows
+            if abs(r['params'] - params[archs.index(r['arch'])]) > 1e-6
+        })
+        if other:
+            raise SystemExit(
+                f'--scores {args.scores}: the #params of {other} differ from '
+                f"{args.config}'s: scores of another space or config.")
+    else:
+        rows, minibatches = score_rows(cfg, supernet, estimators, archs,
+                                       params)
+    for row in rows:  # the ground truth given now
+        i = archs.index(row['arch'])
+        row['accuracy'] = accuracies[i]
+        if vanilla is not None:
+            row['vanilla'] = vanilla[i]
+    table, regrets = rank_table(rows, archs, accuracies, params, vanilla,
+                                rank_cfg.budgets)
+    write_outputs(cfg.work_dir, rank_cfg, table, regrets, rows, archs,
+                  accuracies, vanilla, minibatches)
+
+
+def score_rows(cfg, supernet, estimators: dict, archs: list,
+               params: list) -> tuple:
+    """Score every arch with each estimator config, for each seed of
+    ``cfg.rank_cfg``.
+
+    Returns:
+        tuple: rows (estimator, seed, arch, params, score, the DisWOT terms
+        where the estimator has them, seconds of that estimator and seed)
+        and, per estimator, what its scores were computed on.
+    """
+    rows, minibatches = [], {}
     for name, est_cfg in estimators.items():
-        per_seed = {}
-        for seed in rank_cfg.get('seeds', [0]):
+        for seed in cfg.rank_cfg.get('seeds', [0]):
             est_cfg = dict(est_cfg, seed=seed)
             start = time.perf_counter()
             with dataset_cache():  # checked, then loaded: built once
@@ -123,13 +163,99 @@ def main():
             if estimator.population_relative:  # relative to all archs
                 for r, value in zip(results, estimator.combine(results)):
                     r[main_key] = value
-            rankings = {name: [r[main_key] for r in results]}
+            for arch, p, r in zip(archs, params, results):
+                rows.append(
+                    dict(
+                        estimator=name,
+                        seed=seed,
+                        arch=arch,
+                        params=p,
+                        score=r[main_key],
+                        **{t: r[t]
+                           for t in DISWOT_TERMS if t in r},
+                        seconds=seconds))
+    return rows, minibatches
+
+
+def load_scores(path: str, archs: list, names=None) -> tuple:
+    """The rows of an earlier run's ``scores.csv`` (of the estimators
+    ``names``, default all) and what they were computed on (its
+    ``rank_correlation.json``), for :func:`rank_table`.
+
+    Raises:
+        SystemExit: a missing file, an estimator not in it, or an estimator
+            and seed without a score for every arch of the ground truth.
+    """
+    summary = osp.join(osp.dirname(path), 'rank_correlation.json')
+    for needed in (path, summary):
+        if not osp.isfile(needed):
+            raise SystemExit(f'--scores {path}: {needed} does not exist; '
+                             'give the scores.csv of an earlier run, with '
+                             'the rank_correlation.json written beside it.')
+    with open(path, newline='') as f:
+        rows = [
+            dict(
+                estimator=r['estimator'],
+                arch=r['arch'],
+                seed=int(r['seed']),
+                params=float(r['params']),
+                score=float(r['score']),
+                seconds=float(r.get('seconds') or 'nan'),
+                **{t: float(r[t])
+                   for t in DISWOT_TERMS if r.get(t)})
+            for r in csv.DictReader(f)
+            if names is None or r['estimator'] in names
+        ]
+    found = {r['estimator'] for r in rows}
+    missing = sorted(set(names or found) - found)
+    if missing or not rows:
+        raise SystemExit(f'--scores {path} has no scores of {missing}.')
+    for name, seed in sorted({(r['estimator'], r['seed']) for r in rows}):
+        scored = {
+            r['arch']
+            for r in rows if r['estimator'] == name and r['seed'] == seed
+        }
+        if not set(archs) <= scored:
+            raise SystemExit(
+                f'--scores {path}: {name} (seed {seed}) has no score for '
+                f'{sorted(set(archs) - scored)} of the ground truth; score '
+                'them again (without --scores).')
+    with open(summary) as f:
+        minibatches = json.load(f)['minibatch']
+    print(f'Scores read from {path}, not computed again.')
+    return [r for r in rows if r['arch'] in archs], {
+        name: minibatches[name]
+        for name in sorted(found)
+    }
+
+
+def rank_table(rows: list, archs: list, accuracies: list, params: list,
+               vanilla, budgets: list) -> tuple:
+    """Kendall tau / Spearman rho / Pearson r, budget regret and (with
+    ``vanilla``) the teacher-awareness taus of each estimator and of its
+    DisWOT terms, mean and std over the seeds of ``rows``.
+
+    Returns:
+        tuple: (table: ranking -> key -> (mean, std), plus ``seeds`` with
+        the per-seed awareness taus; regrets: ranking -> budget -> mean).
+    """
+    table, regrets = {}, {}
+    for name in dict.fromkeys(r['estimator'] for r in rows):
+        per_seed = {}
+        for seed in sorted({r['seed']
+                            for r in rows if r['estimator'] == name}):
+            mine = {
+                r['arch']: r
+                for r in rows if r['estimator'] == name and r['seed'] == seed
+            }
+            results = [mine[a] for a in archs]
+            rankings = {name: [r['score'] for r in results]}
             for term in DISWOT_TERMS:
                 if term in results[0]:
                     rankings[f'{name}.{term}'] = [-r[term] for r in results]
             for rank_name, scores in rankings.items():
                 regret = budget_regret(archs, scores, accuracies, params,
-                                       rank_cfg.budgets)
+                                       budgets)
                 aware = {} if vanilla is None else teacher_awareness(
                     scores, accuracies, vanilla)
                 per_seed.setdefault(rank_name, []).append(
@@ -137,22 +263,8 @@ def main():
                         **rank_correlations(scores, accuracies),
                         regret=regret,
                         **regret_summary(regret),
-                        seconds=seconds,
+                        seconds=results[0]['seconds'],
                         **aware))
-            for i, (arch, acc, p,
-                    r) in enumerate(zip(archs, accuracies, params, results)):
-                terms = {t: r[t] for t in DISWOT_TERMS if t in r}
-                plain = {} if vanilla is None else dict(vanilla=vanilla[i])
-                rows.append(
-                    dict(
-                        estimator=name,
-                        seed=seed,
-                        arch=arch,
-                        accuracy=acc,
-                        params=p,
-                        score=r[main_key],
-                        **terms,
-                        **plain))
         for rank_name, runs in per_seed.items():
             keys = ('kendall', 'spearman', 'pearson', 'regret_mean',
                     'regret_max', 'seconds')
@@ -169,10 +281,9 @@ def main():
                 }
             regrets[rank_name] = {
                 b: mean_std([run['regret'][b] for run in runs])[0]
-                for b in rank_cfg.budgets
+                for b in budgets
             }
-    write_outputs(cfg.work_dir, rank_cfg, table, regrets, rows, archs,
-                  accuracies, vanilla, minibatches)
+    return table, regrets
 
 
 def load_vanilla(args, rank_cfg, truth):
@@ -264,7 +375,7 @@ def write_outputs(work_dir, rank_cfg, table, regrets, rows, archs, accuracies,
     with open(osp.join(work_dir, 'scores.csv'), 'w', newline='') as f:
         fields = [
             'estimator', 'seed', 'arch', 'accuracy', 'params', 'score',
-            *DISWOT_TERMS
+            *DISWOT_TERMS, 'seconds'
         ] + ([] if vanilla is None else ['vanilla'])
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
