@@ -18,7 +18,8 @@ import csv
 import statistics
 from collections import defaultdict
 
-from diswot_mm.analysis import rank_correlations, teacher_awareness
+from benchmarks.fmnist_s1_kd_ground_truth import truths_by_seed
+from diswot_mm.analysis import rank_correlations
 from diswot_mm.utils.stats import mean_std
 
 COLUMNS = ('tau_kd', 'tau_vanilla', 'tau_kd_gain', 'tau_kd_residual')
@@ -26,35 +27,30 @@ COLUMNS = ('tau_kd', 'tau_vanilla', 'tau_kd_gain', 'tau_kd_residual')
 
 def seed_taus(scores: dict, runs: list) -> dict:
     """Estimator -> column of :data:`COLUMNS` -> one tau per ground-truth
-    seed (each the mean over the score's seeds).
+    seed (each the mean over the score's seeds), against the ground truths
+    of :func:`~benchmarks.fmnist_s1_kd_ground_truth.truths_by_seed`.
 
     Args:
         scores: estimator -> score seed -> arch -> score.
-        runs: dicts with arch, loss, seed, top1 (floats or strings).
+        runs: dicts with arch, loss, seed, top1 (numbers or their strings,
+            as read from the runs CSV).
     """
-    truth = defaultdict(dict)  # (gt seed, loss) -> arch -> top1
-    for r in runs:
-        truth[(int(r['seed']), r['loss'])][r['arch']] = float(r['top1'])
-    gt_seeds = sorted({seed for seed, _ in truth})
+    truths = truths_by_seed(
+        [dict(r, seed=int(r['seed']), top1=float(r['top1'])) for r in runs])
     table = {}
     for name, by_seed in scores.items():
         table[name] = {c: [] for c in COLUMNS}
-        for gt_seed in gt_seeds:
-            kd, plain = truth[(gt_seed, 'kd')], truth[(gt_seed, 'vanilla')]
-            per_score_seed = defaultdict(list)
-            for score in by_seed.values():
-                archs = sorted(set(score) & set(kd) & set(plain))
-                values = [score[a] for a in archs]
-                taus = teacher_awareness(values, [kd[a] for a in archs],
-                                         [plain[a] for a in archs])
-                taus['tau_kd'] = rank_correlations(values,
-                                                   [kd[a]
-                                                    for a in archs])['kendall']
-                for column in COLUMNS:
-                    per_score_seed[column].append(taus[column])
+        for truth in truths.values():
             for column in COLUMNS:
-                table[name][column].append(
-                    statistics.mean(per_score_seed[column]))
+                target = truth[column[len('tau_'):]]
+                taus = []
+                for score in by_seed.values():
+                    archs = sorted(set(score) & set(target))
+                    taus.append(
+                        rank_correlations([score[a] for a in archs],
+                                          [target[a]
+                                           for a in archs])['kendall'])
+                table[name][column].append(statistics.mean(taus))
     return table
 
 
