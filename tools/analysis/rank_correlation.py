@@ -99,6 +99,7 @@ def main():
     name_unaliased_mutables(supernet.architecture)  # as the search does
     params_proxy = build_in_scope(dict(type='ParamsEstimator'), TASK_UTILS)
     params = [r['params'] for r in score_all(supernet, params_proxy, archs)]
+    position = {arch: i for i, arch in enumerate(archs)}
 
     estimators = dict(rank_cfg.estimators)
     if args.estimators:
@@ -113,7 +114,7 @@ def main():
         other = sorted({
             r['arch']
             for r in rows
-            if abs(r['params'] - params[archs.index(r['arch'])]) > 1e-6
+            if abs(r['params'] - params[position[r['arch']]]) > 1e-6
         })
         if other:
             raise SystemExit(
@@ -123,7 +124,7 @@ def main():
         rows, minibatches = score_rows(cfg, supernet, estimators, archs,
                                        params)
     for row in rows:  # the ground truth given now
-        i = archs.index(row['arch'])
+        i = position[row['arch']]
         row['accuracy'] = accuracies[i]
         if vanilla is not None:
             row['vanilla'] = vanilla[i]
