@@ -1,13 +1,14 @@
 """One real, preprocessed minibatch: what the training-free scores run on."""
 import contextlib
 import copy
+import inspect
 import json
 from typing import Dict, Iterator, Optional, Tuple
 
 import torch
 from mmengine.dataset import pseudo_collate
 
-from diswot_mm.registry import DATASETS, build_in_scope
+from diswot_mm.registry import DATASETS, build_in_scope, get_in_scope
 
 #: The embedded 20 CIFAR-100 test images, in one batch.
 SAMPLE_DATALOADER = dict(
@@ -129,17 +130,32 @@ def load_minibatch(
     return data['inputs'].float(), labels.long()
 
 
+def _data_root(dataset_cfg: dict) -> Optional[str]:
+    """The data set's root: its config's ``data_root``, else the default
+    of its class's ``data_root`` argument (e.g. ``FashionMNIST32``'s
+    system folder); None when neither says."""
+    if 'data_root' in dataset_cfg:
+        return dataset_cfg['data_root']
+    dataset_cls = get_in_scope(dataset_cfg.get('type'), DATASETS)
+    if dataset_cls is None:
+        return None
+    param = inspect.signature(dataset_cls).parameters.get('data_root')
+    return None if param is None or param.default is param.empty else (
+        param.default)
+
+
 def describe_minibatch(dataloader: Optional[dict],
                        inputs: torch.Tensor) -> dict:
-    """What scores were computed on: data set type and root, number of
-    images, input shape (B, C, H, W), and whether it is the embedded
-    sample (``CIFARSamples``)."""
+    """What scores were computed on: data set type and root (the class's
+    default root when the config names none), number of images, input
+    shape (B, C, H, W), and whether it is the embedded sample
+    (``CIFARSamples``)."""
     dataset = (dataloader or SAMPLE_DATALOADER)['dataset']
     embedded = dataset.get('type') == 'CIFARSamples'
     return dict(
         dataset=str(dataset.get('type')),
         data_root=('diswot_mm/datasets/cifar_samples'
-                   if embedded else dataset.get('data_root')),
+                   if embedded else _data_root(dataset)),
         images=int(inputs.shape[0]),
         input_shape=list(inputs.shape),
         embedded_sample=embedded)

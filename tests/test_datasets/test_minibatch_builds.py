@@ -2,10 +2,12 @@
 Runner, the loop's sample-fallback check and the estimator share it."""
 import time
 
+import torch
 from conftest import REPO
 from mmengine.config import Config
 
-from diswot_mm.datasets import CIFARSamples, dataset_cache
+from diswot_mm.datasets import CIFARSamples, dataset_cache, describe_minibatch
+from diswot_mm.datasets.fashion_mnist import FASHION_MNIST_ROOT
 from diswot_mm.datasets.minibatch import load_minibatch
 from diswot_mm.registry import DATASETS
 from diswot_mm.utils.cli import run_search
@@ -58,3 +60,20 @@ def test_the_cache_lives_only_inside_its_context():
         assert CountedSamples.built == 2  # another config: its own build
     load_minibatch(LOADER)
     assert CountedSamples.built == 3  # outside: built afresh
+
+
+def test_the_description_names_a_default_data_root():
+    """A config relying on its class's default root (FashionMNIST32's
+    system folder; mmpretrain's CIFAR100 has none) is described with it,
+    not as root None."""
+    inputs = torch.zeros(4, 3, 32, 32)
+
+    def root(dataset):
+        return describe_minibatch(dict(dataset=dataset), inputs)['data_root']
+
+    assert root(dict(type='FashionMNIST32')) == FASHION_MNIST_ROOT
+    assert root(dict(type='FashionMNIST32', data_root='/mine')) == '/mine'
+    assert root(dict(type='mmpretrain.CIFAR100', data_root='d')) == 'd'
+    assert root(dict(type='mmpretrain.CIFAR100')) == ''
+    assert root(
+        dict(type='CIFARSamples')) == ('diswot_mm/datasets/cifar_samples')
