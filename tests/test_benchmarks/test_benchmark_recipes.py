@@ -1,6 +1,7 @@
 """The benchmarks read their recipes from the configs, from any working
 directory."""
 import argparse
+import csv
 
 import pytest
 from mmengine.config import Config
@@ -103,7 +104,7 @@ def test_ground_truth_shards_share_one_runs_file(tmp_path):
         '111,0.010000,vanilla,0,78.00,40',
     ]
     assert (tmp_path / 'gt.csv').read_text().splitlines()[1:] == [
-        '111,80.00,0.00,1,0.010000', '333,85.50,0.00,1,0.020000'
+        '111,80.0000,0.00,1,0.010000', '333,85.5000,0.00,1,0.020000'
     ]
     provenance = (tmp_path / 'gt.PROVENANCE.md').read_text()
     assert '3 of 4 runs finished' in provenance
@@ -112,3 +113,36 @@ def test_ground_truth_shards_share_one_runs_file(tmp_path):
         'gt.PROVENANCE.md', 'gt.csv', 'gt_runs.csv', 'gt_vanilla.csv',
         'runs.jsonl'
     ]
+
+
+def test_ground_truth_means_keep_their_order(tmp_path):
+    """Issue 25's data: students 311 and 711 had 3-seed KD means 77.0267
+    and 77.0300, written as 77.03 both (a tie the rank tool then saw).
+    The means file keeps them apart, each within 1e-4 of the mean."""
+    top1 = {'311': (77.03, 77.03, 77.02), '711': (77.03, 77.03, 77.03)}
+    done = {
+        (arch, seed, 'kd'):
+        dict(arch=arch, seed=seed, loss='kd', top1=value, seconds=1.0)
+        for arch, values in top1.items()
+        for seed, value in enumerate(values)
+    }
+    args = argparse.Namespace(
+        out=str(tmp_path / 'gt'),
+        seeds=[0, 1, 2],
+        losses=['kd'],
+        budget=0.2725,
+        teacher_ckpt='teacher.pth',
+        shard=(0, 1),
+        train_samples=4000,
+        epochs=4)
+    recipe = ground_truth.kd_recipe(
+        Config.fromfile(repo_path(ground_truth.STUDENT_CFG)))
+    ground_truth.write_outputs(args, {
+        '311': 0.1,
+        '711': 0.2
+    }, done, 90.0, 1, recipe)
+    with open(tmp_path / 'gt.csv') as f:
+        means = {r['arch']: float(r['accuracy']) for r in csv.DictReader(f)}
+    for arch, values in top1.items():
+        assert means[arch] == pytest.approx(sum(values) / 3, abs=1e-4)
+    assert means['311'] < means['711']
