@@ -67,6 +67,25 @@ def test_kd_gain_summary_by_hand():
                                          if r['loss'] == 'kd']) == ''
 
 
+def write_ground_truth(tmp_path, students: dict, done: dict, seeds: list,
+                       losses: list, shard: tuple, seconds: float) -> None:
+    """The ground-truth benchmark's outputs (``tmp_path/gt*``) for the runs
+    ``done`` of ``students`` (arch -> M params), with a 90 % teacher and
+    the documented recipe."""
+    args = argparse.Namespace(
+        out=str(tmp_path / 'gt'),
+        seeds=seeds,
+        losses=losses,
+        budget=0.2725,
+        teacher_ckpt='teacher.pth',
+        shard=shard,
+        train_samples=4000,
+        epochs=4)
+    recipe = ground_truth.kd_recipe(
+        Config.fromfile(repo_path(ground_truth.STUDENT_CFG)))
+    ground_truth.write_outputs(args, students, done, 90.0, seconds, recipe)
+
+
 def test_ground_truth_shards_share_one_runs_file(tmp_path):
     """Shards append to one runs.jsonl; the outputs any shard writes hold
     every shard's runs (and a run from before issue 25, without a loss, is
@@ -82,21 +101,16 @@ def test_ground_truth_shards_share_one_runs_file(tmp_path):
         '"seconds": 40}\n'
         '{"arch": "333", "seed": 0, "loss": "kd", "top1": 85.5, '
         '"seconds": 60}\n')
-    args = argparse.Namespace(
-        out=str(tmp_path / 'gt'),
+    write_ground_truth(
+        tmp_path, {
+            '111': 0.01,
+            '333': 0.02
+        },
+        ground_truth.load_runs(str(runs)),
         seeds=[0],
         losses=['kd', 'vanilla'],
-        budget=0.2725,
-        teacher_ckpt='teacher.pth',
         shard=(1, 2),
-        train_samples=4000,
-        epochs=4)
-    recipe = ground_truth.kd_recipe(
-        Config.fromfile(repo_path(ground_truth.STUDENT_CFG)))
-    ground_truth.write_outputs(args, {
-        '111': 0.01,
-        '333': 0.02
-    }, ground_truth.load_runs(str(runs)), 90.0, 60, recipe)
+        seconds=60)
     assert (tmp_path / 'gt_runs.csv').read_text().splitlines() == [
         'arch,params,loss,seed,top1,seconds',
         '111,0.010000,kd,0,80.00,50',
@@ -126,21 +140,16 @@ def test_ground_truth_means_keep_their_order(tmp_path):
         for arch, values in top1.items()
         for seed, value in enumerate(values)
     }
-    args = argparse.Namespace(
-        out=str(tmp_path / 'gt'),
+    write_ground_truth(
+        tmp_path, {
+            '311': 0.1,
+            '711': 0.2
+        },
+        done,
         seeds=[0, 1, 2],
         losses=['kd'],
-        budget=0.2725,
-        teacher_ckpt='teacher.pth',
         shard=(0, 1),
-        train_samples=4000,
-        epochs=4)
-    recipe = ground_truth.kd_recipe(
-        Config.fromfile(repo_path(ground_truth.STUDENT_CFG)))
-    ground_truth.write_outputs(args, {
-        '311': 0.1,
-        '711': 0.2
-    }, done, 90.0, 1, recipe)
+        seconds=1)
     with open(tmp_path / 'gt.csv') as f:
         means = {r['arch']: float(r['accuracy']) for r in csv.DictReader(f)}
     for arch, values in top1.items():
