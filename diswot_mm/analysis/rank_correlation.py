@@ -3,30 +3,35 @@ import csv
 import math
 import os.path as osp
 import statistics
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from scipy import stats
 
 #: Accepted CSV header names (case-insensitive) of the two columns.
-ARCH_COLUMNS = ('arch', 'architecture', 'subnet')
+ARCH_COLUMNS = ('arch', 'architecture', 'subnet', 'arch_str')
 ACCURACY_COLUMNS = ('accuracy', 'acc', 'top1', 'top-1')
 
 
-def load_ground_truth(path: str) -> Dict[str, float]:
+def load_ground_truth(path: str,
+                      accuracy_column: Optional[str] = None
+                      ) -> Dict[str, float]:
     """Read ``arch -> accuracy`` from a CSV with a header or from whitespace
     lines ``ARCH ACC`` (the published S1 files).
 
     The CSV header names the columns case-insensitively: the architecture
-    one of :data:`ARCH_COLUMNS`, the accuracy one of
-    :data:`ACCURACY_COLUMNS`; other columns are ignored.
+    one of :data:`ARCH_COLUMNS`, the accuracy ``accuracy_column`` when
+    given (a table of several accuracies, e.g. NAS-Bench-201's
+    ``cifar100_test``), else one of :data:`ACCURACY_COLUMNS`; other columns
+    are ignored.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
         ValueError: a CSV header without those columns (the message names
-            the file, the header found and the accepted names), a line that
-            is not ``ARCH ACC``, a value that is not a number, or fewer than
-            3 architectures.
+            the file, the header found and the accepted names), an
+            ``accuracy_column`` with a file of ``ARCH ACC`` lines, a line
+            that is not ``ARCH ACC``, an architecture listed twice, a value
+            that is not a number, or fewer than 3 architectures.
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'ground truth {path!r} does not exist.')
@@ -38,21 +43,27 @@ def load_ground_truth(path: str) -> Dict[str, float]:
         reader = csv.reader(text.lstrip().splitlines())
         header = [h.strip() for h in next(reader)]
         lower = [h.lower() for h in header]
+        accepted = ((accuracy_column.lower(), ) if accuracy_column else
+                    ACCURACY_COLUMNS)
         arch_col = next((lower.index(c) for c in ARCH_COLUMNS if c in lower),
                         None)
-        acc_col = next(
-            (lower.index(c) for c in ACCURACY_COLUMNS if c in lower), None)
+        acc_col = next((lower.index(c) for c in accepted if c in lower),
+                       None)
         if arch_col is None or acc_col is None:
             raise ValueError(
                 f'ground truth {path!r} has the header {header}; expected '
                 f'an architecture column (one of {list(ARCH_COLUMNS)}) and '
-                f'an accuracy column (one of {list(ACCURACY_COLUMNS)}), '
-                'any case.')
+                f'an accuracy column (one of {list(accepted)}), any case.')
         for number, row in enumerate(reader, 2):
             if not any(cell.strip() for cell in row):
                 continue
-            rows[row[arch_col].strip()] = _number(row[acc_col], path, number)
+            _add(rows, row[arch_col].strip(),
+                 _number(row[acc_col], path, number), path, number)
     else:
+        if accuracy_column:
+            raise ValueError(
+                f'accuracy_column={accuracy_column!r} names a CSV column, '
+                f'but {path!r} has "ARCH ACC" lines: drop accuracy_column.')
         for number, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
@@ -60,11 +71,21 @@ def load_ground_truth(path: str) -> Dict[str, float]:
             if len(parts) != 2:
                 raise ValueError(f'{path}:{number}: expected "ARCH ACC", '
                                  f'got {line!r}.')
-            rows[parts[0]] = _number(parts[1], path, number)
+            _add(rows, parts[0], _number(parts[1], path, number), path,
+                 number)
     if len(rows) < 3:
         raise ValueError(f'{path} has {len(rows)} architectures; rank '
                          'correlations need at least 3.')
     return rows
+
+
+def _add(rows: Dict[str, float], arch: str, accuracy: float, path: str,
+         line: int) -> None:
+    if arch in rows:
+        raise ValueError(f'{path}:{line}: architecture {arch!r} is listed '
+                         'twice; give one accuracy per architecture (e.g. '
+                         'the mean over seeds).')
+    rows[arch] = accuracy
 
 
 def _number(text: str, path: str, line: int) -> float:

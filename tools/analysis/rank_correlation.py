@@ -5,7 +5,8 @@
 
 Scores every architecture of the ground truth (arch in the space's naming:
 S1 digits, NAS-Bench-201 strings) with each estimator of ``rank_cfg``, for
-each seed; prints and saves Kendall tau / Spearman rho / Pearson r (mean and
+each seed (``rank_cfg.minibatch``: the dataloader / data_preprocessor of
+every estimator that scores on images and sets none); prints and saves Kendall tau / Spearman rho / Pearson r (mean and
 std over seeds, also per DisWOT term), a budget-regret table, scatter plots
 and a CSV of all scores in the work_dir.
 
@@ -33,6 +34,7 @@ from diswot_mm.datasets import (apply_sample_fallback, dataset_cache,
                                 describe_minibatches)
 from diswot_mm.models.search_spaces import (alias_to_choices, arch_codec,
                                             name_unaliased_mutables)
+from diswot_mm.models.task_modules.estimators import fill_minibatch
 from diswot_mm.registry import TASK_UTILS, build_in_scope
 from diswot_mm.utils.cli import add_common_args, load_config
 from diswot_mm.utils.progress import track
@@ -56,10 +58,15 @@ def parse_args():
         'top-1, any case) or lines "ARCH ACC"; default: '
         'rank_cfg.ground_truth')
     parser.add_argument(
+        '--accuracy-column',
+        help='the ground truth\'s accuracy column, for a CSV of several '
+        '(NAS-Bench-201: cifar10_test, cifar100_test, imagenet16_120_test); '
+        'default: rank_cfg.accuracy_column, else one of the names above')
+    parser.add_argument(
         '--vanilla-ground-truth',
         help='the same archs '
         'trained without a teacher (same formats); default: '
-        'rank_cfg.vanilla_ground_truth, if any')
+        'rank_cfg.vanilla_ground_truth, if any; "none": without one')
     parser.add_argument(
         '--scores',
         metavar='SCORES_CSV',
@@ -90,7 +97,9 @@ def main():
     args = parse_args()
     cfg = load_config(args)
     rank_cfg = cfg.rank_cfg
-    truth = load_ground_truth(args.ground_truth or rank_cfg.ground_truth)
+    truth = load_ground_truth(
+        args.ground_truth or rank_cfg.ground_truth, args.accuracy_column
+        or rank_cfg.get('accuracy_column'))
     archs = sorted(truth)
     accuracies = [truth[a] for a in archs]
     vanilla = load_vanilla(args, rank_cfg, truth)
@@ -145,9 +154,10 @@ def score_rows(cfg, supernet, estimators: dict, archs: list,
         and, per estimator, what its scores were computed on.
     """
     rows, minibatches = [], {}
+    minibatch = cfg.rank_cfg.get('minibatch', {})
     for name, est_cfg in estimators.items():
         for seed in cfg.rank_cfg.get('seeds', [0]):
-            est_cfg = dict(est_cfg, seed=seed)
+            est_cfg = dict(fill_minibatch(est_cfg, **minibatch), seed=seed)
             start = time.perf_counter()
             with dataset_cache():  # checked, then loaded: built once
                 apply_sample_fallback(
@@ -292,7 +302,7 @@ def load_vanilla(args, rank_cfg, truth):
     neither --vanilla-ground-truth nor rank_cfg.vanilla_ground_truth is
     given; its archs must be those of the KD ground truth."""
     path = args.vanilla_ground_truth or rank_cfg.get('vanilla_ground_truth')
-    if not path:
+    if not path or path == 'none':
         return None
     plain = load_ground_truth(path)
     if set(plain) != set(truth):
@@ -300,7 +310,7 @@ def load_vanilla(args, rank_cfg, truth):
             f'vanilla ground truth {path!r} and the KD ground truth differ '
             f'in archs: only KD {sorted(set(truth) - set(plain))}, only '
             f'vanilla {sorted(set(plain) - set(truth))}; give both for the '
-            'same archs.')
+            'same archs, or rank without one: --vanilla-ground-truth none.')
     return [plain[a] for a in sorted(truth)]
 
 

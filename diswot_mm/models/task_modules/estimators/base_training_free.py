@@ -1,6 +1,7 @@
 """The training-free estimator interface, and what the single-network ones
 share: one real minibatch, a device, a seeded random initialisation per
 candidate."""
+import copy
 import math
 import warnings
 from abc import ABCMeta, abstractmethod
@@ -11,6 +12,7 @@ import torch.nn as nn
 from mmrazor.models.task_modules.estimators.base_estimator import BaseEstimator
 
 from diswot_mm.datasets import describe_minibatch, load_minibatch
+from diswot_mm.registry import TASK_UTILS, get_in_scope
 from .initialization import INIT_SCHEMES, derive_seed, random_init_
 from .introspection import candidate_key
 
@@ -28,6 +30,9 @@ class TrainingFreeEstimator(metaclass=ABCMeta):
     score_name = 'score'
     #: Whether :meth:`combine` re-scores a population (see the class doc).
     population_relative = False
+    #: Whether it scores on a minibatch (takes ``dataloader``,
+    #: ``data_preprocessor`` and ``device``): see :func:`fill_minibatch`.
+    takes_minibatch = False
 
     @abstractmethod
     def score(self,
@@ -47,6 +52,22 @@ class TrainingFreeEstimator(metaclass=ABCMeta):
         """Estimator (or member) name -> :func:`describe_minibatch`."""
 
 
+def fill_minibatch(cfg: dict, **defaults) -> dict:
+    """``cfg`` (an estimator config) with each of ``defaults``
+    (``dataloader``, ``data_preprocessor``, ``device``) that is not None
+    set where the estimator scores on a minibatch
+    (:attr:`TrainingFreeEstimator.takes_minibatch`) and ``cfg`` sets none:
+    one minibatch for a whole ensemble or rank table. A copy."""
+    cfg = copy.deepcopy(dict(cfg))
+    cls = get_in_scope(cfg.get('type'), TASK_UTILS)
+    if isinstance(cls, type) and issubclass(
+            cls, TrainingFreeEstimator) and cls.takes_minibatch:
+        for key, value in defaults.items():
+            if value is not None and cfg.get(key) is None:
+                cfg[key] = copy.deepcopy(value)
+    return cfg
+
+
 class BaseTrainingFreeEstimator(BaseEstimator, TrainingFreeEstimator):
     """Base of the training-free estimators: ``score(model, key)`` returns a
     dict of floats whose ``score_name`` entry is higher-is-better.
@@ -64,6 +85,7 @@ class BaseTrainingFreeEstimator(BaseEstimator, TrainingFreeEstimator):
         seed (int): Seed of all initialisations. Defaults to 0.
         device (str, optional): Where to run. Defaults to CUDA if available.
     """
+    takes_minibatch = True
 
     def __init__(self,
                  init: str = 'default',

@@ -1,6 +1,5 @@
 """A fixed, weighted ensemble of training-free estimators, combined by rank
 or by z-score among the candidates being compared."""
-import copy
 import math
 from typing import Dict, List, Optional, Sequence
 
@@ -8,9 +7,8 @@ import numpy as np
 import torch.nn as nn
 from scipy.stats import rankdata
 
-from diswot_mm.registry import TASK_UTILS, build_in_scope, get_in_scope
-from .base_training_free import (BaseTrainingFreeEstimator,
-                                 TrainingFreeEstimator)
+from diswot_mm.registry import TASK_UTILS, build_in_scope
+from .base_training_free import TrainingFreeEstimator, fill_minibatch
 
 COMBINE_MODES = ('rank', 'zscore')
 
@@ -84,11 +82,13 @@ class EnsembleEstimator(TrainingFreeEstimator):
         seed (int, optional): Given to every member (so the rank tool's
             seeds reach them). Defaults to each member's own.
         dataloader (dict, optional): Minibatch of the members that set none
-            (those scoring on images: :class:`BaseTrainingFreeEstimator`).
+            (those scoring on images: :func:`fill_minibatch`).
+        data_preprocessor (dict, optional): Its preprocessor, likewise.
         device (str, optional): Device of those members that set none.
     """
     score_name = 'ensemble'
     population_relative = True
+    takes_minibatch = True
 
     def __init__(self,
                  estimators: Dict[str, dict],
@@ -96,6 +96,7 @@ class EnsembleEstimator(TrainingFreeEstimator):
                  mode: str = 'rank',
                  seed: Optional[int] = None,
                  dataloader: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
                  device: Optional[str] = None):
         if not estimators:
             raise ValueError('EnsembleEstimator needs at least one member in '
@@ -116,16 +117,13 @@ class EnsembleEstimator(TrainingFreeEstimator):
         self.mode = mode
         self.members = {}
         for name, cfg in estimators.items():
-            cfg = copy.deepcopy(dict(cfg))
+            cfg = fill_minibatch(
+                cfg,
+                dataloader=dataloader,
+                data_preprocessor=data_preprocessor,
+                device=device)
             if seed is not None:
                 cfg['seed'] = seed
-            cls = get_in_scope(cfg.get('type'), TASK_UTILS)
-            if isinstance(cls, type) and issubclass(cls,
-                                                    BaseTrainingFreeEstimator):
-                for key, value in (('dataloader', dataloader), ('device',
-                                                                device)):
-                    if value is not None and cfg.get(key) is None:
-                        cfg[key] = value
             self.members[name] = build_in_scope(cfg, TASK_UTILS)
 
     def score(self,
