@@ -24,9 +24,14 @@ teacher = dict(
         in_channels=64,
         loss=dict(type='mmpretrain.CrossEntropyLoss', loss_weight=1.0)))
 
+diswot = dict(teacher=dict(_delete_=True, **teacher))
+
 rank_cfg = dict(
     accuracy_column='cifar10_test',
     minibatch=dict(
         dataloader=dict(dataset=dict(subset='cifar10')),
         data_preprocessor=preprocessor),
-    estimators=dict(diswot=dict(teacher=dict(_delete_=True, **teacher))))
+    estimators=dict(
+        diswot=diswot,
+        az_diswot=dict(estimators=dict(diswot=diswot)),
+        az_diswot_params=dict(estimators=dict(diswot=diswot))))

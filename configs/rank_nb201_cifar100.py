@@ -12,6 +12,27 @@
 #       --work-dir work_dirs/rank_nb201_imagenet16
 _base_ = ['./diswot_nb201_cifar100.py']
 
+# as the search's, on the minibatch below
+diswot = dict(_base_.train_cfg.estimator, dataloader=None)
+params = dict(type='ParamsEstimator')
+az_nas = dict(type='AZNASEstimator')
+az_diswot = dict(
+    type='EnsembleEstimator',
+    mode='log_rank',
+    estimators=dict(diswot=diswot, az=az_nas),
+    terms=dict(
+        semantic='-diswot.semantic',
+        relation='-diswot.relation',
+        expressivity='az.expressivity',
+        progressivity='az.progressivity',
+        trainability='az.trainability',
+        complexity='az.complexity'))
+# the same with the parameter count as a seventh term
+az_diswot_params = dict(
+    az_diswot,
+    estimators=dict(az_diswot['estimators'], params=params),
+    terms=dict(az_diswot['terms'], params='params.score'))
+
 rank_cfg = dict(
     ground_truth='{{ fileDirname }}/../diswot_mm/models/search_spaces/'
     'data/nb201_dev1000_test_acc_200ep.csv',
@@ -30,9 +51,8 @@ rank_cfg = dict(
                 pipeline=[dict(type='mmpretrain.PackInputs')]),
             sampler=dict(type='DefaultSampler', shuffle=False))),
     estimators=dict(
-        # as the search's, on the minibatch above
-        diswot=dict(_base_.train_cfg.estimator, dataloader=None),
-        params=dict(type='ParamsEstimator'),
+        diswot=diswot,
+        params=params,
         flops=dict(type='FlopsEstimator'),
         grad_norm=dict(type='GradNormEstimator'),
         snip=dict(type='SNIPEstimator'),
@@ -41,4 +61,20 @@ rank_cfg = dict(
         jacob_cov=dict(type='JacobCovEstimator'),
         zen=dict(type='ZenEstimator'),
         zico=dict(type='ZiCoEstimator'),
+        # NASLib's NAS-Bench-Suite-Zero proxies we lacked, and the newer ones
+        plain=dict(type='PlainEstimator'),
+        l2_norm=dict(type='L2NormEstimator'),
+        fisher=dict(type='FisherEstimator'),
+        grasp=dict(type='GraSPEstimator'),
+        epe_nas=dict(type='EPENASEstimator'),
+        meco=dict(type='MeCoEstimator'),
+        swap=dict(type='SWAPEstimator'),
+        # SWAP's size regulariser centred on the search's budget (1.6 M),
+        # e^-1 at half of it: mu, sigma in K params, a priori
+        swap_reg=dict(type='SWAPEstimator', mu=1600, sigma=800**2),
+        az_nas=az_nas,
+        # the teacher-aware aggregate: AZ-NAS's log-rank aggregation over
+        # its four terms and DisWOT's two (docs/benchmarks.md)
+        az_diswot=az_diswot,
+        az_diswot_params=az_diswot_params,
     ))

@@ -34,8 +34,9 @@ from diswot_mm.datasets import (apply_sample_fallback, dataset_cache,
                                 describe_minibatches)
 from diswot_mm.models.search_spaces import (alias_to_choices, arch_codec,
                                             name_unaliased_mutables)
-from diswot_mm.models.task_modules.estimators import fill_minibatch
-from diswot_mm.registry import TASK_UTILS, build_in_scope
+from diswot_mm.models.task_modules.estimators import (EnsembleEstimator,
+                                                      fill_minibatch)
+from diswot_mm.registry import TASK_UTILS, build_in_scope, get_in_scope
 from diswot_mm.utils.cli import add_common_args, load_config
 from diswot_mm.utils.progress import track
 from diswot_mm.utils.stats import mean_std
@@ -69,10 +70,12 @@ def parse_args():
         'rank_cfg.vanilla_ground_truth, if any; "none": without one')
     parser.add_argument(
         '--scores',
+        nargs='+',
         metavar='SCORES_CSV',
         help='rank the scores of an earlier run (its scores.csv, with its '
-        'rank_correlation.json beside it) against the ground truth given '
-        'now, without scoring again')
+        'rank_correlation.json beside it; several: e.g. runs on parts of '
+        'the archs) against the ground truth given now, without scoring '
+        'again')
     parser.add_argument(
         '--estimators',
         nargs='+',
@@ -119,16 +122,8 @@ def main():
                              f'{sorted(estimators)}.')
         estimators = {n: estimators[n] for n in args.estimators}
     if args.scores:
-        rows, minibatches = load_scores(args.scores, archs, args.estimators)
-        other = sorted({
-            r['arch']
-            for r in rows
-            if abs(r['params'] - params[position[r['arch']]]) > 1e-6
-        })
-        if other:
-            raise SystemExit(
-                f'--scores {args.scores}: the #params of {other} differ from '
-                f"{args.config}'s: scores of another space or config.")
+        rows, minibatches = load_scores(cfg, args.scores, archs, params,
+                                        args.estimators)
     else:
         rows, minibatches = score_rows(cfg, supernet, estimators, archs,
                                        params)
@@ -143,101 +138,189 @@ def main():
                   accuracies, vanilla, minibatches)
 
 
+def prepare(cfg, name: str, est_cfg: dict, seed: int) -> dict:
+    """The config an estimator of ``rank_cfg`` is built from for ``seed``:
+    the rank config's minibatch where it sets none, the search config's
+    sample fallback (checked, applied where allowed)."""
+    est_cfg = dict(
+        fill_minibatch(est_cfg, **cfg.rank_cfg.get('minibatch', {})),
+        seed=seed)
+    apply_sample_fallback(
+        est_cfg,
+        cfg.get('train_cfg', {}).get('sample_fallback'),
+        key=f'rank_cfg.estimators.{name}')
+    return est_cfg
+
+
+def config_key(est_cfg: dict) -> str:
+    """What identifies an estimator config (its scores are reused)."""
+    return json.dumps(est_cfg, sort_keys=True, default=str)
+
+
 def score_rows(cfg, supernet, estimators: dict, archs: list,
                params: list) -> tuple:
     """Score every arch with each estimator config, for each seed of
-    ``cfg.rank_cfg``.
+    ``cfg.rank_cfg``. An ensemble member whose config (seed and minibatch
+    included) is also an estimator of the table is scored once: the
+    ensemble merges those results (:meth:`EnsembleEstimator.merge`).
 
     Returns:
         tuple: rows (estimator, seed, arch, params, score, the DisWOT terms
-        where the estimator has them, seconds of that estimator and seed)
-        and, per estimator, what its scores were computed on.
+        where the estimator has them, seconds of that estimator and seed,
+        ``outputs``: every output as JSON, what a population-relative
+        score is combined from) and, per estimator, what its scores were
+        computed on.
     """
-    rows, minibatches = [], {}
-    minibatch = cfg.rank_cfg.get('minibatch', {})
+    rows, minibatches, done = [], {}, {}
     for name, est_cfg in estimators.items():
         for seed in cfg.rank_cfg.get('seeds', [0]):
-            est_cfg = dict(fill_minibatch(est_cfg, **minibatch), seed=seed)
             start = time.perf_counter()
+            est_cfg = prepare(cfg, name, est_cfg, seed)
             with dataset_cache():  # checked, then loaded: built once
-                apply_sample_fallback(
-                    est_cfg,
-                    cfg.get('train_cfg', {}).get('sample_fallback'),
-                    key=f'rank_cfg.estimators.{name}')
                 estimator = build_in_scope(est_cfg, TASK_UTILS)
             minibatches[name] = estimator.minibatch_info
             print(f'{name} (seed {seed}), scores computed on: ' +
                   describe_minibatches(minibatches[name]))
-            results = score_all(supernet, estimator, archs)
+            if isinstance(estimator, EnsembleEstimator):
+                members = {}
+                for member, scorer in estimator.members.items():
+                    key = config_key(estimator.member_cfgs[member])
+                    if key not in done:
+                        done[key] = score_all(supernet, scorer, archs)
+                    members[member] = done[key]
+                results = [
+                    estimator.merge({m: members[m][i]
+                                     for m in members})
+                    for i in range(len(archs))
+                ]
+            else:
+                results = score_all(supernet, estimator, archs)
+            done[config_key(est_cfg)] = results
             seconds = time.perf_counter() - start
-            main_key = estimator.score_name
-            if estimator.population_relative:  # relative to all archs
-                for r, value in zip(results, estimator.combine(results)):
-                    r[main_key] = value
-            for arch, p, r in zip(archs, params, results):
-                rows.append(
-                    dict(
-                        estimator=name,
-                        seed=seed,
-                        arch=arch,
-                        params=p,
-                        score=r[main_key],
-                        **{t: r[t]
-                           for t in DISWOT_TERMS if t in r},
-                        seconds=seconds))
+            rows += make_rows(name, seed, estimator, archs, params, results,
+                              seconds)
     return rows, minibatches
 
 
-def load_scores(path: str, archs: list, names=None) -> tuple:
-    """The rows of an earlier run's ``scores.csv`` (of the estimators
-    ``names``, default all) and what they were computed on (its
-    ``rank_correlation.json``), for :func:`rank_table`.
+def make_rows(name: str, seed: int, estimator, archs: list, params: list,
+              results: list, seconds: float) -> list:
+    """The rows of one estimator and seed (see :func:`score_rows`); a
+    population-relative score is combined over all ``archs``."""
+    main_key = estimator.score_name
+    scores = (
+        estimator.combine(results) if estimator.population_relative else
+        [r[main_key] for r in results])
+    return [
+        dict(
+            estimator=name,
+            seed=seed,
+            arch=arch,
+            params=p,
+            score=score,
+            **{t: r[t]
+               for t in DISWOT_TERMS if t in r},
+            seconds=seconds,
+            outputs=json.dumps(r))
+        for arch, p, r, score in zip(archs, params, results, scores)
+    ]
+
+
+def load_scores(cfg, paths: list, archs: list, params: list,
+                names=None) -> tuple:
+    """The rows of earlier runs' ``scores.csv`` (of the estimators
+    ``names``, default all; several files: e.g. shards of the archs) and
+    what they were computed on (the first file's
+    ``rank_correlation.json``), for :func:`rank_table`. Population-relative
+    scores (ensembles, AZ-NAS) are combined again over ``archs`` from the
+    stored outputs, with the estimator of ``cfg.rank_cfg``.
 
     Raises:
-        SystemExit: a missing file, an estimator not in it, or an estimator
-            and seed without a score for every arch of the ground truth.
+        SystemExit: a missing file, an estimator not in them, an estimator
+            and seed without a score for every arch of the ground truth, an
+            arch scored twice, or #params of another space.
     """
-    summary = osp.join(osp.dirname(path), 'rank_correlation.json')
-    for needed in (path, summary):
+    summary = osp.join(osp.dirname(paths[0]), 'rank_correlation.json')
+    for needed in list(paths) + [summary]:
         if not osp.isfile(needed):
-            raise SystemExit(f'--scores {path}: {needed} does not exist; '
-                             'give the scores.csv of an earlier run, with '
-                             'the rank_correlation.json written beside it.')
-    with open(path, newline='') as f:
-        rows = [
+            raise SystemExit(f'--scores {needed}: it does not exist; give '
+                             'the scores.csv of an earlier run, with the '
+                             'rank_correlation.json written beside the '
+                             'first.')
+    stored = []
+    for path in paths:
+        with open(path, newline='') as f:
+            stored += [
+                r for r in csv.DictReader(f)
+                if names is None or r['estimator'] in names
+            ]
+    found = {r['estimator'] for r in stored}
+    missing = sorted(set(names or found) - found)
+    if missing or not stored:
+        raise SystemExit(f'--scores {paths} has no scores of {missing}.')
+    unknown = sorted(found - set(cfg.rank_cfg.estimators))
+    if unknown:
+        raise SystemExit(f'--scores {paths}: {unknown} are not in '
+                         'rank_cfg.estimators of the config given now.')
+    position = {arch: i for i, arch in enumerate(archs)}
+    rows = []
+    for name, seed in sorted({(r['estimator'], int(r['seed']))
+                              for r in stored}):
+        mine = {}
+        for r in stored:
+            if r['estimator'] == name and int(r['seed']) == seed:
+                if r['arch'] in mine:
+                    raise SystemExit(f'--scores {paths}: {name} (seed '
+                                     f'{seed}) scored {r["arch"]} twice.')
+                mine[r['arch']] = r
+        if not set(archs) <= set(mine):
+            raise SystemExit(
+                f'--scores {paths}: {name} (seed {seed}) has no score for '
+                f'{sorted(set(archs) - set(mine))} of the ground truth; score '
+                'them again (without --scores).')
+        other = sorted(a for a in archs
+                       if abs(float(mine[a]['params']) -
+                              params[position[a]]) > 1e-6)
+        if other:
+            raise SystemExit(
+                f'--scores {paths}: the #params of {other} differ from the '
+                "config's: scores of another space or config.")
+        picked = [mine[a] for a in archs]
+        seconds = sum({float(r.get('seconds') or 'nan')
+                       for r in picked})  # one figure a file
+        est_cfg = cfg.rank_cfg.estimators[name]
+        relative = get_in_scope(est_cfg['type'],
+                                TASK_UTILS).population_relative
+        if relative and not picked[0].get('outputs') and set(mine) != set(
+                archs):  # the stored scores rank another population
+            raise SystemExit(
+                f'--scores {paths}: {name} is population-relative, scored '
+                'on other archs by a version that did not keep its outputs: '
+                'score it again (without --scores).')
+        if relative and picked[0].get('outputs'):
+            estimator = build_in_scope(
+                prepare(cfg, name, est_cfg, seed), TASK_UTILS)
+            rows += make_rows(name, seed, estimator, archs, params,
+                              [json.loads(r['outputs']) for r in picked],
+                              seconds)
+            continue
+        rows += [
             dict(
-                estimator=r['estimator'],
+                estimator=name,
                 arch=r['arch'],
-                seed=int(r['seed']),
+                seed=seed,
                 params=float(r['params']),
                 score=float(r['score']),
-                seconds=float(r.get('seconds') or 'nan'),
+                seconds=seconds,
                 **{t: float(r[t])
-                   for t in DISWOT_TERMS if r.get(t)})
-            for r in csv.DictReader(f)
-            if names is None or r['estimator'] in names
+                   for t in DISWOT_TERMS if r.get(t)},
+                **({
+                    'outputs': r['outputs']
+                } if r.get('outputs') else {})) for r in picked
         ]
-    found = {r['estimator'] for r in rows}
-    missing = sorted(set(names or found) - found)
-    if missing or not rows:
-        raise SystemExit(f'--scores {path} has no scores of {missing}.')
-    for name, seed in sorted({(r['estimator'], r['seed']) for r in rows}):
-        scored = {
-            r['arch']
-            for r in rows if r['estimator'] == name and r['seed'] == seed
-        }
-        if not set(archs) <= scored:
-            raise SystemExit(
-                f'--scores {path}: {name} (seed {seed}) has no score for '
-                f'{sorted(set(archs) - scored)} of the ground truth; score '
-                'them again (without --scores).')
     with open(summary) as f:
         minibatches = json.load(f)['minibatch']
-    print(f'Scores read from {path}, not computed again.')
-    return [r for r in rows if r['arch'] in archs], {
-        name: minibatches[name]
-        for name in sorted(found)
-    }
+    print(f'Scores read from {", ".join(paths)}, not computed again.')
+    return rows, {name: minibatches[name] for name in sorted(found)}
 
 
 def rank_table(rows: list, archs: list, accuracies: list, params: list,
@@ -387,7 +470,7 @@ def write_outputs(work_dir, rank_cfg, table, regrets, rows, archs, accuracies,
         fields = [
             'estimator', 'seed', 'arch', 'accuracy', 'params', 'score',
             *DISWOT_TERMS, 'seconds'
-        ] + ([] if vanilla is None else ['vanilla'])
+        ] + ([] if vanilla is None else ['vanilla']) + ['outputs']
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)

@@ -2,18 +2,26 @@ from .active_path_resource_estimator import (ActivePathResourceEstimator,
                                              check_constraints, run_eval)
 from .base_training_free import (BaseTrainingFreeEstimator,
                                  TrainingFreeEstimator, fill_minibatch)
+from .az_nas import AZNASEstimator
 from .diswot_estimator import DisWOTEstimator
 from .ensemble_estimator import EnsembleEstimator, combine_scores
-from .zero_cost_proxies import (FlopsEstimator, GradNormEstimator,
-                                JacobCovEstimator, NASWOTEstimator,
-                                ParamsEstimator, SNIPEstimator,
-                                SynFlowEstimator, ZenEstimator, ZiCoEstimator)
+from .meco import MeCoEstimator
+from .swap import SWAPEstimator
+from .zero_cost_proxies import (EPENASEstimator, FisherEstimator,
+                                FlopsEstimator, GradNormEstimator,
+                                GraSPEstimator, JacobCovEstimator,
+                                L2NormEstimator, NASWOTEstimator,
+                                ParamsEstimator, PlainEstimator,
+                                SNIPEstimator, SynFlowEstimator, ZenEstimator,
+                                ZiCoEstimator)
 
 __all__ = [
-    'ActivePathResourceEstimator', 'BaseTrainingFreeEstimator',
-    'DisWOTEstimator', 'EnsembleEstimator', 'FlopsEstimator',
-    'GradNormEstimator', 'JacobCovEstimator', 'NASWOTEstimator',
-    'ParamsEstimator', 'SNIPEstimator', 'SynFlowEstimator',
+    'AZNASEstimator', 'ActivePathResourceEstimator',
+    'BaseTrainingFreeEstimator', 'DisWOTEstimator', 'EPENASEstimator',
+    'EnsembleEstimator', 'FisherEstimator', 'FlopsEstimator',
+    'GraSPEstimator', 'GradNormEstimator', 'JacobCovEstimator',
+    'L2NormEstimator', 'MeCoEstimator', 'NASWOTEstimator', 'ParamsEstimator',
+    'PlainEstimator', 'SNIPEstimator', 'SWAPEstimator', 'SynFlowEstimator',
     'TrainingFreeEstimator', 'ZenEstimator', 'ZiCoEstimator',
     'check_constraints', 'combine_scores', 'fill_minibatch', 'run_eval'
 ]

@@ -9,7 +9,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from .introspection import active_modules
 
-INIT_SCHEMES = ('gaussian', 'default')
+INIT_SCHEMES = ('gaussian', 'default', 'kaiming_fan_in')
 
 
 def derive_seed(*parts) -> int:
@@ -24,7 +24,9 @@ def random_init_(model: nn.Module, scheme: str, seed: int) -> None:
     """Re-initialise ``model`` in place, reproducibly from ``seed``.
 
     ``gaussian`` (the official DisWOT code): Conv2d and Linear weights
-    ~ N(0, 1), biases 0; BatchNorm/GroupNorm weight 1, bias 0. ``default``:
+    ~ N(0, 1), biases 0; BatchNorm/GroupNorm weight 1, bias 0.
+    ``kaiming_fan_in`` (the official AZ-NAS code): the same but weights
+    ~ N(0, 2 / fan_in) (``kaiming_normal_``, fan_in, ReLU). ``default``:
     each module's own ``reset_parameters``. Only :func:`active_modules`
     are drawn (in their order), so a supernet's unchosen ops cost nothing
     and a candidate's weights depend only on its choices and ``seed``. The
@@ -41,7 +43,11 @@ def random_init_(model: nn.Module, scheme: str, seed: int) -> None:
                 if hasattr(module, 'reset_parameters'):
                     module.reset_parameters()
             elif isinstance(module, (nn.Conv2d, nn.Linear)):
-                module.weight.normal_(0, 1)
+                if scheme == 'gaussian':
+                    module.weight.normal_(0, 1)
+                else:
+                    nn.init.kaiming_normal_(
+                        module.weight, mode='fan_in', nonlinearity='relu')
                 if module.bias is not None:
                     module.bias.zero_()
             elif isinstance(module, (_BatchNorm, nn.GroupNorm)):

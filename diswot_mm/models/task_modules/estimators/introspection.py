@@ -1,8 +1,9 @@
 """What the training-free estimators read from a classifier: its last
 feature map, the input and weight of its final linear layer, the modules a
 supernet's forward runs and what identifies a candidate."""
+import contextlib
 import json
-from typing import Iterator, Tuple
+from typing import Callable, Iterable, Iterator, Tuple
 
 import torch
 import torch.nn as nn
@@ -173,3 +174,19 @@ def active_modules(model: nn.Module) -> Iterator[nn.Module]:
             yield from walk(child)
 
     yield from walk(model)
+
+
+@contextlib.contextmanager
+def forward_hooks(modules: Iterable[nn.Module],
+                  hook: Callable,
+                  pre: bool = False) -> Iterator[None]:
+    """``hook`` registered as a forward hook (``pre``: forward pre-hook) of
+    each of ``modules`` inside the block, removed on exit."""
+    register = ('register_forward_pre_hook'
+                if pre else 'register_forward_hook')
+    handles = [getattr(m, register)(hook) for m in modules]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()

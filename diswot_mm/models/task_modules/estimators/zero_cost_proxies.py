@@ -20,7 +20,7 @@ from .base_training_free import (BaseTrainingFreeEstimator,
                                  TrainingFreeEstimator)
 from .batch_norm import batch_statistics
 from .initialization import derive_seed
-from .introspection import get_architecture
+from .introspection import active_modules, forward_hooks, get_architecture
 
 WEIGHTED = (nn.Conv2d, nn.Linear)
 
@@ -325,3 +325,149 @@ class ZiCoEstimator(_GradientProxy):
             if total > 0:
                 value = value + torch.log(total)
         return {self.score_name: value}
+
+
+@TASK_UTILS.register_module()
+class PlainEstimator(_GradientProxy):
+    """plain: sum over conv/linear weights of W * dL/dW (signed; SNIP is
+    its absolute value), L the cross-entropy on the minibatch (NASLib's
+    NAS-Bench-Suite-Zero, Krishnakumar et al., NeurIPS 2022 Datasets)."""
+    score_name = 'plain'
+
+    def _score(self, model: nn.Module, key: str) -> Dict[str, float]:
+        self._backward(model, key)
+        with torch.no_grad():
+            value = sum((w * w.grad).sum() for w in self._weights(model))
+        model.zero_grad()
+        return {self.score_name: value}
+
+
+@TASK_UTILS.register_module()
+class L2NormEstimator(BaseTrainingFreeEstimator):
+    """l2_norm: sum over the conv/linear layers that run of ||W||_F of the
+    initialised weights; data-free (NASLib's NAS-Bench-Suite-Zero)."""
+    score_name = 'l2_norm'
+
+    @torch.no_grad()
+    def _score(self, model: nn.Module, key: str) -> Dict[str, float]:
+        self.init_candidate(model, key)
+        value = sum(m.weight.norm() for m in active_modules(model)
+                    if isinstance(m, WEIGHTED))
+        return {self.score_name: value}
+
+
+@TASK_UTILS.register_module()
+class FisherEstimator(BaseTrainingFreeEstimator):
+    """fisher: with a the output of each conv/linear layer (N, K, ...) and
+    g = dL/da (L the cross-entropy), sum over layers and channels k of
+    0.5 * mean_n (sum_{spatial} a * g)[n, k]^2 (Turner et al., "BlockSwap",
+    ICLR 2020; the zero-cost form of Abdelfattah et al., as NASLib)."""
+    score_name = 'fisher'
+
+    def _score(self, model: nn.Module, key: str) -> Dict[str, float]:
+        self.init_candidate(model, key)
+        acts = []
+
+        def record(module, inputs, output):
+            output.retain_grad()
+            acts.append((output.detach().clone(), output))
+
+        layers = [
+            m for m in get_architecture(model).modules()
+            if isinstance(m, WEIGHTED)
+        ]
+        with torch.enable_grad(), batch_statistics(model), \
+                forward_hooks(layers, record):
+            loss = F.cross_entropy(logits_of(model, self.inputs), self.labels)
+            loss.backward()
+        model.zero_grad()
+        value = torch.zeros((), device=self.device)
+        for act, output in acts:
+            if output.grad is None:
+                continue
+            g_nk = act * output.grad
+            if g_nk.dim() > 2:
+                g_nk = g_nk.sum(dim=tuple(range(2, g_nk.dim())))
+            value = value + 0.5 * g_nk.pow(2).mean(0).sum()
+        return {self.score_name: value}
+
+
+@TASK_UTILS.register_module()
+class GraSPEstimator(BaseTrainingFreeEstimator):
+    """GraSP: -sum over conv/linear weights of W * (H g), g = dL/dW and H
+    the Hessian of the cross-entropy L, by the double-backward product
+    H g = d(g_fixed . dL/dW)/dW (Wang et al., ICLR 2020; zero-cost form of
+    Abdelfattah et al. with T = 1 and one iteration, as NASLib)."""
+    score_name = 'grasp'
+
+    def _score(self, model: nn.Module, key: str) -> Dict[str, float]:
+        self.init_candidate(model, key)
+        weights = [
+            m.weight for m in active_modules(model) if isinstance(m, WEIGHTED)
+        ]
+        model.zero_grad()
+        with torch.enable_grad(), batch_statistics(model):
+            loss = F.cross_entropy(logits_of(model, self.inputs), self.labels)
+            fixed = torch.autograd.grad(loss, weights, allow_unused=True)
+            loss = F.cross_entropy(logits_of(model, self.inputs), self.labels)
+            grads = torch.autograd.grad(
+                loss, weights, create_graph=True, allow_unused=True)
+            z = sum((g0 * g).sum() for g0, g in zip(fixed, grads)
+                    if g0 is not None and g is not None)
+            z.backward()
+        with torch.no_grad():
+            value = -sum(
+                (w * w.grad).sum() for w in weights if w.grad is not None)
+        model.zero_grad()
+        return {self.score_name: value}
+
+
+def epe_nas_score(jacobian: torch.Tensor, labels: torch.Tensor,
+                  num_classes: int) -> torch.Tensor:
+    """EPE-NAS of input Jacobians (B, D) with labels (B,): per class c in
+    the batch, s_c = sum_ij log(|corrcoef(J_c)|_ij + 1e-5), J_c the rows of
+    class c (one row: corrcoef = 1); with ``num_classes`` > 100, s_c is
+    divided by the rows of J_c and classes of one row are left out (as the
+    authors' code, whose ``len`` of a scalar fails there). The score is
+    sum_c |s_c| for <= 100 classes, else sum_c sum_c' |s_c - s_c'| / #c;
+    NaN when no class is left."""
+    k = 1e-5
+    per_class = []
+    for c in torch.unique(labels):
+        rows = jacobian[labels == c].double()
+        corrs = torch.corrcoef(rows) if len(rows) > 1 else rows.new_ones(())
+        s = torch.log(corrs.abs() + k).sum()
+        if num_classes > 100:
+            if len(rows) == 1:
+                continue
+            s = s / len(rows)
+        per_class.append(s)
+    if not per_class:
+        return jacobian.new_tensor(math.nan)
+    s = torch.stack(per_class)
+    if num_classes <= 100:
+        return s.abs().sum()
+    return (s[:, None] - s[None, :]).abs().sum() / len(s)
+
+
+@TASK_UTILS.register_module()
+class EPENASEstimator(BaseTrainingFreeEstimator):
+    """EPE-NAS: :func:`epe_nas_score` of the per-sample gradients of the
+    summed outputs w.r.t. the inputs (Lopes et al., "EPE-NAS", ICANN 2021;
+    as NASLib's copy of the authors' code)."""
+    score_name = 'epe_nas'
+
+    def _score(self, model: nn.Module, key: str) -> Dict[str, float]:
+        self.init_candidate(model, key)
+        inputs = self.inputs.clone().requires_grad_(True)
+        with torch.enable_grad(), batch_statistics(model):
+            logits = logits_of(model, inputs)
+            logits.sum().backward()
+        model.zero_grad()
+        if inputs.grad is None:
+            return {self.score_name: -math.inf}
+        return {
+            self.score_name:
+            epe_nas_score(inputs.grad.flatten(1), self.labels,
+                          logits.shape[-1])
+        }
