@@ -10,6 +10,14 @@ The three are interleaved per candidate and repeated; medians are reported.
 Then the peak RSS while scoring --rss-candidates candidates (flat = no leak).
 
     python -m benchmarks.estimator_cost [--rounds 5] [--rss-candidates 1000]
+
+With --proxies, instead: every registered training-free estimator's
+``score`` (default init, the same images) per candidate next to a bare
+no-grad forward of the same student, interleaved per candidate, median over
+rounds of the mean over the students (AZ-NAS: its four terms; its log-rank
+aggregation over a population is extra and negligible).
+
+    python -m benchmarks.estimator_cost --proxies [--rounds 3]
 """
 import argparse
 import itertools
@@ -65,11 +73,64 @@ def timed(fn) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+#: The estimators --proxies times (registry names), DisWOT with its
+#: ResNet110 teacher.
+PROXIES = ('DisWOTEstimator', 'ParamsEstimator', 'FlopsEstimator',
+           'GradNormEstimator', 'SNIPEstimator', 'SynFlowEstimator',
+           'NASWOTEstimator', 'JacobCovEstimator', 'ZenEstimator',
+           'ZiCoEstimator', 'PlainEstimator', 'L2NormEstimator',
+           'FisherEstimator', 'GraSPEstimator', 'EPENASEstimator',
+           'MeCoEstimator', 'SWAPEstimator', 'AZNASEstimator')
+
+
+def proxy_costs(rounds: int) -> None:
+    """Print ms per candidate of each of :data:`PROXIES` and its ratio to
+    a bare no-grad forward, on the 64 S1 students."""
+    estimators = {
+        name: TASK_UTILS.build(
+            dict(type=name, **({
+                'teacher': TEACHER
+            } if name == 'DisWOTEstimator' else {})))
+        for name in PROXIES
+    }
+    inputs = estimators['SNIPEstimator'].inputs
+    students = {arch: build_student(arch) for arch in S1}
+    times = {name: [] for name in ('forward', ) + PROXIES}
+    for round_ in range(rounds):
+        per_round = {name: [] for name in times}
+        for arch, student in track(students.items(), len(students),
+                                   f'round {round_ + 1}/{rounds}'):
+            with torch.no_grad():
+                per_round['forward'].append(
+                    timed(lambda: student(inputs, mode='tensor')))
+            for name, est in estimators.items():
+                per_round[name].append(
+                    timed(lambda: est.score(student, key=arch)))
+        for name in times:
+            times[name].append(statistics.mean(per_round[name]))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(f'machine: {describe_machine()}')
+    print(f'{len(S1)} S1 students, batch {tuple(inputs.shape)}, median of '
+          f'{rounds} rounds of the mean ms per candidate:')
+    print('| estimator | ms / candidate | x bare forward |')
+    print('|---|---|---|')
+    for name in times:
+        print(f'| {name} | {med[name]:.1f} | '
+              f'{med[name] / med["forward"]:.1f} |')
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--rss-candidates', type=int, default=1000)
+    parser.add_argument(
+        '--proxies',
+        action='store_true',
+        help='time every registered proxy against a bare forward instead')
     args = parser.parse_args()
+    if args.proxies:
+        proxy_costs(args.rounds)
+        return
 
     estimator = TASK_UTILS.build(dict(type='DisWOTEstimator', teacher=TEACHER))
     teacher = build_model(TEACHER).train()

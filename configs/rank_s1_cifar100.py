@@ -9,6 +9,20 @@ diswot = {{_base_.train_cfg.estimator}}
 params = dict(type='ParamsEstimator')
 snip = dict(type='SNIPEstimator')
 zico = dict(type='ZiCoEstimator')
+az_nas = dict(type='AZNASEstimator')
+# the teacher-aware aggregate (issue 34): AZ-NAS's log-rank aggregation over
+# its four terms and DisWOT's two, equal weights, fixed a priori
+az_diswot = dict(
+    type='EnsembleEstimator',
+    mode='log_rank',
+    estimators=dict(diswot=diswot, az=az_nas),
+    terms=dict(
+        semantic='-diswot.semantic',
+        relation='-diswot.relation',
+        expressivity='az.expressivity',
+        progressivity='az.progressivity',
+        trainability='az.trainability',
+        complexity='az.complexity'))
 
 rank_cfg = dict(
     ground_truth='{{ fileDirname }}/../diswot_mm/models/search_spaces/'
@@ -57,4 +71,22 @@ rank_cfg = dict(
         ens_diswot_params_snip=dict(
             type='EnsembleEstimator',
             estimators=dict(diswot=diswot, params=params, snip=snip)),
+        # issue 34: the proxies NASLib's NAS-Bench-Suite-Zero has and we
+        # lacked, the newer ones, and the teacher-aware aggregate
+        plain=dict(type='PlainEstimator'),
+        l2_norm=dict(type='L2NormEstimator'),
+        fisher=dict(type='FisherEstimator'),
+        grasp=dict(type='GraSPEstimator'),
+        epe_nas=dict(type='EPENASEstimator'),
+        meco=dict(type='MeCoEstimator'),
+        swap=dict(type='SWAPEstimator'),
+        # SWAP's size regulariser centred on the search's budget (0.5 M),
+        # e^-1 at half of it: mu, sigma in K params, a priori
+        swap_reg=dict(type='SWAPEstimator', mu=500, sigma=250**2),
+        az_nas=az_nas,
+        az_diswot=az_diswot,
+        az_diswot_params=dict(
+            az_diswot,
+            estimators=dict(diswot=diswot, az=az_nas, params=params),
+            terms=dict(az_diswot['terms'], params='params.score')),
     ))

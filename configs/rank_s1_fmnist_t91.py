@@ -15,6 +15,23 @@ _base_ = ['./rank_s1_fmnist.py']
 # the ground truth's teacher (90.64 %), its weights committed beside it
 trained = dict(teacher_ckpt='{{ fileDirname }}/../diswot_mm/models/'
                'search_spaces/data/fmnist_s1_t91_teacher.pth')
+# issue 34: the newer proxies and the teacher-aware aggregate (AZ-NAS's
+# log-rank aggregation over its four terms and DisWOT's two, a priori) with
+# this trained teacher; on the same 64 training images (minibatch below)
+diswot_t91 = dict(_base_.diswot_trained, **trained)
+az_nas = dict(type='AZNASEstimator')
+az_diswot = dict(
+    type='EnsembleEstimator',
+    mode='log_rank',
+    estimators=dict(diswot=diswot_t91, az=az_nas),
+    terms=dict(
+        semantic='-diswot.semantic',
+        relation='-diswot.relation',
+        expressivity='az.expressivity',
+        progressivity='az.progressivity',
+        trainability='az.trainability',
+        complexity='az.complexity'))
+
 rank_cfg = dict(
     ground_truth='{{ fileDirname }}/../diswot_mm/models/search_spaces/'
     'data/fmnist_s1_t91.csv',
@@ -23,7 +40,27 @@ rank_cfg = dict(
     residual_plot=[
         'diswot_trained', 'diswot_random', 'params', 'snip', 'zico', 'naswot'
     ],
+    minibatch=_base_.fmnist,
     estimators=dict(
         diswot_trained=trained,
         ens_diswot_trained_params=dict(estimators=dict(diswot=trained)),
-        ens_diswot_trained_zico=dict(estimators=dict(diswot=trained))))
+        ens_diswot_trained_zico=dict(estimators=dict(diswot=trained)),
+        flops=dict(type='FlopsEstimator'),
+        synflow=dict(type='SynFlowEstimator'),
+        plain=dict(type='PlainEstimator'),
+        l2_norm=dict(type='L2NormEstimator'),
+        fisher=dict(type='FisherEstimator'),
+        grasp=dict(type='GraSPEstimator'),
+        epe_nas=dict(type='EPENASEstimator'),
+        meco=dict(type='MeCoEstimator'),
+        swap=dict(type='SWAPEstimator'),
+        # centred on ResNet20's 0.27 M, the ground truth's budget
+        swap_reg=dict(type='SWAPEstimator', mu=270, sigma=135**2),
+        az_nas=az_nas,
+        az_diswot=az_diswot,
+        az_diswot_params=dict(
+            az_diswot,
+            estimators=dict(
+                diswot=diswot_t91, az=az_nas,
+                params=dict(type='ParamsEstimator')),
+            terms=dict(az_diswot['terms'], params='params.score'))))

@@ -169,3 +169,72 @@ def test_rank_tool_reranks_saved_scores_without_scoring(tmp_path):
         env=env)
     assert result.returncode != 0
     assert "params (seed 0) has no score for ['777']" in result.stderr
+
+
+def test_ground_truth_reader_column_and_duplicates(tmp_path):
+    table = tmp_path / 'table.csv'
+    table.write_text('nb201_index,arch_str,cifar10_test,cifar100_test\n'
+                     '0,a,90.0,70.0\n1,b,91.0,69.0\n2,c,92.0,71.0\n')
+    assert load_ground_truth(str(table), 'cifar100_test') == dict(
+        a=70.0, b=69.0, c=71.0)
+    with pytest.raises(ValueError, match='cifar10_tset'):
+        load_ground_truth(str(table), 'cifar10_tset')
+    lines = tmp_path / 'lines.txt'
+    lines.write_text('111 60.0\n333 65.0\n111 61.0\n777 70.0\n')
+    with pytest.raises(ValueError, match="'111' is listed twice"):
+        load_ground_truth(str(lines))
+    with pytest.raises(ValueError, match='drop accuracy_column'):
+        load_ground_truth(str(lines), 'top1')
+
+
+@pytest.mark.subprocess
+def test_rank_tool_merges_shards_and_recombines_population_scores(
+        tmp_path):
+    """Two runs on halves of the archs, merged with --scores, give the
+    table of one run on all of them: population-relative rankings (a
+    log-rank aggregate, AZ-NAS) are combined again over all archs."""
+    env = dict(os.environ, PYTHONWARNINGS='ignore')
+    command = [
+        'tools/analysis/rank_correlation.py', 'tests/data/rank_toy_aggregate.py',
+        '--estimators', 'params', 'snip', 'az_nas', 'aggregate'
+    ]
+    rows = open(f'{REPO}/tests/data/toy_ground_truth.csv').read().split()
+    halves = []
+    for i in (0, 1):
+        half = tmp_path / f'half{i}.csv'
+        half.write_text('\n'.join([rows[0]] + rows[1 + i::2]) + '\n')
+        halves.append(half)
+    runs = [tmp_path / name for name in ('all', 'half0', 'half1', 'merged')]
+    for work_dir, truth in zip(runs[:3], [None] + halves):
+        result = run_forked(
+            command + ['--work-dir', str(work_dir)] +
+            (['--ground-truth', str(truth)] if truth else []),
+            env=env)
+        assert result.returncode == 0, result.stderr[-3000:]
+    result = run_forked(
+        command + [
+            '--work-dir',
+            str(runs[3]), '--scores',
+            str(runs[1] / 'scores.csv'),
+            str(runs[2] / 'scores.csv')
+        ],
+        env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    whole, merged = (json.load(open(d / 'rank_correlation.json'))
+                     for d in (runs[0], runs[3]))
+    for name in ('params', 'snip', 'az_nas', 'aggregate'):
+        for key in ('kendall', 'spearman', 'regret_mean'):
+            assert merged['correlations'][name][key] == pytest.approx(
+                whole['correlations'][name][key]), (name, key)
+    scores = list(csv.DictReader(open(runs[0] / 'scores.csv')))
+    snip = {r['arch']: float(r['score'])
+            for r in scores if r['estimator'] == 'snip'}
+    for r in scores:
+        if r['estimator'] == 'aggregate':
+            assert json.loads(r['outputs'])['snip.score'] == snip[r['arch']]
+    # a half's aggregate ranks among its own 3 archs: not the merged table
+    half_rows = list(csv.DictReader(open(runs[1] / 'scores.csv')))
+    whole_agg = {r['arch']: r['score']
+                 for r in scores if r['estimator'] == 'aggregate'}
+    assert any(r['score'] != whole_agg[r['arch']]
+               for r in half_rows if r['estimator'] == 'aggregate')

@@ -315,3 +315,18 @@ def test_ensemble_terms_pick_outputs_with_their_direction():
         proxy(
             'EnsembleEstimator',
             estimators=dict(az=dict(type='AZNASEstimator')))
+
+
+def test_fill_minibatch_reaches_only_estimators_that_score_on_images():
+    from diswot_mm.models.task_modules.estimators import fill_minibatch
+    loader = dict(batch_size=4)
+    assert fill_minibatch(dict(type='SNIPEstimator'),
+                          dataloader=loader)['dataloader'] == loader
+    assert fill_minibatch(
+        dict(type='EnsembleEstimator', estimators={}),
+        dataloader=loader)['dataloader'] == loader
+    assert 'dataloader' not in fill_minibatch(
+        dict(type='ParamsEstimator'), dataloader=loader)
+    own = dict(type='SNIPEstimator', dataloader=dict(batch_size=8))
+    assert fill_minibatch(own, dataloader=loader)['dataloader'] == dict(
+        batch_size=8)
