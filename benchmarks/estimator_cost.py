@@ -87,10 +87,13 @@ def proxy_costs(rounds: int) -> None:
     """Print ms per candidate of each of :data:`PROXIES` and its ratio to
     a bare no-grad forward, on the 64 S1 students."""
     estimators = {
-        name: TASK_UTILS.build(
-            dict(type=name, **({
-                'teacher': TEACHER
-            } if name == 'DisWOTEstimator' else {})))
+        name:
+        TASK_UTILS.build(
+            dict(
+                type=name,
+                **({
+                    'teacher': TEACHER
+                } if name == 'DisWOTEstimator' else {})))
         for name in PROXIES
     }
     inputs = estimators['SNIPEstimator'].inputs

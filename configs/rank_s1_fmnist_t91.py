@@ -61,6 +61,7 @@ rank_cfg = dict(
         az_diswot_params=dict(
             az_diswot,
             estimators=dict(
-                diswot=diswot_t91, az=az_nas,
+                diswot=diswot_t91,
+                az=az_nas,
                 params=dict(type='ParamsEstimator')),
             terms=dict(az_diswot['terms'], params='params.score'))))

@@ -43,12 +43,11 @@ def load_ground_truth(path: str,
         reader = csv.reader(text.lstrip().splitlines())
         header = [h.strip() for h in next(reader)]
         lower = [h.lower() for h in header]
-        accepted = ((accuracy_column.lower(), ) if accuracy_column else
-                    ACCURACY_COLUMNS)
+        accepted = ((accuracy_column.lower(), )
+                    if accuracy_column else ACCURACY_COLUMNS)
         arch_col = next((lower.index(c) for c in ARCH_COLUMNS if c in lower),
                         None)
-        acc_col = next((lower.index(c) for c in accepted if c in lower),
-                       None)
+        acc_col = next((lower.index(c) for c in accepted if c in lower), None)
         if arch_col is None or acc_col is None:
             raise ValueError(
                 f'ground truth {path!r} has the header {header}; expected '
@@ -71,8 +70,7 @@ def load_ground_truth(path: str,
             if len(parts) != 2:
                 raise ValueError(f'{path}:{number}: expected "ARCH ACC", '
                                  f'got {line!r}.')
-            _add(rows, parts[0], _number(parts[1], path, number), path,
-                 number)
+            _add(rows, parts[0], _number(parts[1], path, number), path, number)
     if len(rows) < 3:
         raise ValueError(f'{path} has {len(rows)} architectures; rank '
                          'correlations need at least 3.')

@@ -188,15 +188,15 @@ def test_ground_truth_reader_column_and_duplicates(tmp_path):
 
 
 @pytest.mark.subprocess
-def test_rank_tool_merges_shards_and_recombines_population_scores(
-        tmp_path):
+def test_rank_tool_merges_shards_and_recombines_population_scores(tmp_path):
     """Two runs on halves of the archs, merged with --scores, give the
     table of one run on all of them: population-relative rankings (a
     log-rank aggregate, AZ-NAS) are combined again over all archs."""
     env = dict(os.environ, PYTHONWARNINGS='ignore')
     command = [
-        'tools/analysis/rank_correlation.py', 'tests/data/rank_toy_aggregate.py',
-        '--estimators', 'params', 'snip', 'az_nas', 'aggregate'
+        'tools/analysis/rank_correlation.py',
+        'tests/data/rank_toy_aggregate.py', '--estimators', 'params', 'snip',
+        'az_nas', 'aggregate'
     ]
     rows = open(f'{REPO}/tests/data/toy_ground_truth.csv').read().split()
     halves = []
@@ -220,21 +220,26 @@ def test_rank_tool_merges_shards_and_recombines_population_scores(
         ],
         env=env)
     assert result.returncode == 0, result.stderr[-3000:]
-    whole, merged = (json.load(open(d / 'rank_correlation.json'))
-                     for d in (runs[0], runs[3]))
+    whole, merged = (
+        json.load(open(d / 'rank_correlation.json'))
+        for d in (runs[0], runs[3]))
     for name in ('params', 'snip', 'az_nas', 'aggregate'):
         for key in ('kendall', 'spearman', 'regret_mean'):
             assert merged['correlations'][name][key] == pytest.approx(
                 whole['correlations'][name][key]), (name, key)
     scores = list(csv.DictReader(open(runs[0] / 'scores.csv')))
-    snip = {r['arch']: float(r['score'])
-            for r in scores if r['estimator'] == 'snip'}
+    snip = {
+        r['arch']: float(r['score'])
+        for r in scores if r['estimator'] == 'snip'
+    }
     for r in scores:
         if r['estimator'] == 'aggregate':
             assert json.loads(r['outputs'])['snip.score'] == snip[r['arch']]
     # a half's aggregate ranks among its own 3 archs: not the merged table
     half_rows = list(csv.DictReader(open(runs[1] / 'scores.csv')))
-    whole_agg = {r['arch']: r['score']
-                 for r in scores if r['estimator'] == 'aggregate'}
-    assert any(r['score'] != whole_agg[r['arch']]
-               for r in half_rows if r['estimator'] == 'aggregate')
+    whole_agg = {
+        r['arch']: r['score']
+        for r in scores if r['estimator'] == 'aggregate'
+    }
+    assert any(r['score'] != whole_agg[r['arch']] for r in half_rows
+               if r['estimator'] == 'aggregate')

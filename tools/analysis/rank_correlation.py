@@ -3,12 +3,12 @@
     python tools/analysis/rank_correlation.py configs/rank_s1_cifar100.py \
         [--ground-truth FILE]
 
-Scores every architecture of the ground truth (arch in the space's naming:
-S1 digits, NAS-Bench-201 strings) with each estimator of ``rank_cfg``, for
-each seed (``rank_cfg.minibatch``: the dataloader / data_preprocessor of
-every estimator that scores on images and sets none); prints and saves Kendall tau / Spearman rho / Pearson r (mean and
-std over seeds, also per DisWOT term), a budget-regret table, scatter plots
-and a CSV of all scores in the work_dir.
+Scores every architecture of the ground truth (arch in the space's naming: S1
+digits, NAS-Bench-201 strings) with each estimator of ``rank_cfg``, for each
+seed (``rank_cfg.minibatch``: the dataloader / data_preprocessor of every
+estimator that scores on images and sets none); prints and saves Kendall tau /
+Spearman rho / Pearson r (mean and std over seeds, also per DisWOT term), a
+budget-regret table, scatter plots and a CSV of all scores in the work_dir.
 
 With a vanilla ground truth (``rank_cfg.vanilla_ground_truth``: the same
 architectures trained without a teacher) it also reports, per estimator and
@@ -208,8 +208,8 @@ def make_rows(name: str, seed: int, estimator, archs: list, params: list,
     population-relative score is combined over all ``archs``."""
     main_key = estimator.score_name
     scores = (
-        estimator.combine(results) if estimator.population_relative else
-        [r[main_key] for r in results])
+        estimator.combine(results)
+        if estimator.population_relative else [r[main_key] for r in results])
     return [
         dict(
             estimator=name,
@@ -225,7 +225,10 @@ def make_rows(name: str, seed: int, estimator, archs: list, params: list,
     ]
 
 
-def load_scores(cfg, paths: list, archs: list, params: list,
+def load_scores(cfg,
+                paths: list,
+                archs: list,
+                params: list,
                 names=None) -> tuple:
     """The rows of earlier runs' ``scores.csv`` (of the estimators
     ``names``, default all; several files: e.g. shards of the archs) and
@@ -277,9 +280,9 @@ def load_scores(cfg, paths: list, archs: list, params: list,
                 f'--scores {paths}: {name} (seed {seed}) has no score for '
                 f'{sorted(set(archs) - set(mine))} of the ground truth; score '
                 'them again (without --scores).')
-        other = sorted(a for a in archs
-                       if abs(float(mine[a]['params']) -
-                              params[position[a]]) > 1e-6)
+        other = sorted(
+            a for a in archs
+            if abs(float(mine[a]['params']) - params[position[a]]) > 1e-6)
         if other:
             raise SystemExit(
                 f'--scores {paths}: the #params of {other} differ from the '

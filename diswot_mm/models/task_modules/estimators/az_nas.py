@@ -76,8 +76,9 @@ class AZNASEstimator(BaseTrainingFreeEstimator):
 
     The AZ-NAS score is population-relative: ``combine`` adds up
     log(rank / N) of the four terms over the N candidates compared
-    (:func:`combine_scores`, ``mode='log_rank'``; rank N = the best); ``score`` alone gives
-    ``az_nas`` = 0, a placeholder. NaN terms become -inf.
+    (:func:`combine_scores`, ``mode='log_rank'``; rank N = the best);
+    ``score`` alone gives ``az_nas`` = 0, a placeholder. NaN terms become
+    -inf.
 
     Args:
         block_types (Sequence[str]): Class names of the blocks. Defaults to
@@ -105,8 +106,7 @@ class AZNASEstimator(BaseTrainingFreeEstimator):
         """F_0..F_L in the graph (the candidate has run once)."""
         arch = get_architecture(model)
         blocks = [
-            m for m in arch.modules()
-            if type(m).__name__ in self.block_types
+            m for m in arch.modules() if type(m).__name__ in self.block_types
         ]
         feats: List[torch.Tensor] = []
 
@@ -165,4 +165,3 @@ class AZNASEstimator(BaseTrainingFreeEstimator):
         return combine_scores({t: [r[t] for r in results]
                                for t in AZ_TERMS},
                               dict.fromkeys(AZ_TERMS, 1.0), 'log_rank')
-

@@ -148,9 +148,9 @@ class EnsembleEstimator(TrainingFreeEstimator):
                 cfg['seed'] = seed
             self.member_cfgs[name] = cfg
             self.members[name] = build_in_scope(cfg, TASK_UTILS)
-        relative = sorted(n for n, m in self.members.items()
-                          if m.population_relative
-                          and f'{n}.score' in self.terms.values())
+        relative = sorted(
+            n for n, m in self.members.items()
+            if m.population_relative and f'{n}.score' in self.terms.values())
         if relative:
             raise ValueError(
                 f'members {relative} are population-relative: their own '
@@ -166,8 +166,8 @@ class EnsembleEstimator(TrainingFreeEstimator):
             for name, member in self.members.items()
         })
 
-    def merge(self, member_scores: Dict[str, Dict[str, float]]
-              ) -> Dict[str, float]:
+    def merge(self, member_scores: Dict[str, Dict[str,
+                                                  float]]) -> Dict[str, float]:
         """One candidate's result from each member's :meth:`score` of it
         (member name -> scores): ``<name>.score`` and ``<name>.<key>``,
         and the placeholder ``ensemble``."""
@@ -179,8 +179,8 @@ class EnsembleEstimator(TrainingFreeEstimator):
                 f'{name}.{k}': float(v)
                 for k, v in scores.items() if k != member.score_name
             })
-        missing = sorted(
-            t for t in self.terms.values() if t.lstrip('-') not in result)
+        missing = sorted(t for t in self.terms.values()
+                         if t.lstrip('-') not in result)
         if missing:
             raise KeyError(f'terms {missing} are not among the members\' '
                            f'outputs {sorted(result)}.')

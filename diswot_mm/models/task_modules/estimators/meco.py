@@ -49,9 +49,7 @@ class MeCoEstimator(BaseTrainingFreeEstimator):
                 terms.append(min_correlation_eigenvalue(output[0]))
 
         arch = get_architecture(model)
-        modules = [
-            m for m in arch.modules() if not isinstance(m, BaseMutable)
-        ]
+        modules = [m for m in arch.modules() if not isinstance(m, BaseMutable)]
         with batch_statistics(model), forward_hooks(modules, record):
             logits_of(model, self.inputs)
         return {self.score_name: torch.stack(terms).sum()}

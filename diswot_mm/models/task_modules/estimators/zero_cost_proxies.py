@@ -468,6 +468,6 @@ class EPENASEstimator(BaseTrainingFreeEstimator):
             return {self.score_name: -math.inf}
         return {
             self.score_name:
-            epe_nas_score(inputs.grad.flatten(1), self.labels,
-                          logits.shape[-1])
+            epe_nas_score(
+                inputs.grad.flatten(1), self.labels, logits.shape[-1])
         }

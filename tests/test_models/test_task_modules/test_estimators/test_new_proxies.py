@@ -102,13 +102,11 @@ def test_grasp_is_minus_weight_times_hessian_gradient():
     w1, w2 = net.fc1.weight.double(), net.fc2.weight.double()
 
     def loss(v1, v2):
-        return F.cross_entropy((x @ v1.t()).clamp(min=0) @ v2.t(),
-                               est.labels)
+        return F.cross_entropy((x @ v1.t()).clamp(min=0) @ v2.t(), est.labels)
 
     g = torch.autograd.grad(
         loss(w1.requires_grad_(), w2.requires_grad_()), (w1, w2))
-    _, hg = torch.autograd.functional.hvp(loss, (w1.detach(), w2.detach()),
-                                          g)
+    _, hg = torch.autograd.functional.hvp(loss, (w1.detach(), w2.detach()), g)
     expected = -sum(float((w * h).sum()) for w, h in zip((w1, w2), hg))
     assert score == pytest.approx(expected, rel=1e-3)
 
@@ -134,9 +132,8 @@ def epe_nas_numpy(jacob, labels, n_classes):
         scores[c] = s
     if n_classes <= 100:
         return sum(abs(s) for s in scores.values())
-    return sum(
-        abs(scores[c] - scores[d]) for c in scores
-        for d in scores) / len(scores)
+    return sum(abs(scores[c] - scores[d]) for c in scores
+               for d in scores) / len(scores)
 
 
 @pytest.mark.parametrize('n_classes', [10, 120])
@@ -207,8 +204,8 @@ def test_swap_counts_relu_patterns_and_regularises_by_size():
     assert result['swap'] == result['patterns'] == expected
     reg = proxy('SWAPEstimator', mu=0.5, sigma=2.0).score(net, key='net')
     kparams = ParamsEstimator().score(net)['params'] * 1e3
-    assert reg['swap'] == pytest.approx(
-        expected * math.exp(-(kparams - 0.5)**2 / 2.0))
+    assert reg['swap'] == pytest.approx(expected *
+                                        math.exp(-(kparams - 0.5)**2 / 2.0))
     with pytest.raises(ValueError, match='mu and sigma'):
         proxy('SWAPEstimator', mu=1.0)
 
@@ -231,10 +228,10 @@ def test_block_trainability_formula_with_and_without_downsampling():
     largest singular value, -sigma - 1 / (sigma + 1e-6) + 2."""
     generator = torch.Generator().manual_seed(3)
     g_out = torch.randn(2, 3, 2, 2, generator=generator, dtype=torch.float64)
-    for g_in in (torch.randn(2, 3, 2, 2, generator=generator,
-                             dtype=torch.float64),
-                 torch.randn(2, 2, 4, 4, generator=generator,
-                             dtype=torch.float64)):
+    for g_in in (torch.randn(
+            2, 3, 2, 2, generator=generator, dtype=torch.float64),
+                 torch.randn(
+                     2, 2, 4, 4, generator=generator, dtype=torch.float64)):
         s = g_in.shape[2] // 2
         unshuffled = np.zeros((2, g_in.shape[1] * s * s, 2, 2))
         for c in range(g_in.shape[1]):
@@ -269,31 +266,31 @@ def test_az_nas_terms_and_log_rank_aggregation():
     assert result['expressivity'] == pytest.approx(e0 + e1, rel=1e-6)
     assert result['progressivity'] == pytest.approx(e1 - e0, rel=1e-5)
     assert math.isfinite(result['trainability'])
-    assert result['complexity'] == proxy('FlopsEstimator').score(
-        net)['flops']
+    assert result['complexity'] == proxy('FlopsEstimator').score(net)['flops']
     population = [
-        dict(expressivity=3., progressivity=1., trainability=-1.,
-             complexity=5.),
-        dict(expressivity=1., progressivity=2., trainability=-2.,
-             complexity=7.),
+        dict(
+            expressivity=3., progressivity=1., trainability=-1.,
+            complexity=5.),
+        dict(
+            expressivity=1., progressivity=2., trainability=-2.,
+            complexity=7.),
     ]
     # ranks (of 2): a = (2, 1, 2, 1), b = (1, 2, 1, 2)
     expected = [np.log([1, .5, 1, .5]).mean(), np.log([.5, 1, .5, 1]).mean()]
     assert est.combine(population) == pytest.approx(expected)
     with pytest.raises(ValueError, match='block_types'):
-        proxy('AZNASEstimator', block_types=['NoSuchBlock']).score(
-            net, key='net')
+        proxy(
+            'AZNASEstimator', block_types=['NoSuchBlock']).score(
+                net, key='net')
 
 
 def test_log_rank_mode_by_hand():
     members = dict(a=[1.0, 2.0, 3.0], b=[30.0, -math.inf, 10.0])
     # ranks / 3: a = (1/3, 2/3, 1); b = (1, 1/3, 2/3) (-inf last)
     got = combine_scores(members, dict(a=1, b=3), 'log_rank')
-    assert got == pytest.approx([
-        (math.log(1 / 3) + 3 * math.log(1)) / 4,
-        (math.log(2 / 3) + 3 * math.log(1 / 3)) / 4,
-        (math.log(1) + 3 * math.log(2 / 3)) / 4
-    ])
+    assert got == pytest.approx([(math.log(1 / 3) + 3 * math.log(1)) / 4,
+                                 (math.log(2 / 3) + 3 * math.log(1 / 3)) / 4,
+                                 (math.log(1) + 3 * math.log(2 / 3)) / 4])
 
 
 def test_ensemble_terms_pick_outputs_with_their_direction():
@@ -320,13 +317,13 @@ def test_ensemble_terms_pick_outputs_with_their_direction():
 def test_fill_minibatch_reaches_only_estimators_that_score_on_images():
     from diswot_mm.models.task_modules.estimators import fill_minibatch
     loader = dict(batch_size=4)
-    assert fill_minibatch(dict(type='SNIPEstimator'),
-                          dataloader=loader)['dataloader'] == loader
+    assert fill_minibatch(
+        dict(type='SNIPEstimator'), dataloader=loader)['dataloader'] == loader
     assert fill_minibatch(
         dict(type='EnsembleEstimator', estimators={}),
         dataloader=loader)['dataloader'] == loader
     assert 'dataloader' not in fill_minibatch(
         dict(type='ParamsEstimator'), dataloader=loader)
     own = dict(type='SNIPEstimator', dataloader=dict(batch_size=8))
-    assert fill_minibatch(own, dataloader=loader)['dataloader'] == dict(
-        batch_size=8)
+    assert fill_minibatch(
+        own, dataloader=loader)['dataloader'] == dict(batch_size=8)
