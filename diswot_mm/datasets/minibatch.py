@@ -1,14 +1,17 @@
 """One real, preprocessed minibatch: what the training-free scores run on."""
 import contextlib
 import copy
+import difflib
 import inspect
 import json
 from typing import Dict, Iterator, Optional, Tuple
 
 import torch
 from mmengine.dataset import pseudo_collate
+from torch.utils.data import DataLoader
 
-from diswot_mm.registry import DATASETS, build_in_scope, get_in_scope
+from diswot_mm.registry import (DATA_SAMPLERS, DATASETS, build_in_scope,
+                                get_in_scope)
 
 #: The embedded 20 CIFAR-100 test images, in one batch.
 SAMPLE_DATALOADER = dict(
@@ -73,6 +76,49 @@ def _build_dataset(dataset_cfg: dict, key: str):
     return dataset
 
 
+def _check_keys(given: dict, accepted: set, key: str, what: str) -> None:
+    """One error naming the first key of ``given`` not in ``accepted`` (a
+    typo is otherwise ignored: ``batch_sise=8`` scored 64 images)."""
+    for name in given:
+        if name not in accepted:
+            close = difflib.get_close_matches(name, sorted(accepted), n=1)
+            hint = f'; did you mean {close[0]!r}?' if close else ''
+            raise ValueError(f'{key}.{name} is not a setting of {what} (it '
+                             f'takes {sorted(accepted)}){hint}')
+
+
+def check_dataloader(cfg: dict, key: str = 'dataloader') -> None:
+    """Refuse a dataloader config the minibatch would not honour: an
+    unknown key of the dataloader or of its sampler (named, with the
+    closest known one), or ``batch_size`` < 2 (sample relations and batch
+    statistics need two images).
+
+    Raises:
+        ValueError: naming ``key`` and the setting.
+    """
+    if 'shuffle' in cfg:
+        raise ValueError(
+            f'{key}.shuffle: an mmengine dataloader takes it in its sampler: '
+            "sampler=dict(type='DefaultSampler', shuffle=...).")
+    accepted = set(inspect.signature(DataLoader).parameters) - {
+        'self', 'shuffle'
+    }
+    _check_keys(cfg, accepted, key, 'an mmengine dataloader')
+    sampler = cfg.get('sampler') or {}
+    sampler_cls = get_in_scope(sampler.get('type', 'DefaultSampler'),
+                               DATA_SAMPLERS)
+    if isinstance(sampler_cls, type):
+        _check_keys(
+            sampler,
+            set(inspect.signature(sampler_cls).parameters) - {'dataset'} |
+            {'type'}, f'{key}.sampler', f'its {sampler_cls.__name__}')
+    if cfg.get('batch_size', 2) < 2:
+        raise ValueError(
+            f'{key}.batch_size={cfg["batch_size"]}: a training-free score '
+            'needs at least 2 images (sample relations, batch statistics); '
+            'the official code scores 64 (CIFAR) or 32 (ImageNet).')
+
+
 def load_minibatch(
         dataloader: Optional[dict] = None,
         data_preprocessor: Optional[dict] = None,
@@ -101,10 +147,14 @@ def load_minibatch(
     Raises:
         FileNotFoundError: the data set cannot be built (missing or corrupt
             data, a mistyped root).
-        ValueError: an empty data set, or images of different sizes (the
-            preprocessor would zero-pad them to the largest without a word).
+        ValueError: a setting :func:`check_dataloader` refuses, an empty
+            data set, items without an image (a pipeline that loads none),
+            or images of different sizes (the preprocessor would zero-pad
+            them to the largest without a word).
     """
     cfg = copy.deepcopy(dataloader or SAMPLE_DATALOADER)
+    check_dataloader(cfg, key.rsplit('.', 1)[0] if key.endswith(
+        '.dataset') else 'dataloader')
     dataset = _build_dataset(cfg['dataset'], key)
     preprocessor = build_in_scope(
         copy.deepcopy(data_preprocessor or CIFAR100_PREPROCESSOR))
@@ -115,6 +165,12 @@ def load_minibatch(
     else:
         indices = torch.arange(len(dataset))
     items = [dataset[int(i)] for i in indices[:batch_size]]
+    if 'inputs' not in items[0]:
+        raise ValueError(
+            f'{key}: the items of {cfg["dataset"].get("type")} hold no image '
+            f'(keys {sorted(items[0])}): its pipeline loads none. A data set '
+            "of image files needs dict(type='mmpretrain.LoadImageFromFile') "
+            "(and a resize) before dict(type='mmpretrain.PackInputs').")
     sizes = sorted({tuple(item['inputs'].shape[-2:]) for item in items})
     if len(sizes) > 1:
         raise ValueError(
@@ -180,7 +236,8 @@ def apply_sample_fallback(estimator: dict,
     scoring; score on the embedded sample where, and only where, the config
     says so: when that data set is missing AND its ``data_root`` is
     ``fallback['data_root']``, the dataloader becomes ``fallback``'s
-    (default: the 20 embedded CIFAR-100 images), with a warning.
+    (default: the 20 embedded CIFAR-100 images; the config's batch_size
+    kept where it is smaller), with a warning that says how many images.
 
     Args:
         estimator (dict): Estimator config, changed in place.
@@ -192,6 +249,7 @@ def apply_sample_fallback(estimator: dict,
     Raises:
         FileNotFoundError: a data set that cannot be loaded and has no
             fallback (naming ``<key>.dataloader.dataset`` and its root).
+        ValueError: a dataloader setting :func:`check_dataloader` refuses.
     """
     for name, member in estimator.get('estimators', {}).items():
         apply_sample_fallback(member, fallback, logger,
@@ -199,6 +257,7 @@ def apply_sample_fallback(estimator: dict,
     loader = estimator.get('dataloader')
     if loader is None:
         return
+    check_dataloader(loader, f'{key}.dataloader')
     try:
         _build_dataset(loader['dataset'], f'{key}.dataloader.dataset')
         return
@@ -207,13 +266,20 @@ def apply_sample_fallback(estimator: dict,
         if not fallback or root != fallback['data_root']:
             raise
     sample = fallback.get('dataloader') or SAMPLE_DATALOADER
+    wanted, held = loader.get('batch_size'), sample.get('batch_size')
+    kept = wanted is not None and held is not None and wanted < held
     message = (f'{loader["dataset"].get("type")} is not on disk at {root!r}:'
                f' scoring on {sample["dataset"]["type"]} (the '
-               f'{sample.get("batch_size", "")} real test images embedded in '
-               'diswot_mm), as the config allows (sample_fallback). Put the '
-               'data set there for a real minibatch.')
+               f'{held or ""} real test images embedded in diswot_mm'
+               + (f'; {wanted} of them, your batch_size' if kept else
+                  f'; all of them, fewer than your batch_size={wanted}'
+                  if wanted is not None and held is not None else '') +
+               '), as the config allows (sample_fallback). Put the data set '
+               'there for a real minibatch.')
     if logger is not None:
         logger.warning(message)
     # None stands for the default sample (as states of earlier versions
     # recorded it, so their searches still resume)
-    estimator['dataloader'] = copy.deepcopy(fallback.get('dataloader'))
+    estimator['dataloader'] = (
+        dict(copy.deepcopy(sample), batch_size=wanted)
+        if kept else copy.deepcopy(fallback.get('dataloader')))

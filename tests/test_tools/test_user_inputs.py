@@ -473,3 +473,61 @@ def test_a_setting_given_to_an_ensemble_names_the_member_path():
         build_score_estimator(estimator)
     assert "EnsembleEstimator has no setting ['repeats']" in str(err.value)
     assert 'train_cfg.estimator.estimators.diswot.repeats' in str(err.value)
+
+
+# ----- issue 35: dataloader settings the minibatch would not honour --------
+@pytest.mark.parametrize(
+    'change, message',
+    [(dict(batch_sise=8), "dataloader.batch_sise is not a setting of an "
+      "mmengine dataloader"),
+     (dict(sampler=dict(type='DefaultSampler', shufle=False)),
+      "dataloader.sampler.shufle is not a setting of its DefaultSampler"),
+     (dict(shuffle=False), 'takes it in its sampler'),
+     (dict(batch_size=1), 'dataloader.batch_size=1: a training-free score '
+      'needs at least 2 images')])
+def test_dataloader_settings_that_would_be_ignored_are_errors(
+        change, message):
+    """Typos of the user's dataloader config were ignored (exit 0 on 64
+    images); batch_size=1 ended in 'every candidate non-finite'."""
+    loader = dict(folder_loader('unused'), **change)
+    estimator = dict(type='DisWOTEstimator', dataloader=loader)
+    with pytest.raises(ValueError) as err:
+        apply_sample_fallback(
+            estimator, dict(data_root='data/cifar100'),
+            key='train_cfg.estimator')
+    assert message in str(err.value)
+    assert str(err.value).startswith('train_cfg.estimator.dataloader.')
+    if 'sise' in message or 'shufle' in message:
+        assert 'did you mean' in str(err.value)
+
+
+def test_custom_dataset_without_an_image_loader_says_so(tmp_path):
+    """mmpretrain.CustomDataset keeping the inherited pipeline=[PackInputs]:
+    a bare KeyError 'inputs' before."""
+    root = image_folder(tmp_path / 'imgs', [(32, 32)] * 3)
+    loader = folder_loader(root)
+    loader['dataset']['pipeline'] = [dict(type='mmpretrain.PackInputs')]
+    with pytest.raises(ValueError, match='LoadImageFromFile'):
+        load_minibatch(loader, key='train_cfg.estimator.dataloader.dataset')
+
+
+@pytest.mark.parametrize('batch_size, images', [(8, 8), (64, 20)])
+def test_sample_fallback_keeps_a_smaller_batch_size(batch_size, images):
+    """The demo with dataloader.batch_size=8: the fallback scored all 20
+    images, not a word about the setting."""
+    cfg = Config.fromfile(f'{REPO}/{CONFIG}')
+    estimator = cfg.train_cfg.estimator.to_dict()
+    estimator['dataloader']['batch_size'] = batch_size
+    messages = []
+
+    class Logger:
+
+        def warning(self, text):
+            messages.append(text)
+
+    apply_sample_fallback(estimator, cfg.train_cfg.sample_fallback.to_dict(),
+                          Logger())
+    inputs, _ = load_minibatch(estimator['dataloader'])
+    assert len(inputs) == images
+    assert (f'{batch_size} of them, your batch_size' if images == batch_size
+            else f'fewer than your batch_size={batch_size}') in messages[0]
