@@ -146,8 +146,10 @@ def run_search(cfg: Config, resume: Optional[str] = None) -> dict:
               'candidates.csv, candidates.json, score_vs_flops.png')
         for name in cfg.get('distill_configs', {}):
             path = osp.join(cfg.work_dir, f'distill_{name}.py')
-            print(f'Distil it: bash tools/dist_train.sh {path} N '
-                  '--cfg-options model.teacher_ckpt=TEACHER.pth')
+            carried = Config.fromfile(path).model.get('teacher_ckpt')
+            print(f'Distil it: bash tools/dist_train.sh {path} N' +
+                  ('' if carried else
+                   ' --cfg-options model.teacher_ckpt=TEACHER.pth'))
     return best
 
 

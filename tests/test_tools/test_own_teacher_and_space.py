@@ -160,13 +160,15 @@ def test_search_then_distil_with_the_search_teacher(cell, tmp_path,
     torch.save(dict(state_dict=state), ckpt)
 
     work = tmp_path / 'search'
-    run([
+    result = run([
         'tools/search.py', config, '--work-dir',
         str(work), '--cfg-options', *SMALL, *options,
         f'train_cfg.estimator.teacher_ckpt={ckpt}'
     ], tmp_path)
     plus = work / 'distill_diswot_plus.py'
     assert plus.is_file() and (work / 'student.py').is_file()
+    # the config carries the checkpoint: the closing line asks for none
+    assert f'Distil it: bash tools/dist_train.sh {plus} N\n' in result.stdout
     generated = Config.fromfile(str(plus), import_custom_modules=False)
     assert generated.model.teacher_ckpt == str(ckpt)
     assert generated.model.teacher.backbone.type == \

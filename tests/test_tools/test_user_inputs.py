@@ -531,3 +531,17 @@ def test_sample_fallback_keeps_a_smaller_batch_size(batch_size, images):
     assert len(inputs) == images
     assert (f'{batch_size} of them, your batch_size' if images == batch_size
             else f'fewer than your batch_size={batch_size}') in messages[0]
+
+
+def test_dist_launch_without_torch_names_the_interpreter_and_the_fix():
+    """bash tools/dist_search.sh outside the venv: 'No module named torch'
+    before, the PYTHON variable never mentioned."""
+    result = subprocess.run(
+        ['bash', 'tools/dist_search.sh', CONFIG, '1'],
+        cwd=REPO,
+        env=dict(os.environ, PYTHON='/bin/false'),
+        capture_output=True,
+        text=True)
+    assert result.returncode == 1
+    assert "'/bin/false' cannot import torch" in result.stderr
+    assert 'PYTHON=/path/to/.venv/bin/python' in result.stderr
