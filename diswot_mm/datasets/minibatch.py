@@ -61,6 +61,12 @@ def _build_dataset(dataset_cfg: dict, key: str):
         return _dataset_cache[cache_key]
     try:
         dataset = build_in_scope(copy.deepcopy(dataset_cfg), DATASETS)
+    except TypeError as err:  # a setting the class does not take
+        raise ValueError(
+            f'{key}: {dataset_cfg.get("type")} cannot be built with '
+            f'{sorted(dataset_cfg)} ({err}). A key inherited from the base '
+            f"config's data set? Replace it whole: {key.rsplit('.', 1)[-1]}"
+            '=dict(_delete_=True, type=..., ...).') from None
     except Exception as err:  # dataset classes raise many kinds
         raise FileNotFoundError(
             f'{key}: {dataset_cfg.get("type")} at data_root='

@@ -545,3 +545,16 @@ def test_dist_launch_without_torch_names_the_interpreter_and_the_fix():
     assert result.returncode == 1
     assert "'/bin/false' cannot import torch" in result.stderr
     assert 'PYTHON=/path/to/.venv/bin/python' in result.stderr
+
+
+def test_a_dataset_key_the_class_does_not_take_is_named(tmp_path):
+    """CustomDataset merged into the CIFAR-100 dataloader without _delete_
+    keeps split='test': the advice was 'Fix data_root'."""
+    root = image_folder(tmp_path / 'imgs', [(32, 32)] * 3)
+    loader = folder_loader(root)
+    loader['dataset']['split'] = 'test'
+    with pytest.raises(ValueError) as err:
+        load_minibatch(loader, key='train_cfg.estimator.dataloader.dataset')
+    assert "unexpected keyword argument 'split'" in str(err.value)
+    assert '_delete_=True' in str(err.value)
+    assert 'Fix' not in str(err.value)
