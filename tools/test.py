@@ -34,6 +34,16 @@ def main():
     # weights come from the checked reader below, not mmengine's lenient
     # load_from (which warns about missing keys and tests random weights)
     cfg.load_from = None
+    missing = [
+        k for k in ('test_dataloader', 'test_evaluator', 'test_cfg')
+        if cfg.get(k) is None
+    ]
+    if missing:
+        raise SystemExit(
+            f'{args.config} has no {", ".join(missing)}: it describes a model '
+            'only. Test with a config that has its data (e.g. the search\'s '
+            'work_dir/distill_*.py, which tests its student, or one that '
+            'inherits your data config through _base_).')
     if cfg.model.get('type') == 'StrictSingleTeacherDistill':
         # the tested checkpoint holds the teacher too: no teacher_ckpt needed
         cfg.model.teacher_ckpt = None

@@ -98,6 +98,11 @@ def test_search_writes_outputs_within_constraints(uninterrupted):
     assert n_params == pytest.approx(best['params'], abs=1e-3)
     assert student(torch.zeros(2, 3, 32, 32), mode='tensor').shape == \
         (2, 100)
+    # tools/test.py student.py CKPT: the first distillation config's test
+    distill = Config.fromfile(
+        f'{REPO}/configs/distill/kd_resnet110_resnet20_cifar100.py')
+    for key in ('test_dataloader', 'test_evaluator', 'test_cfg'):
+        assert student_cfg[key] == distill[key]
 
 
 def test_a_term_without_spread_is_a_warning_once(tmp_path):

@@ -109,7 +109,7 @@ default_hooks = dict(logger=dict(interval=1),
 TINY_TEST = '''_base_ = ['{base}']
 test_dataloader = dict(
     batch_size=4, num_workers=0,
-    dataset=dict(type='CIFARSamples', subset='cifar100',
+    dataset=dict(_delete_=True, type='CIFARSamples', subset='cifar100',
                  pipeline=[{resize}dict(type='mmpretrain.PackInputs')]))
 test_evaluator = dict(type='mmpretrain.Accuracy', topk=(1, ))
 test_cfg = dict()

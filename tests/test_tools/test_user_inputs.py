@@ -558,3 +558,17 @@ def test_a_dataset_key_the_class_does_not_take_is_named(tmp_path):
     assert "unexpected keyword argument 'split'" in str(err.value)
     assert '_delete_=True' in str(err.value)
     assert 'Fix' not in str(err.value)
+
+
+@pytest.mark.subprocess
+def test_testing_a_model_only_config_says_what_it_lacks(tmp_path):
+    """tools/test.py on a config without data: mmengine's raw
+    '_test_loop should not be None' before."""
+    config = tmp_path / 'model_only.py'
+    config.write_text(
+        f"_base_ = ['{REPO}/configs/_base_/models/resnet20_cifar.py']\n")
+    result = run(['tools/test.py', str(config), 'unused.pth'])
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert 'has no test_dataloader, test_evaluator, test_cfg' in last
+    assert 'distill_' in last
