@@ -572,3 +572,17 @@ def test_testing_a_model_only_config_says_what_it_lacks(tmp_path):
     last = result.stderr.strip().splitlines()[-1]
     assert 'has no test_dataloader, test_evaluator, test_cfg' in last
     assert 'distill_' in last
+
+
+@pytest.mark.subprocess
+def test_flops_counted_at_another_size_than_scored_is_said(tmp_path):
+    """Own data at 64x64 with the default 32x32 resource input: nothing
+    said which size the FLOPs were counted at."""
+    result = search(
+        tmp_path / 'work',
+        options=['train_cfg.resource_estimator.input_shape=[1,3,64,64]',
+                 'train_cfg.max_epochs=1'])
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = result.stdout + result.stderr
+    assert ('FLOPs are counted at (64, 64) (train_cfg.resource_estimator.'
+            'input_shape) but candidates are scored at [(32, 32)]') in log

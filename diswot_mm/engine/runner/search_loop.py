@@ -191,6 +191,18 @@ class TrainingFreeSearchLoop(BaseLoop):
                                   'train_cfg.estimator')
             self.estimator = build_score_estimator(estimator)
         self.minibatch = self.estimator.minibatch_info
+        counted = tuple(self.resource_estimator.input_shape[-2:])
+        scored = sorted({
+            tuple(m['input_shape'][-2:])
+            for m in self.minibatch.values()
+        } - {counted})
+        if scored:
+            runner.logger.warning(
+                f'FLOPs are counted at {counted} (train_cfg.'
+                f'resource_estimator.input_shape) but candidates are scored '
+                f'at {scored} (H, W): the constraints and candidates.csv use '
+                'the former. To count at the scored size, set train_cfg.'
+                'resource_estimator.input_shape=(1, 3, H, W).')
         self.search_config = search_config(
             runner.cfg.get('model'),
             estimator,
