@@ -106,18 +106,17 @@ def check_dataloader(cfg: dict, key: str = 'dataloader') -> None:
         raise ValueError(
             f'{key}.shuffle: an mmengine dataloader takes it in its sampler: '
             "sampler=dict(type='DefaultSampler', shuffle=...).")
-    accepted = set(inspect.signature(DataLoader).parameters) - {
-        'self', 'shuffle'
-    }
+    accepted = set(
+        inspect.signature(DataLoader).parameters) - {'self', 'shuffle'}
     _check_keys(cfg, accepted, key, 'an mmengine dataloader')
     sampler = cfg.get('sampler') or {}
-    sampler_cls = get_in_scope(sampler.get('type', 'DefaultSampler'),
-                               DATA_SAMPLERS)
+    sampler_cls = get_in_scope(
+        sampler.get('type', 'DefaultSampler'), DATA_SAMPLERS)
     if isinstance(sampler_cls, type):
         _check_keys(
             sampler,
-            set(inspect.signature(sampler_cls).parameters) - {'dataset'} |
-            {'type'}, f'{key}.sampler', f'its {sampler_cls.__name__}')
+            set(inspect.signature(sampler_cls).parameters) - {'dataset'}
+            | {'type'}, f'{key}.sampler', f'its {sampler_cls.__name__}')
     if cfg.get('batch_size', 2) < 2:
         raise ValueError(
             f'{key}.batch_size={cfg["batch_size"]}: a training-free score '
@@ -159,8 +158,9 @@ def load_minibatch(
             them to the largest without a word).
     """
     cfg = copy.deepcopy(dataloader or SAMPLE_DATALOADER)
-    check_dataloader(cfg, key.rsplit('.', 1)[0] if key.endswith(
-        '.dataset') else 'dataloader')
+    check_dataloader(
+        cfg,
+        key.rsplit('.', 1)[0] if key.endswith('.dataset') else 'dataloader')
     dataset = _build_dataset(cfg['dataset'], key)
     preprocessor = build_in_scope(
         copy.deepcopy(data_preprocessor or CIFAR100_PREPROCESSOR))
@@ -276,10 +276,10 @@ def apply_sample_fallback(estimator: dict,
     kept = wanted is not None and held is not None and wanted < held
     message = (f'{loader["dataset"].get("type")} is not on disk at {root!r}:'
                f' scoring on {sample["dataset"]["type"]} (the '
-               f'{held or ""} real test images embedded in diswot_mm'
-               + (f'; {wanted} of them, your batch_size' if kept else
-                  f'; all of them, fewer than your batch_size={wanted}'
-                  if wanted is not None and held is not None else '') +
+               f'{held or ""} real test images embedded in diswot_mm' +
+               (f'; {wanted} of them, your batch_size' if kept else
+                f'; all of them, fewer than your batch_size={wanted}'
+                if wanted is not None and held is not None else '') +
                '), as the config allows (sample_fallback). Put the data set '
                'there for a real minibatch.')
     if logger is not None:

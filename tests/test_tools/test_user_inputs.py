@@ -485,15 +485,15 @@ def test_a_setting_given_to_an_ensemble_names_the_member_path():
      (dict(shuffle=False), 'takes it in its sampler'),
      (dict(batch_size=1), 'dataloader.batch_size=1: a training-free score '
       'needs at least 2 images')])
-def test_dataloader_settings_that_would_be_ignored_are_errors(
-        change, message):
+def test_dataloader_settings_that_would_be_ignored_are_errors(change, message):
     """Typos of the user's dataloader config were ignored (exit 0 on 64
     images); batch_size=1 ended in 'every candidate non-finite'."""
     loader = dict(folder_loader('unused'), **change)
     estimator = dict(type='DisWOTEstimator', dataloader=loader)
     with pytest.raises(ValueError) as err:
         apply_sample_fallback(
-            estimator, dict(data_root='data/cifar100'),
+            estimator,
+            dict(data_root='data/cifar100'),
             key='train_cfg.estimator')
     assert message in str(err.value)
     assert str(err.value).startswith('train_cfg.estimator.dataloader.')
@@ -536,12 +536,11 @@ def test_sample_fallback_keeps_a_smaller_batch_size(batch_size, images):
 def test_dist_launch_without_torch_names_the_interpreter_and_the_fix():
     """bash tools/dist_search.sh outside the venv: 'No module named torch'
     before, the PYTHON variable never mentioned."""
-    result = subprocess.run(
-        ['bash', 'tools/dist_search.sh', CONFIG, '1'],
-        cwd=REPO,
-        env=dict(os.environ, PYTHON='/bin/false'),
-        capture_output=True,
-        text=True)
+    result = subprocess.run(['bash', 'tools/dist_search.sh', CONFIG, '1'],
+                            cwd=REPO,
+                            env=dict(os.environ, PYTHON='/bin/false'),
+                            capture_output=True,
+                            text=True)
     assert result.returncode == 1
     assert "'/bin/false' cannot import torch" in result.stderr
     assert 'PYTHON=/path/to/.venv/bin/python' in result.stderr
@@ -580,8 +579,10 @@ def test_flops_counted_at_another_size_than_scored_is_said(tmp_path):
     said which size the FLOPs were counted at."""
     result = search(
         tmp_path / 'work',
-        options=['train_cfg.resource_estimator.input_shape=[1,3,64,64]',
-                 'train_cfg.max_epochs=1'])
+        options=[
+            'train_cfg.resource_estimator.input_shape=[1,3,64,64]',
+            'train_cfg.max_epochs=1'
+        ])
     assert result.returncode == 0, result.stderr[-3000:]
     log = result.stdout + result.stderr
     assert ('FLOPs are counted at (64, 64) (train_cfg.resource_estimator.'

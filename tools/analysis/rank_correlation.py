@@ -32,6 +32,7 @@ from diswot_mm.analysis import (budget_regret, kd_residual, load_ground_truth,
                                 teacher_awareness)
 from diswot_mm.datasets import (apply_sample_fallback, dataset_cache,
                                 describe_minibatches)
+from diswot_mm.models.mutables import to_single_path
 from diswot_mm.models.search_spaces import (alias_to_choices, arch_codec,
                                             name_unaliased_mutables)
 from diswot_mm.models.task_modules.estimators import (EnsembleEstimator,
@@ -109,6 +110,7 @@ def main():
     mkdir_or_exist(cfg.work_dir)
     supernet = build_in_scope(cfg.model)
     name_unaliased_mutables(supernet.architecture)  # as the search does
+    to_single_path(supernet.architecture)
     params_proxy = build_in_scope(dict(type='ParamsEstimator'), TASK_UTILS)
     params = [r['params'] for r in score_all(supernet, params_proxy, archs)]
     position = {arch: i for i, arch in enumerate(archs)}

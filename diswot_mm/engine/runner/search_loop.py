@@ -19,6 +19,7 @@ from mmrazor.engine.runner.utils import check_subnet_resources
 
 from diswot_mm.datasets import (apply_sample_fallback, dataset_cache,
                                 describe_minibatches)
+from diswot_mm.models.mutables import to_single_path
 from diswot_mm.models.search_spaces import (alias_to_choices, arch_codec,
                                             choices_to_alias,
                                             name_unaliased_mutables)
@@ -178,6 +179,7 @@ class TrainingFreeSearchLoop(BaseLoop):
                             'with a mutator (e.g. type="mmrazor.SPOS"), got '
                             f'{type(self.model).__name__}.')
         name_unaliased_mutables(self.model.architecture)  # mmrazor's spaces
+        to_single_path(self.model.architecture)  # DARTS, DSNAS: one path
         self.mutator = self.model.mutator
         self.backbone = self.model.architecture.backbone
         self.codec = arch_codec(self.backbone, self.mutator)
@@ -185,6 +187,9 @@ class TrainingFreeSearchLoop(BaseLoop):
         resource_estimator = resource_estimator or DEFAULT_RESOURCE_ESTIMATOR
         self.resource_estimator = TASK_UTILS.build(resource_estimator)
         check_constraints(self.resource_estimator, self.constraints_range)
+        probe = random.Random(seed)  # not the search's rng
+        self.resource_estimator.check_choices_change_network(
+            self.model, [self._random_choices(probe) for _ in range(2)])
         estimator = copy.deepcopy(estimator)
         with dataset_cache():  # checked, then loaded: built once
             apply_sample_fallback(estimator, sample_fallback, runner.logger,
@@ -192,10 +197,9 @@ class TrainingFreeSearchLoop(BaseLoop):
             self.estimator = build_score_estimator(estimator)
         self.minibatch = self.estimator.minibatch_info
         counted = tuple(self.resource_estimator.input_shape[-2:])
-        scored = sorted({
-            tuple(m['input_shape'][-2:])
-            for m in self.minibatch.values()
-        } - {counted})
+        scored = sorted(
+            {tuple(m['input_shape'][-2:])
+             for m in self.minibatch.values()} - {counted})
         if scored:
             runner.logger.warning(
                 f'FLOPs are counted at {counted} (train_cfg.'
@@ -288,9 +292,11 @@ class TrainingFreeSearchLoop(BaseLoop):
         return alias_to_choices(self.mutator, self.codec.decode(arch))
 
     # ----- generating candidates --------------------------------------
-    def _random_choices(self) -> Dict[str, Any]:
+    def _random_choices(self,
+                        rng: Optional[random.Random] = None) -> Dict[str, Any]:
+        rng = rng or self.rng
         return {
-            group: self.rng.choice(list(mutables[0].choices))
+            group: rng.choice(list(mutables[0].choices))
             for group, mutables in self.mutator.search_groups.items()
         }
 

@@ -59,6 +59,20 @@ class MutatorArchCodec(ArchCodec):
     """
 
     def __init__(self, mutator: NasMutator) -> None:
+        unnamed = sorted({
+            type(mutables[0]).__name__
+            for mutables in mutator.search_groups.values()
+            if not hasattr(mutables[0], 'choices')
+        })
+        if unnamed:
+            raise ValueError(
+                f'this search space has mutables without a list of choices '
+                f'({", ".join(unnamed)}): mmrazor\'s channel supernets (OFA '
+                'and AttentiveNAS MobileNetV3, BigNAS) sample channel '
+                'widths, which diswot_mm cannot search yet. Searchable: '
+                'spaces of op, depth and value choices (mmrazor\'s SPOS '
+                'ShuffleNetV2 / MobileNet, DARTS, DSNAS; S1, NAS-Bench-201, '
+                'the ImageNet ResNet space).')
         aliases = group_aliases(mutator)
         self.choices: Dict[str, List[Any]] = {
             aliases[group]: list(mutables[0].choices)

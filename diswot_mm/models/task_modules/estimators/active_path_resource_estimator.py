@@ -2,7 +2,7 @@
 the supernet itself: no sliced copy, no per-module counter set-up; and its
 latency, timed on the search's device or summed from a per-op table."""
 import time
-from typing import Any, Callable, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -10,6 +10,7 @@ from mmengine.dist import broadcast_object_list, get_rank, get_world_size
 from mmengine.logging import print_log
 from mmrazor.models.architectures.dynamic_ops.mixins.dynamic_mixins import (
     DynamicChannelMixin, DynamicResizeMixin)
+from mmrazor.models.mutables.base_mutable import BaseMutable
 from mmrazor.models.task_modules.estimators import ResourceEstimator
 from mmrazor.models.task_modules.estimators.counters import \
     flops_params_counter
@@ -219,6 +220,56 @@ class ActivePathResourceEstimator(ResourceEstimator):
         if get_world_size() > 1:  # every rank decides on rank 0's timing
             broadcast_object_list(timed, src=0)
         return timed[0]
+
+    def check_choices_change_network(self, model: nn.Module,
+                                     candidates: Sequence[dict]) -> None:
+        """Refuse a search space whose candidates all run the same network
+        (issue 35: DARTS' unfixed ops ran every op, so every candidate was
+        scored and counted as the whole supernet): for two distinct
+        ``candidates`` (mutator choices), the modules that run and the
+        counted resources must not both be the same (equal candidates, as a
+        tiny space may draw, check nothing). The mutator's current choices
+        are restored.
+
+        Raises:
+            ValueError: naming the counts and the space's mutable types.
+        """
+        if len(candidates) != 2 or candidates[0] == candidates[1]:
+            return
+        mutator = model.mutator
+        saved = mutator.current_choices
+        seen = []
+        try:
+            for choices in candidates:
+                mutator.set_choices(choices)
+                ran = set()
+                handle = nn.modules.module.register_module_forward_hook(
+                    lambda module, inputs, output: ran.add(id(module)))
+                try:
+                    run_eval(model.architecture, self.latency_shape,
+                             lambda net, batch: net(batch))
+                finally:
+                    handle.remove()
+                seen.append((frozenset(ran), self.estimate_subnet(model)))
+        finally:
+            mutator.set_choices(saved)
+        if seen[0] == seen[1]:
+            kinds = sorted({
+                type(m).__name__
+                for m in model.modules() if isinstance(m, BaseMutable)
+            })
+            res = seen[0][1]
+            raise ValueError(
+                'every candidate of this search space runs the same network: '
+                'two distinct candidates run the same modules '
+                f"({res['flops']:.2f} M FLOPs, {res['params']:.3f} M params), "
+                'so each would be scored and counted as the whole supernet. '
+                f'Its mutables {kinds} do not select what runs unless fixed. '
+                'Single-path kinds (mmrazor OneShotMutableOP, mutable '
+                'channels and values; DiffMutableOP, OneHotMutableOP and '
+                'DiffChoiceRoute, run single-path by diswot_mm) are '
+                'searchable; for another kind, make its forward run its '
+                'current_choice only.')
 
     def subnet_network(self, model: nn.Module) -> Tuple[nn.Module, bool]:
         """(the plain network of the subnet selected in ``model``, whether

@@ -10,6 +10,9 @@ import torch.nn as nn
 from mmpretrain.models.classifiers import BaseClassifier
 from mmrazor.models.mutables import OneShotMutableOP
 
+from diswot_mm.models.mutables import (SinglePathChoiceRoute,
+                                       SinglePathMutableOP)
+
 
 def get_architecture(model: nn.Module) -> nn.Module:
     """The classifier inside an mmrazor algorithm (SPOS, ...) or itself."""
@@ -155,9 +158,11 @@ def candidate_key(model: nn.Module) -> str:
 
 def active_modules(model: nn.Module) -> Iterator[nn.Module]:
     """``model.modules()`` (same order, each module once) without what its
-    forward cannot run: of an mmrazor OneShotMutableOP with a choice set,
+    forward cannot run: of an mmrazor OneShotMutableOP (or a single-path
+    differentiable op, :mod:`diswot_mm.models.mutables`) with a choice set,
     only the chosen candidate (a NAS-Bench-201 edge holds five ops and runs
-    one). Networks without such ops yield exactly ``model.modules()``."""
+    one); of a single-path route, only its chosen edges. Networks without
+    such ops yield exactly ``model.modules()``."""
     seen = set()
 
     def walk(module):
@@ -165,9 +170,17 @@ def active_modules(model: nn.Module) -> Iterator[nn.Module]:
             return
         seen.add(id(module))
         yield module
-        if isinstance(module, OneShotMutableOP) and not module.is_fixed \
-                and module.current_choice is not None:
+        unfixed = not getattr(module, 'is_fixed', True) and getattr(
+            module, 'current_choice', None) is not None
+        if unfixed and isinstance(module,
+                                  (OneShotMutableOP, SinglePathMutableOP)):
             children = [module._candidates[module.current_choice]]
+        elif unfixed and isinstance(module, SinglePathChoiceRoute):
+            choice = module.current_choice
+            children = [
+                module._candidates[c]
+                for c in ([choice] if isinstance(choice, str) else choice)
+            ]
         else:
             children = module.children()
         for child in children:
