@@ -32,3 +32,23 @@ def test_summary_table_columns_rows_and_missing(tmp_path):
         summary_table([parse_column(f'x={b}:tau_kd_residual')])
     with pytest.raises(SystemExit, match='LABEL=PATH'):
         parse_column('no-label')
+
+
+def test_rename_merges_a_ground_truths_own_name_with_its_terms(tmp_path):
+    a = write(
+        tmp_path / 'a.json', {
+            'diswot': dict(kendall=[0.5, 0.0]),
+            'diswot.semantic': dict(kendall=[0.4, 0.0])
+        })
+    b = write(
+        tmp_path / 'b.json', {
+            'diswot_trained': dict(kendall=[0.3, 0.1]),
+            'diswot_trained.semantic': dict(kendall=[0.2, 0.1])
+        })
+    text = summary_table([parse_column(f'A={a}'),
+                          parse_column(f'B={b}')],
+                         dict(diswot_trained='diswot'))
+    assert text.splitlines()[2:] == [
+        '| diswot | 0.500 (0.000) | 0.300 (0.100) |',
+        '| diswot.semantic | 0.400 (0.000) | 0.200 (0.100) |'
+    ]
