@@ -21,6 +21,7 @@ from mmengine.config import Config
 from PIL import Image
 
 from diswot_mm.datasets import apply_sample_fallback, load_minibatch
+from diswot_mm.datasets.minibatch import SAMPLE_DATALOADER
 from diswot_mm.engine.runner.search_loop import build_score_estimator
 from diswot_mm.engine.runner.search_state import config_hash
 from diswot_mm.models.task_modules.estimators import ParamsEstimator
@@ -117,7 +118,9 @@ def test_sample_fallback_only_for_the_root_the_config_names(tmp_path):
         type='EnsembleEstimator',
         estimators=dict(a=dict(type='NASWOTEstimator', dataloader=named)))
     apply_sample_fallback(ensemble, fallback)
-    assert ensemble['estimators']['a']['dataloader'] is None  # the sample
+    # the sample, keeping the config's smaller batch_size (issue 35)
+    assert ensemble['estimators']['a']['dataloader'] == dict(
+        SAMPLE_DATALOADER, batch_size=4)
     apply_sample_fallback(ensemble, None)  # the sample is on disk
     est = TASK_UTILS.build(ensemble)
     assert est.minibatch_info['a.NASWOTEstimator']['embedded_sample']
