@@ -29,6 +29,9 @@ demo: $(STAMP)
 # worker steals from the other's queue)
 test: $(STAMP)
 	$(PY) -m pip check
+	# yapf (imported by mmengine) writes its grammar cache on first import:
+	# once here, not raced by two xdist workers on a fresh .venv
+	$(PY) -c "import mmengine"
 	$(PY) -m pytest -q -n 2 --dist worksteal tests
 
 $(LINT_STAMP): requirements/lint.txt $(STAMP)
