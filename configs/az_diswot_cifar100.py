@@ -5,7 +5,7 @@
 # the candidates held every generation. How it ranks on S1, Fashion-MNIST
 # and NAS-Bench-201 next to #params: docs/benchmarks.md.
 #   python tools/search.py configs/az_diswot_cifar100.py
-_base_ = ['./diswot_cifar100.py']
+_base_ = ['./diswot_cifar100.py', './_base_/estimators/az_diswot_terms.py']
 
 train_cfg = dict(
     estimator=dict(
@@ -17,11 +17,5 @@ train_cfg = dict(
         estimators=dict(
             diswot={{_base_.train_cfg.estimator}},
             az=dict(type='AZNASEstimator')),
-        terms=dict(
-            semantic='-diswot.semantic',
-            relation='-diswot.relation',
-            expressivity='az.expressivity',
-            progressivity='az.progressivity',
-            trainability='az.trainability',
-            complexity='az.complexity')),
+        terms=_base_.az_diswot_terms),
     score_key='ensemble')

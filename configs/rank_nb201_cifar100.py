@@ -10,7 +10,9 @@
 #       --scores work_dirs/rank_nb201_cifar100/scores.csv \
 #       --accuracy-column imagenet16_120_test \
 #       --work-dir work_dirs/rank_nb201_imagenet16
-_base_ = ['./diswot_nb201_cifar100.py']
+_base_ = [
+    './diswot_nb201_cifar100.py', './_base_/estimators/az_diswot_terms.py'
+]
 
 # as the search's, on the minibatch below
 diswot = dict(_base_.train_cfg.estimator, dataloader=None)
@@ -20,13 +22,7 @@ az_diswot = dict(
     type='EnsembleEstimator',
     mode='log_rank',
     estimators=dict(diswot=diswot, az=az_nas),
-    terms=dict(
-        semantic='-diswot.semantic',
-        relation='-diswot.relation',
-        expressivity='az.expressivity',
-        progressivity='az.progressivity',
-        trainability='az.trainability',
-        complexity='az.complexity'))
+    terms=_base_.az_diswot_terms)
 # the same with the parameter count as a seventh term
 az_diswot_params = dict(
     az_diswot,

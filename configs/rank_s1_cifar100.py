@@ -3,7 +3,7 @@
 # proxies and a-priori equal-weight ensembles, 3 seeds; with the vanilla
 # ground truth, also the taus with vanilla accuracy, KD gain and KD residual.
 #   python tools/analysis/rank_correlation.py configs/rank_s1_cifar100.py
-_base_ = ['./diswot_cifar100.py']
+_base_ = ['./diswot_cifar100.py', './_base_/estimators/az_diswot_terms.py']
 
 diswot = {{_base_.train_cfg.estimator}}
 params = dict(type='ParamsEstimator')
@@ -16,13 +16,7 @@ az_diswot = dict(
     type='EnsembleEstimator',
     mode='log_rank',
     estimators=dict(diswot=diswot, az=az_nas),
-    terms=dict(
-        semantic='-diswot.semantic',
-        relation='-diswot.relation',
-        expressivity='az.expressivity',
-        progressivity='az.progressivity',
-        trainability='az.trainability',
-        complexity='az.complexity'))
+    terms=_base_.az_diswot_terms)
 
 rank_cfg = dict(
     ground_truth='{{ fileDirname }}/../diswot_mm/models/search_spaces/'

@@ -10,7 +10,7 @@
 # Taus with KD, vanilla, KD gain and KD residual; DisWOT with that trained
 # teacher and with a random one.
 #   python tools/analysis/rank_correlation.py configs/rank_s1_fmnist_t91.py
-_base_ = ['./rank_s1_fmnist.py']
+_base_ = ['./rank_s1_fmnist.py', './_base_/estimators/az_diswot_terms.py']
 
 # the ground truth's teacher (90.64 %), its weights committed beside it
 trained = dict(teacher_ckpt='{{ fileDirname }}/../diswot_mm/models/'
@@ -24,13 +24,7 @@ az_diswot = dict(
     type='EnsembleEstimator',
     mode='log_rank',
     estimators=dict(diswot=diswot_t91, az=az_nas),
-    terms=dict(
-        semantic='-diswot.semantic',
-        relation='-diswot.relation',
-        expressivity='az.expressivity',
-        progressivity='az.progressivity',
-        trainability='az.trainability',
-        complexity='az.complexity'))
+    terms=_base_.az_diswot_terms)
 
 rank_cfg = dict(
     ground_truth='{{ fileDirname }}/../diswot_mm/models/search_spaces/'
