@@ -10,9 +10,7 @@ import torch.nn as nn
 from diswot_mm.registry import TASK_UTILS
 from .active_path_resource_estimator import ActivePathResourceEstimator
 from .base_training_free import BaseTrainingFreeEstimator
-from .batch_norm import batch_statistics
-from .introspection import forward_hooks, get_architecture
-from .zero_cost_proxies import logits_of
+from .zero_cost_proxies import relu_codes
 
 
 def distinct_patterns(codes: torch.Tensor) -> int:
@@ -66,19 +64,8 @@ class SWAPEstimator(BaseTrainingFreeEstimator):
     @torch.no_grad()
     def _score(self, model: nn.Module, key: str) -> Dict[str, float]:
         self.init_candidate(model, key)
-        codes = []
-
-        def record(module, inputs, output):
-            if inputs[0].dim() == 4:
-                codes.append((output > 0).flatten(1))
-
-        relus = [
-            m for m in get_architecture(model).modules()
-            if isinstance(m, nn.ReLU)
-        ]
-        with batch_statistics(model), forward_hooks(relus, record):
-            logits_of(model, self.inputs)
-        patterns = distinct_patterns(torch.cat(codes, 1).t())
+        codes = relu_codes(model, self.inputs, maps_only=True)
+        patterns = distinct_patterns(codes.t())
         result = {'patterns': float(patterns), self.score_name: patterns}
         if self.mu is not None:
             params = self.counter.estimate_subnet(model)['params'] * 1e3

@@ -161,6 +161,27 @@ def relu_code_kernel(codes: torch.Tensor) -> torch.Tensor:
     return codes @ codes.t() + (1 - codes) @ (1 - codes).t()
 
 
+def relu_codes(model: nn.Module,
+               inputs: torch.Tensor,
+               maps_only: bool = False) -> torch.Tensor:
+    """The binary activation codes (output > 0) of every ``nn.ReLU`` of
+    ``model`` on ``inputs`` (BatchNorm on batch statistics), flattened per
+    image and concatenated in call order: (B, units), bool. ``maps_only``:
+    only the ReLUs applied to feature maps (4-D inputs), as SWAP counts."""
+    codes = []
+
+    def record(module, args, output):
+        if not maps_only or args[0].dim() == 4:
+            codes.append((output > 0).flatten(1))
+
+    relus = [
+        m for m in get_architecture(model).modules() if isinstance(m, nn.ReLU)
+    ]
+    with batch_statistics(model), forward_hooks(relus, record):
+        logits_of(model, inputs)
+    return torch.cat(codes, dim=1)
+
+
 @TASK_UTILS.register_module()
 class NASWOTEstimator(BaseTrainingFreeEstimator):
     """NASWOT: log |K_H| of the kernel of the binary activation codes of
@@ -171,23 +192,8 @@ class NASWOTEstimator(BaseTrainingFreeEstimator):
     @torch.no_grad()
     def _score(self, model: nn.Module, key: str) -> Dict[str, float]:
         self.init_candidate(model, key)
-        codes = []
-
-        def record(module, inputs, output):
-            codes.append((output > 0).flatten(1))
-
-        relus = [
-            m for m in get_architecture(model).modules()
-            if isinstance(m, nn.ReLU)
-        ]
-        handles = [m.register_forward_hook(record) for m in relus]
-        try:
-            with batch_statistics(model):
-                logits_of(model, self.inputs)
-        finally:
-            for h in handles:
-                h.remove()
-        kernel = relu_code_kernel(torch.cat(codes, dim=1))
+        codes = relu_codes(model, self.inputs)
+        kernel = relu_code_kernel(codes)
         return {self.score_name: torch.linalg.slogdet(kernel)[1]}
 
 
