@@ -11,7 +11,8 @@
 #       --accuracy-column imagenet16_120_test \
 #       --work-dir work_dirs/rank_nb201_imagenet16
 _base_ = [
-    './diswot_nb201_cifar100.py', './_base_/estimators/az_diswot_terms.py'
+    './diswot_nb201_cifar100.py', './_base_/estimators/az_diswot_terms.py',
+    './_base_/estimators/newer_proxies.py'
 ]
 
 # as the search's, on the minibatch below
@@ -58,13 +59,7 @@ rank_cfg = dict(
         zen=dict(type='ZenEstimator'),
         zico=dict(type='ZiCoEstimator'),
         # NASLib's NAS-Bench-Suite-Zero proxies we lacked, and the newer ones
-        plain=dict(type='PlainEstimator'),
-        l2_norm=dict(type='L2NormEstimator'),
-        fisher=dict(type='FisherEstimator'),
-        grasp=dict(type='GraSPEstimator'),
-        epe_nas=dict(type='EPENASEstimator'),
-        meco=dict(type='MeCoEstimator'),
-        swap=dict(type='SWAPEstimator'),
+        **_base_.newer_proxies,
         # SWAP's size regulariser centred on the search's budget (1.6 M),
         # e^-1 at half of it: mu, sigma in K params, a priori
         swap_reg=dict(type='SWAPEstimator', mu=1600, sigma=800**2),

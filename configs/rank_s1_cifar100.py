@@ -3,7 +3,10 @@
 # proxies and a-priori equal-weight ensembles, 3 seeds; with the vanilla
 # ground truth, also the taus with vanilla accuracy, KD gain and KD residual.
 #   python tools/analysis/rank_correlation.py configs/rank_s1_cifar100.py
-_base_ = ['./diswot_cifar100.py', './_base_/estimators/az_diswot_terms.py']
+_base_ = [
+    './diswot_cifar100.py', './_base_/estimators/az_diswot_terms.py',
+    './_base_/estimators/newer_proxies.py'
+]
 
 diswot = {{_base_.train_cfg.estimator}}
 params = dict(type='ParamsEstimator')
@@ -67,13 +70,7 @@ rank_cfg = dict(
             estimators=dict(diswot=diswot, params=params, snip=snip)),
         # issue 34: the proxies NASLib's NAS-Bench-Suite-Zero has and we
         # lacked, the newer ones, and the teacher-aware aggregate
-        plain=dict(type='PlainEstimator'),
-        l2_norm=dict(type='L2NormEstimator'),
-        fisher=dict(type='FisherEstimator'),
-        grasp=dict(type='GraSPEstimator'),
-        epe_nas=dict(type='EPENASEstimator'),
-        meco=dict(type='MeCoEstimator'),
-        swap=dict(type='SWAPEstimator'),
+        **_base_.newer_proxies,
         # SWAP's size regulariser centred on the search's budget (0.5 M),
         # e^-1 at half of it: mu, sigma in K params, a priori
         swap_reg=dict(type='SWAPEstimator', mu=500, sigma=250**2),

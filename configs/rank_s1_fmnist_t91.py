@@ -10,7 +10,10 @@
 # Taus with KD, vanilla, KD gain and KD residual; DisWOT with that trained
 # teacher and with a random one.
 #   python tools/analysis/rank_correlation.py configs/rank_s1_fmnist_t91.py
-_base_ = ['./rank_s1_fmnist.py', './_base_/estimators/az_diswot_terms.py']
+_base_ = [
+    './rank_s1_fmnist.py', './_base_/estimators/az_diswot_terms.py',
+    './_base_/estimators/newer_proxies.py'
+]
 
 # the ground truth's teacher (90.64 %), its weights committed beside it
 trained = dict(teacher_ckpt='{{ fileDirname }}/../diswot_mm/models/'
@@ -41,13 +44,7 @@ rank_cfg = dict(
         ens_diswot_trained_zico=dict(estimators=dict(diswot=trained)),
         flops=dict(type='FlopsEstimator'),
         synflow=dict(type='SynFlowEstimator'),
-        plain=dict(type='PlainEstimator'),
-        l2_norm=dict(type='L2NormEstimator'),
-        fisher=dict(type='FisherEstimator'),
-        grasp=dict(type='GraSPEstimator'),
-        epe_nas=dict(type='EPENASEstimator'),
-        meco=dict(type='MeCoEstimator'),
-        swap=dict(type='SWAPEstimator'),
+        **_base_.newer_proxies,
         # centred on ResNet20's 0.27 M, the ground truth's budget
         swap_reg=dict(type='SWAPEstimator', mu=270, sigma=135**2),
         az_nas=az_nas,
