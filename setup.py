@@ -42,5 +42,9 @@ setup(
         'matplotlib',
         'scipy',
     ],
-    extras_require={'tests': ['pytest']},
+    extras_require={
+        'tests': ['pytest'],
+        # tools/deployment/pytorch2onnx.py
+        'deploy': ['onnx>=1.14', 'onnxruntime>=1.16'],
+    },
 )
