@@ -12,6 +12,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 import diswot_mm  # noqa: F401  (compat fixes, registries)
+from diswot_mm.datasets.handoff import check_searched_on
 from diswot_mm.utils.checkpoint import read_model_state
 from diswot_mm.utils.cli import (add_common_args, finish_distributed,
                                  is_search_config, load_config, run_search)
@@ -45,6 +46,7 @@ def main():
         run_search(cfg, args.resume)
         finish_distributed()
         return
+    check_searched_on(cfg, args.config)
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
         cfg.default_hooks.checkpoint.save_best = None

@@ -23,4 +23,9 @@ train_cfg = dict(
                 pipeline=[dict(type='mmpretrain.PackInputs')]),
             sampler=dict(type='DefaultSampler', shuffle=True))),
     constraints_range=dict(params=(0, 0.2725)))
-distill_configs = dict(diswot='{{ fileDirname }}/distill_kd_fmnist.py')
+# both on Fashion-MNIST (merged into the base's dict, diswot_plus would
+# distil on its CIFAR-100 data)
+distill_configs = dict(
+    _delete_=True,
+    diswot='{{ fileDirname }}/distill_kd_fmnist.py',
+    diswot_plus='{{ fileDirname }}/distill_diswot_plus_fmnist.py')

@@ -146,10 +146,14 @@ def run_search(cfg: Config, resume: Optional[str] = None) -> dict:
               'candidates.csv, candidates.json, score_vs_flops.png')
         for name in cfg.get('distill_configs', {}):
             path = osp.join(cfg.work_dir, f'distill_{name}.py')
-            carried = Config.fromfile(path).model.get('teacher_ckpt')
+            written = Config.fromfile(path)
+            carried = written.model.get('teacher_ckpt')
             print(f'Distil it: bash tools/dist_train.sh {path} N' +
                   ('' if carried else
-                   ' --cfg-options model.teacher_ckpt=TEACHER.pth'))
+                   ' --cfg-options model.teacher_ckpt=TEACHER.pth') +
+                  ('  (after setting its train/val/test_dataloader to your '
+                   'data: it inherits other data)' if written.get('searched_on'
+                                                                  ) else ''))
     return best
 
 

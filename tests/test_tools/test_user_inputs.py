@@ -4,6 +4,7 @@ The minibatch comes from the configured data or the run stops; one checked
 checkpoint reader; a search never destroys another search's work; one
 failing candidate never ends a search; Ctrl-C says how to resume; quick
 runs and ensemble settings get clear answers."""
+import glob
 import json
 import math
 import os
@@ -21,6 +22,8 @@ from mmengine.config import Config
 from PIL import Image
 
 from diswot_mm.datasets import apply_sample_fallback, load_minibatch
+from diswot_mm.datasets.handoff import (check_searched_on, dataset_identity,
+                                        trains_on)
 from diswot_mm.datasets.minibatch import SAMPLE_DATALOADER
 from diswot_mm.engine.runner.search_loop import build_score_estimator
 from diswot_mm.engine.runner.search_state import config_hash
@@ -590,3 +593,60 @@ def test_flops_counted_at_another_size_than_scored_is_said(tmp_path):
     log = result.stdout + result.stderr
     assert ('FLOPs are counted at (64, 64) (train_cfg.resource_estimator.'
             'input_shape) but candidates are scored at [(32, 32)]') in log
+
+
+# ----- the handoff to distillation -----------------------------------------
+@pytest.mark.subprocess
+def test_own_data_search_hands_off_no_cifar_training(tmp_path):
+    """A search on the user's images wrote distill configs that trained on
+    the inherited CIFAR-100 (exit 0) and a student.py tested on it."""
+    root = image_folder(tmp_path / 'my_images', [(32, 32)] * 8)
+    config = tmp_path / 'my_search.py'
+    config.write_text(
+        f"_base_ = ['{REPO}/{CONFIG}']\n"
+        'train_cfg = dict(estimator=dict(dataloader=dict(_delete_=True, '
+        f'**{folder_loader(root)!r})))\n')
+    work = tmp_path / 'work'
+    result = search(
+        work, config=str(config), options=['train_cfg.max_epochs=1'])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'it inherits other data' in result.stdout
+    distill = work / 'distill_diswot_plus.py'
+    assert f"at '{root}' the search scored on" in distill.read_text()
+    written = Config.fromfile(distill)
+    assert written.searched_on == dict(
+        dataset='mmpretrain.CustomDataset', data_root=str(root))
+    assert 'test_dataloader' not in Config.fromfile(work / 'student.py')
+    refused = run([
+        'tools/train.py',
+        str(distill), '--work-dir',
+        str(tmp_path / 'distil')
+    ])
+    assert refused.returncode != 0
+    last = refused.stderr.strip().splitlines()[-1]
+    assert "trains on CIFAR100 at" in last
+    assert f"searched on mmpretrain.CustomDataset at '{root}'" in last
+    assert not (tmp_path / 'distil').exists()
+    # with the user's data set in it, it passes the check
+    written.train_dataloader.dataset = folder_loader(root)['dataset']
+    check_searched_on(written, str(distill))
+
+
+def test_shipped_search_configs_distil_on_the_data_they_search_on():
+    """No shipped search config writes ``searched_on``: each distillation
+    base trains on the data set its search scores on."""
+    checked = 0
+    for path in sorted(glob.glob(f'{REPO}/configs/*.py')):
+        cfg = Config.fromfile(path)
+        loader = cfg.get('train_cfg', {}).get('estimator',
+                                              {}).get('dataloader')
+        if not cfg.get('distill_configs') or not loader:
+            continue
+        dataset = loader['dataset']
+        searched = dict(
+            dataset=dataset['type'], data_root=dataset_identity(dataset)[1])
+        for base in cfg.distill_configs.values():
+            train = Config.fromfile(base).train_dataloader.dataset
+            assert trains_on(searched, train), (path, base)
+            checked += 1
+    assert checked >= 4
