@@ -7,7 +7,8 @@ from typing import Any, Dict, List
 import torch
 import torch.nn as nn
 
-from diswot_mm.models.search_spaces import choices_to_alias
+from diswot_mm.models.search_spaces import (choices_to_alias, mutable_choices,
+                                            subnet_network)
 from diswot_mm.models.task_modules.estimators import (
     ActivePathResourceEstimator, run_eval)
 from diswot_mm.models.task_modules.estimators.latency import (LUT_FORMAT,
@@ -22,7 +23,10 @@ from diswot_mm.utils.progress import track
 def covering_choices(mutator) -> List[Dict[str, Any]]:
     """Candidates that together take every choice of every search group:
     the i-th takes each group's i-th choice (wrapping around)."""
-    options = {g: list(m[0].choices) for g, m in mutator.search_groups.items()}
+    options = {
+        g: mutable_choices(m[0])
+        for g, m in mutator.search_groups.items()
+    }
     return [{
         g: c[i % len(c)]
         for g, c in options.items()
@@ -38,7 +42,7 @@ def random_choices(mutator, num: int, seed: int) -> List[Dict[str, Any]]:
         if len(found) == num:
             break
         choices = {
-            g: rng.choice(list(m[0].choices))
+            g: rng.choice(mutable_choices(m[0]))
             for g, m in mutator.search_groups.items()
         }
         found.setdefault(repr(sorted(choices.items())), choices)
@@ -100,7 +104,7 @@ def build_latency_lut(supernet: nn.Module,
     for choices in track(
             covering_choices(mutator) + samples, desc='timing ops'):
         mutator.set_choices(choices)
-        network, _ = estimator.subnet_network(supernet)
+        network, _ = subnet_network(supernet)
         for call in run_eval(network, estimator.latency_shape, leaf_op_calls):
             if call[0] not in ops:  # timed while its candidate is selected
                 ops[call[0]] = measure_op(call, device,
@@ -124,7 +128,7 @@ def build_latency_lut(supernet: nn.Module,
     candidates = []
     for choices in track(samples, desc='timing candidates'):
         mutator.set_choices(choices)
-        network, _ = estimator.subnet_network(supernet)
+        network, _ = subnet_network(supernet)
         calls = run_eval(network, estimator.latency_shape, leaf_op_calls)
         candidates.append(
             dict(

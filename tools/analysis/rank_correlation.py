@@ -34,7 +34,8 @@ from diswot_mm.datasets import (apply_sample_fallback, dataset_cache,
                                 describe_minibatches)
 from diswot_mm.models.mutables import to_single_path
 from diswot_mm.models.search_spaces import (alias_to_choices, arch_codec,
-                                            name_unaliased_mutables)
+                                            name_unaliased_mutables,
+                                            subnet_network)
 from diswot_mm.models.task_modules.estimators import (EnsembleEstimator,
                                                       fill_minibatch)
 from diswot_mm.registry import TASK_UTILS, build_in_scope, get_in_scope
@@ -93,7 +94,9 @@ def score_all(supernet, estimator, archs):
     for arch in track(archs, desc='scoring'):
         supernet.mutator.set_choices(
             alias_to_choices(supernet.mutator, codec.decode(arch)))
-        results.append(estimator.score(supernet, key=arch))
+        network, sliced = subnet_network(supernet)  # channel supernets
+        results.append(
+            estimator.score(network if sliced else supernet, key=arch))
     return results
 
 

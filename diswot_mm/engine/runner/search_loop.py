@@ -21,8 +21,9 @@ from diswot_mm.datasets import (apply_sample_fallback, dataset_cache,
                                 describe_minibatches)
 from diswot_mm.models.mutables import to_single_path
 from diswot_mm.models.search_spaces import (alias_to_choices, arch_codec,
-                                            choices_to_alias,
-                                            name_unaliased_mutables)
+                                            choices_to_alias, mutable_choices,
+                                            name_unaliased_mutables,
+                                            subnet_network)
 from diswot_mm.models.task_modules.estimators import (TrainingFreeEstimator,
                                                       check_constraints)
 from diswot_mm.registry import LOOPS, TASK_UTILS
@@ -296,7 +297,7 @@ class TrainingFreeSearchLoop(BaseLoop):
                         rng: Optional[random.Random] = None) -> Dict[str, Any]:
         rng = rng or self.rng
         return {
-            group: rng.choice(list(mutables[0].choices))
+            group: rng.choice(mutable_choices(mutables[0]))
             for group, mutables in self.mutator.search_groups.items()
         }
 
@@ -304,7 +305,7 @@ class TrainingFreeSearchLoop(BaseLoop):
         parent = self.choices_of(self.rng.choice(self.top_k_archs))
         return {
             g:
-            self.rng.choice(list(self.mutator.search_groups[g][0].choices))
+            self.rng.choice(mutable_choices(self.mutator.search_groups[g][0]))
             if self.rng.random() < self.mutate_prob else c
             for g, c in parent.items()
         }
@@ -407,7 +408,10 @@ class TrainingFreeSearchLoop(BaseLoop):
         raises gets ``score_key = -inf`` and ``error``."""
         self.mutator.set_choices(self.choices_of(arch))
         try:
-            scores = self.estimator.score(self.model, key=arch)
+            # a channel supernet's candidate: its sliced static network
+            network, sliced = subnet_network(self.model)
+            scores = self.estimator.score(
+                network if sliced else self.model, key=arch)
         except Exception as err:  # noqa: B902 (one candidate, not the run)
             message = f'{type(err).__name__}: {err}'.splitlines()[0][:500]
             self.runner.logger.warning(

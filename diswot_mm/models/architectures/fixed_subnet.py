@@ -6,11 +6,13 @@ from typing import Union
 import torch
 import torch.nn as nn
 from mmengine import fileio
+from mmrazor.models.mutables.base_mutable import BaseMutable
 from mmrazor.models.mutators import NasMutator
 from mmrazor.registry import sub_model
 
 from diswot_mm.models.search_spaces import (alias_to_choices,
                                             name_unaliased_mutables)
+from diswot_mm.models.search_spaces.utils import group_aliases
 from diswot_mm.registry import MODELS
 
 
@@ -43,17 +45,31 @@ def fixed_subnet(cfg: dict, fix_subnet: Union[str, dict],
         path = 'the fix_subnet'
     # the check needs the mutables only: built on the meta device, without
     # the weights (the ImageNet space holds 424 M parameters; sub_model
-    # builds the real one)
-    with torch.device('meta'):
+    # builds the real one), except a channel supernet (OFA, AttentiveNAS),
+    # whose channel units read their masks' values while being built
+    try:
+        with torch.device('meta'):
+            supernet = MODELS.build(copy.deepcopy(cfg))
+    except RuntimeError as err:
+        if 'meta tensors' not in str(err):
+            raise
         supernet = MODELS.build(copy.deepcopy(cfg))
     name_unaliased_mutables(supernet)  # as the search named them
     mutator = NasMutator()
     mutator.prepare_from_supernet(supernet)
+    # mmrazor also writes the mutables that have one choice (a channel
+    # supernet's last width): not search choices, sub_model checks them
+    searched = set(group_aliases(mutator).values())
+    single = {
+        m.alias
+        for m in supernet.modules()
+        if isinstance(m, BaseMutable) and m.alias not in searched
+    }
     try:
         alias_to_choices(
             mutator, {
                 alias: chosen['chosen'] if isinstance(chosen, dict) else chosen
-                for alias, chosen in fix_subnet.items()
+                for alias, chosen in fix_subnet.items() if alias not in single
             })
     except (KeyError, ValueError) as err:
         raise ValueError(f'{path} does not fit the search space of the '

@@ -23,7 +23,7 @@ from mmrazor.models.mutables import DerivedMutable, MutableChannelContainer
 from mmrazor.models.mutables.base_mutable import BaseMutable
 from mmrazor.models.mutators import NasMutator
 
-from .utils import group_aliases
+from .utils import group_aliases, mutable_choices
 
 
 class ArchCodec:
@@ -59,23 +59,9 @@ class MutatorArchCodec(ArchCodec):
     """
 
     def __init__(self, mutator: NasMutator) -> None:
-        unnamed = sorted({
-            type(mutables[0]).__name__
-            for mutables in mutator.search_groups.values()
-            if not hasattr(mutables[0], 'choices')
-        })
-        if unnamed:
-            raise ValueError(
-                f'this search space has mutables without a list of choices '
-                f'({", ".join(unnamed)}): mmrazor\'s channel supernets (OFA '
-                'and AttentiveNAS MobileNetV3, BigNAS) sample channel '
-                'widths, which diswot_mm cannot search yet. Searchable: '
-                'spaces of op, depth and value choices (mmrazor\'s SPOS '
-                'ShuffleNetV2 / MobileNet, DARTS, DSNAS; S1, NAS-Bench-201, '
-                'the ImageNet ResNet space).')
         aliases = group_aliases(mutator)
         self.choices: Dict[str, List[Any]] = {
-            aliases[group]: list(mutables[0].choices)
+            aliases[group]: mutable_choices(mutables[0])
             for group, mutables in mutator.search_groups.items()
         }
         self.by_value = {

@@ -8,14 +8,12 @@ import torch
 import torch.nn as nn
 from mmengine.dist import broadcast_object_list, get_rank, get_world_size
 from mmengine.logging import print_log
-from mmrazor.models.architectures.dynamic_ops.mixins.dynamic_mixins import (
-    DynamicChannelMixin, DynamicResizeMixin)
 from mmrazor.models.mutables.base_mutable import BaseMutable
 from mmrazor.models.task_modules.estimators import ResourceEstimator
 from mmrazor.models.task_modules.estimators.counters import \
     flops_params_counter
-from mmrazor.structures import export_fix_subnet
 
+from diswot_mm.models.search_spaces.utils import subnet_network
 from diswot_mm.registry import TASK_UTILS
 from .latency import (leaf_op_calls, load_latency_lut, lut_latency,
                       measure_latency, recording_leaf_ops)
@@ -271,24 +269,13 @@ class ActivePathResourceEstimator(ResourceEstimator):
                 'searchable; for another kind, make its forward run its '
                 'current_choice only.')
 
-    def subnet_network(self, model: nn.Module) -> Tuple[nn.Module, bool]:
-        """(the plain network of the subnet selected in ``model``, whether
-        it is mmrazor's sliced copy): the supernet's architecture itself
-        unless it has dynamic channel or resize ops."""
-        if hasattr(model, 'mutator') and any(
-                isinstance(m, (DynamicChannelMixin, DynamicResizeMixin))
-                for m in model.modules()):
-            sliced = export_fix_subnet(model, slice_weight=True)[1]
-            return sliced.architecture, True
-        return getattr(model, 'architecture', model), False
-
     def estimate_subnet(self,
                         model: nn.Module,
                         latency: bool = False) -> Dict[str, float]:
         """``flops`` and ``params`` (and ``latency`` if asked) of the subnet
         selected in ``model`` (an mmrazor algorithm with a mutator) or of a
         plain network."""
-        network, sliced = self.subnet_network(model)
+        network, sliced = subnet_network(model)
         if sliced:
             estimate = self.estimate(network)  # mmrazor's path
             return dict(
