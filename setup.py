@@ -17,7 +17,7 @@ setup(
     long_description_content_type='text/markdown',
     # benchmarks: so that `python -m benchmarks.NAME` runs from any working
     # directory of an editable install (they read the checkout's configs)
-    packages=find_packages(include=['diswot_mm', 'diswot_mm.*', 'benchmarks']),
+    packages=find_packages(include=['diswot_mm', 'diswot_mm.*']),
     py_modules=['diswot_mm_torchvision_ops'],
     # torch calls it at import: torchvision's schemas next to a CPU torch
     entry_points={
@@ -26,7 +26,14 @@ setup(
             'diswot_mm_torchvision_ops:define_missing_ops'
         ],
     },
-    package_data={'diswot_mm': ['datasets/cifar_samples/*']},
+    # what a user path needs at run time: the embedded sample images and the
+    # NAS-Bench-201 cell names (the rank tool's data/benchmarks/ is not)
+    package_data={
+        'diswot_mm': [
+            'datasets/cifar_samples/*',
+            'models/search_spaces/data/nb201_arch_strings.txt.gz'
+        ]
+    },
     python_requires='>=3.8',
     # Ranges the code is tested on; requirements/cpu.txt pins one of them.
     install_requires=[

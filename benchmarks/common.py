@@ -11,8 +11,8 @@ import os.path as osp
 import time
 from typing import List
 
+from benchmarks.forked_tools import run_tool
 from diswot_mm.datasets.fashion_mnist import FASHION_MNIST_ROOT, FILES
-from diswot_mm.utils.forked_tools import run_tool
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 #: One file of the installed Fashion-MNIST: whether the data is there.
@@ -36,7 +36,7 @@ def rss_mb() -> float:
 
 def run(cmd: List[str], log: str) -> float:
     """Run a repo tool (forked from a server that has imported the stack:
-    :func:`diswot_mm.utils.forked_tools.run_tool`), its output to ``log``;
+    :func:`benchmarks.forked_tools.run_tool`), its output to ``log``;
     fail loudly. Returns the seconds it took."""
     start = time.perf_counter()
     os.makedirs(osp.dirname(log), exist_ok=True)

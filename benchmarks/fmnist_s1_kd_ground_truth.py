@@ -10,7 +10,7 @@ trained alone with the same recipe.
         --teacher-epochs 4 --teacher-work-dir \
         work_dirs/distill_ablation_long/teacher_60000x4e \
         --work-dir work_dirs/fmnist_s1_gt_t91 \
-        --out diswot_mm/models/search_spaces/data/fmnist_s1_t91
+        --out data/benchmarks/fmnist_s1_t91
 
 Recipe (read from ``configs/e2e/distill_kd_fmnist.py`` by :func:`kd_recipe`,
 the same for every student): 4,000 training images (the e2e subset, as its
@@ -62,7 +62,7 @@ from diswot_mm.utils.machine import describe_machine
 from diswot_mm.utils.stats import mean_std
 
 STUDENT_CFG = 'configs/e2e/distill_kd_fmnist.py'
-OUT = 'diswot_mm/models/search_spaces/data/fmnist_s1_kd_resnet20_budget'
+OUT = 'data/benchmarks/fmnist_s1_kd_resnet20_budget'
 LOSSES = ('kd', 'vanilla')
 BLOCKS = (1, 3, 5, 7)
 

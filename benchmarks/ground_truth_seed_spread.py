@@ -3,7 +3,7 @@ the rank tool's scores against each seed of a per-seed ground truth.
 
     python -m benchmarks.ground_truth_seed_spread \
         work_dirs/rank_s1_fmnist_t91/scores.csv \
-        diswot_mm/models/search_spaces/data/fmnist_s1_t91_runs.csv
+        data/benchmarks/fmnist_s1_t91_runs.csv
 
 ``scores.csv``: written by ``tools/analysis/rank_correlation.py`` (columns
 estimator, seed, arch, score). The runs CSV: one row per arch, loss (``kd``,

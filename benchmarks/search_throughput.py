@@ -153,12 +153,12 @@ def parts(loop, count, reference=True):
         choices = loop.choices_of(arch)
         start = time.perf_counter()
         loop.resource_estimator.check_subnet(model, choices,
-                                             loop.constraints_range)
+                                             loop.settings.constraints_range)
         times['check'].append(time.perf_counter() - start)
         if reference:
             start = time.perf_counter()
             check_subnet_resources(model, choices, reference_estimator,
-                                   loop.constraints_range)
+                                   loop.settings.constraints_range)
             times['check_mmrazor'].append(time.perf_counter() - start)
         model.mutator.set_choices(choices)
         synchronize()

@@ -1,6 +1,6 @@
 # Rank correlation on NAS-Bench-201 (NATS-Bench topology): 1,000 cells with
 # their 200-epoch CIFAR-10 / CIFAR-100 / ImageNet16-120 test accuracy
-# (diswot_mm/models/search_spaces/data/nb201_dev1000_test_acc_200ep.csv);
+# (data/benchmarks/nb201_dev1000_test_acc_200ep.csv);
 # this config ranks the CIFAR-100 column, every cell scored on the 20 real
 # CIFAR-100 test images embedded in diswot_mm (a 100-class network); DisWOT
 # with a Gaussian ResNet110 teacher as configs/diswot_nb201_cifar100.py.
@@ -31,8 +31,8 @@ az_diswot_params = dict(
     terms=dict(az_diswot['terms'], params='params.score'))
 
 rank_cfg = dict(
-    ground_truth='{{ fileDirname }}/../diswot_mm/models/search_spaces/'
-    'data/nb201_dev1000_test_acc_200ep.csv',
+    ground_truth='{{ fileDirname }}/../data/benchmarks/'
+    'nb201_dev1000_test_acc_200ep.csv',
     accuracy_column='cifar100_test',
     seeds=[0, 1, 2],
     # params budgets (M) of the regret: 0.2, 0.3, ..., 1.5

@@ -22,11 +22,11 @@ az_diswot = dict(
     terms=_base_.az_diswot_terms)
 
 rank_cfg = dict(
-    ground_truth='{{ fileDirname }}/../diswot_mm/models/search_spaces/'
-    'data/diswot_s1_gt_kd.txt',
+    ground_truth='{{ fileDirname }}/../data/benchmarks/'
+    'diswot_s1_gt_kd.txt',
     # the same 64 students trained alone: which ones gain from KD (issue 25)
-    vanilla_ground_truth='{{ fileDirname }}/../diswot_mm/models/search_spaces/'
-    'data/diswot_s1_gt_cls.txt',
+    vanilla_ground_truth='{{ fileDirname }}/../data/benchmarks/'
+    'diswot_s1_gt_cls.txt',
     residual_plot=['diswot_r110', 'params', 'snip', 'zico', 'naswot'],
     seeds=[0, 1, 2],
     # params budgets (M) of the regret: 0.1, 0.15, ..., 0.7

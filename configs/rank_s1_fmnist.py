@@ -22,8 +22,8 @@ diswot_random = dict(diswot, teacher_init='gaussian')
 params = dict(type='ParamsEstimator')
 
 rank_cfg = dict(
-    ground_truth='{{ fileDirname }}/../diswot_mm/models/search_spaces/'
-    'data/fmnist_s1_kd_resnet20_budget.csv',
+    ground_truth='{{ fileDirname }}/../data/benchmarks/'
+    'fmnist_s1_kd_resnet20_budget.csv',
     seeds=[0, 1, 2],
     budgets=[0.1, 0.125, 0.15, 0.175, 0.2, 0.225, 0.25, 0.275],  # M params
     estimators=dict(

@@ -6,7 +6,7 @@
 #       --losses kd vanilla --teacher-train-samples 60000 --teacher-epochs 4 \
 #       --teacher-work-dir work_dirs/distill_ablation_long/teacher_60000x4e \
 #       --work-dir work_dirs/fmnist_s1_gt_t91 \
-#       --out diswot_mm/models/search_spaces/data/fmnist_s1_t91 [--shard I/2]
+#       --out data/benchmarks/fmnist_s1_t91 [--shard I/2]
 # Taus with KD, vanilla, KD gain and KD residual; DisWOT with that trained
 # teacher and with a random one.
 #   python tools/analysis/rank_correlation.py configs/rank_s1_fmnist_t91.py
@@ -16,8 +16,8 @@ _base_ = [
 ]
 
 # the ground truth's teacher (90.64 %), its weights committed beside it
-trained = dict(teacher_ckpt='{{ fileDirname }}/../diswot_mm/models/'
-               'search_spaces/data/fmnist_s1_t91_teacher.pth')
+trained = dict(teacher_ckpt='{{ fileDirname }}/../data/benchmarks/'
+               'fmnist_s1_t91_teacher.pth')
 # issue 34: the newer proxies and the teacher-aware aggregate (AZ-NAS's
 # log-rank aggregation over its four terms and DisWOT's two, a priori) with
 # this trained teacher; on the same 64 training images (minibatch below)
@@ -30,10 +30,10 @@ az_diswot = dict(
     terms=_base_.az_diswot_terms)
 
 rank_cfg = dict(
-    ground_truth='{{ fileDirname }}/../diswot_mm/models/search_spaces/'
-    'data/fmnist_s1_t91.csv',
-    vanilla_ground_truth='{{ fileDirname }}/../diswot_mm/models/search_spaces/'
-    'data/fmnist_s1_t91_vanilla.csv',
+    ground_truth='{{ fileDirname }}/../data/benchmarks/'
+    'fmnist_s1_t91.csv',
+    vanilla_ground_truth='{{ fileDirname }}/../data/benchmarks/'
+    'fmnist_s1_t91_vanilla.csv',
     residual_plot=[
         'diswot_trained', 'diswot_random', 'params', 'snip', 'zico', 'naswot'
     ],

@@ -83,9 +83,9 @@ def run_forked(
         env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
     """``python *argv`` from the repository root, forked from a server that
     has imported the stack already
-    (:func:`diswot_mm.utils.forked_tools.run_tool`); for import-time
+    (:func:`benchmarks.forked_tools.run_tool`); for import-time
     behaviour use :func:`run_python` (a fresh interpreter)."""
-    from diswot_mm.utils.forked_tools import run_tool
+    from benchmarks.forked_tools import run_tool
     return run_tool(argv, cwd=cwd, env=env, timeout=timeout)
 
 

@@ -8,8 +8,8 @@ are run).
 import argparse
 
 import diswot_mm  # noqa: F401  (compat fixes, registries)
-from diswot_mm.utils.cli import (add_common_args, finish_distributed,
-                                 is_search_config, load_config, run_search)
+from diswot_mm.apis.cli import (add_common_args, finish_distributed,
+                                is_search_config, load_config, run_search)
 
 
 def parse_args():

@@ -15,9 +15,8 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 import diswot_mm  # noqa: F401  (compat fixes, registries)
+from diswot_mm.apis.cli import add_common_args, finish_distributed, load_config
 from diswot_mm.utils.checkpoint import read_model_state
-from diswot_mm.utils.cli import (add_common_args, finish_distributed,
-                                 load_config)
 
 
 def parse_args():

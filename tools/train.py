@@ -12,10 +12,10 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 import diswot_mm  # noqa: F401  (compat fixes, registries)
+from diswot_mm.apis.cli import (add_common_args, finish_distributed,
+                                is_search_config, load_config, run_search)
 from diswot_mm.datasets.handoff import check_searched_on
 from diswot_mm.utils.checkpoint import read_model_state
-from diswot_mm.utils.cli import (add_common_args, finish_distributed,
-                                 is_search_config, load_config, run_search)
 
 
 def parse_args():

@@ -96,15 +96,29 @@ def _number(text: str, path: str, line: int) -> float:
 
 def rank_correlations(scores: Sequence[float],
                       accuracies: Sequence[float]) -> Dict[str, float]:
-    """Kendall tau, Spearman rho and Pearson r of scores vs accuracies;
-    non-finite scores rank last."""
+    """Kendall tau, Spearman rho and Pearson r of scores vs accuracies, and
+    the top-10 % precision (:func:`top_precision`); non-finite scores rank
+    last."""
     s = np.asarray(scores, dtype=float)
     s = np.where(np.isfinite(s), s, np.nanmin(s[np.isfinite(s)]) - 1)
     a = np.asarray(accuracies, dtype=float)
     return dict(
         kendall=float(stats.kendalltau(s, a)[0]),
         spearman=float(stats.spearmanr(s, a)[0]),
-        pearson=float(stats.pearsonr(s, a)[0]))
+        pearson=float(stats.pearsonr(s, a)[0]),
+        top10_precision=top_precision(s, a, 0.1))
+
+
+def top_precision(scores: Sequence[float], accuracies: Sequence[float],
+                  fraction: float) -> float:
+    """The share of the score's top ``k = ceil(fraction * n)`` that are among
+    the ``k`` most accurate (1 = the score finds the best ones; about
+    ``fraction`` by chance). Ties keep the input order."""
+    k = max(1, math.ceil(fraction * len(scores)))
+    by_score = np.argsort(-np.asarray(scores, dtype=float), kind='stable')
+    by_accuracy = np.argsort(
+        -np.asarray(accuracies, dtype=float), kind='stable')
+    return len(set(by_score[:k]) & set(by_accuracy[:k])) / k
 
 
 def budget_regret(archs: List[str], scores: Sequence[float],

@@ -18,7 +18,7 @@ import sys
 
 import diswot_mm  # noqa: F401
 from diswot_mm.engine.hooks import search_report_hook
-from diswot_mm.engine.runner import search_loop, search_state
+from diswot_mm.engine.runner import search_state
 from diswot_mm.models.task_modules.estimators import (
     ActivePathResourceEstimator, DisWOTEstimator)
 
@@ -64,7 +64,7 @@ elif MOMENT == 'check':
     ActivePathResourceEstimator.check_subnet = on_nth(
         ActivePathResourceEstimator.check_subnet)
 elif MOMENT == 'save':
-    search_loop.write_state = on_nth(search_loop.write_state)
+    search_state.write_state = on_nth(search_state.write_state)
 elif MOMENT == 'torn':
     search_state.json = proxy(json, dump=on_nth(json.dump, torn_dump))
 elif MOMENT == 'replace':

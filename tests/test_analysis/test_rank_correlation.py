@@ -8,7 +8,8 @@ import pytest
 from conftest import REPO, kendall_tau_b, run_forked
 
 from diswot_mm.analysis import (kd_residual, load_ground_truth,
-                                teacher_awareness)
+                                rank_correlations, teacher_awareness,
+                                top_precision)
 
 
 def residual_by_hand(kd, vanilla):
@@ -116,6 +117,7 @@ def test_rank_tool_refuses_a_vanilla_ground_truth_of_other_archs(tmp_path):
                         env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert result.returncode != 0
     assert "only KD ['355', '557']" in result.stderr
+    assert '--vanilla-ground-truth none' in result.stderr  # the way out
 
 
 def test_rank_tool_reranks_saved_scores_without_scoring(tmp_path):
@@ -243,3 +245,21 @@ def test_rank_tool_merges_shards_and_recombines_population_scores(tmp_path):
     }
     assert any(r['score'] != whole_agg[r['arch']] for r in half_rows
                if r['estimator'] == 'aggregate')
+
+
+def test_top_10_percent_precision_by_hand():
+    """20 archs: k = 2. The best two by accuracy are archs 19 and 18; a
+    score that puts 19 and 0 on top finds one of them: 1 / 2."""
+    accuracies = [float(i) for i in range(20)]
+    perfect = rank_correlations(accuracies, accuracies)
+    assert perfect['top10_precision'] == 1.0
+    scores = [0.0] * 20
+    scores[19], scores[0] = 2.0, 1.0
+    assert rank_correlations(scores, accuracies)['top10_precision'] == 0.5
+    reverse = [-a for a in accuracies]
+    assert rank_correlations(reverse, accuracies)['top10_precision'] == 0.0
+    # 25 archs: k = ceil(2.5) = 3
+    assert top_precision(list(range(25)), list(range(25)), 0.1) == 1.0
+    scores = list(range(25))
+    scores[22] = -1  # the third best ranked last: 24, 23, 21 on top
+    assert top_precision(scores, list(range(25)), 0.1) == pytest.approx(2 / 3)

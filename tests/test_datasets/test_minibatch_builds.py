@@ -6,11 +6,11 @@ import torch
 from conftest import REPO
 from mmengine.config import Config
 
+from diswot_mm.apis.cli import run_search
 from diswot_mm.datasets import CIFARSamples, dataset_cache, describe_minibatch
 from diswot_mm.datasets.fashion_mnist import FASHION_MNIST_ROOT
 from diswot_mm.datasets.minibatch import load_minibatch
 from diswot_mm.registry import DATASETS
-from diswot_mm.utils.cli import run_search
 
 
 @DATASETS.register_module(force=True)

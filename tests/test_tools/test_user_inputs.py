@@ -25,9 +25,9 @@ from diswot_mm.datasets import apply_sample_fallback, load_minibatch
 from diswot_mm.datasets.handoff import (check_searched_on, dataset_identity,
                                         trains_on)
 from diswot_mm.datasets.minibatch import SAMPLE_DATALOADER
-from diswot_mm.engine.runner.search_loop import build_score_estimator
 from diswot_mm.engine.runner.search_state import config_hash
-from diswot_mm.models.task_modules.estimators import ParamsEstimator
+from diswot_mm.models.task_modules.estimators import (ParamsEstimator,
+                                                      build_score_estimator)
 from diswot_mm.registry import TASK_UTILS, build_in_scope
 from diswot_mm.utils.checkpoint import read_model_state
 

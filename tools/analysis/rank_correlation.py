@@ -30,6 +30,7 @@ import diswot_mm  # noqa: F401
 from diswot_mm.analysis import (budget_regret, kd_residual, load_ground_truth,
                                 rank_correlations, regret_summary,
                                 teacher_awareness)
+from diswot_mm.apis.cli import add_common_args, load_config
 from diswot_mm.datasets import (apply_sample_fallback, dataset_cache,
                                 describe_minibatches)
 from diswot_mm.models.mutables import to_single_path
@@ -39,7 +40,6 @@ from diswot_mm.models.search_spaces import (alias_to_choices, arch_codec,
 from diswot_mm.models.task_modules.estimators import (EnsembleEstimator,
                                                       fill_minibatch)
 from diswot_mm.registry import TASK_UTILS, build_in_scope, get_in_scope
-from diswot_mm.utils.cli import add_common_args, load_config
 from diswot_mm.utils.progress import track
 from diswot_mm.utils.stats import mean_std
 
@@ -368,8 +368,8 @@ def rank_table(rows: list, archs: list, accuracies: list, params: list,
                         seconds=results[0]['seconds'],
                         **aware))
         for rank_name, runs in per_seed.items():
-            keys = ('kendall', 'spearman', 'pearson', 'regret_mean',
-                    'regret_max', 'seconds')
+            keys = ('kendall', 'spearman', 'pearson', 'top10_precision',
+                    'regret_mean', 'regret_max', 'seconds')
             if vanilla is not None:
                 keys += AWARENESS
             table[rank_name] = {
@@ -416,14 +416,15 @@ def markdown(rank_cfg, table, regrets, n_archs, minibatches) -> str:
         'Regret: best affordable accuracy minus the pick\'s, mean and '
         f'worst over the params budgets {min(budgets)} ... '
         f'{max(budgets)} M ({len(budgets)} budgets).', '',
-        '| estimator | Kendall tau | Spearman rho | Pearson r | '
-        'regret mean | regret max | s / run |', '|---|---|---|---|---|---|---|'
+        '| estimator | Kendall tau | Spearman rho | Pearson r | top-10 % '
+        'precision | regret mean | regret max | s / run |',
+        '|---|---|---|---|---|---|---|---|'
     ]
     for name, row in sorted(
             table.items(), key=lambda kv: -kv[1]['kendall'][0]):
         cells = [
             f'{row[k][0]:.3f} ({row[k][1]:.3f})'
-            for k in ('kendall', 'spearman', 'pearson')
+            for k in ('kendall', 'spearman', 'pearson', 'top10_precision')
         ] + [
             f'{row[k][0]:.2f} ({row[k][1]:.2f})'
             for k in ('regret_mean', 'regret_max')

@@ -31,11 +31,11 @@ from mmengine.logging import MMLogger
 from mmengine.utils import mkdir_or_exist
 
 import diswot_mm  # noqa: F401  (compat fixes, registries)
+from diswot_mm.apis.cli import is_search_config, load_config
 from diswot_mm.deployment import (OPSET, Logits, UnexportableError,
                                   export_onnx, latency, ort_session, parity)
 from diswot_mm.registry import DATASETS, build_in_scope
 from diswot_mm.utils.checkpoint import read_model_state
-from diswot_mm.utils.cli import is_search_config, load_config
 
 
 def parse_args():

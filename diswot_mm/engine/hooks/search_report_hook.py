@@ -5,7 +5,7 @@ from mmengine.hooks import Hook
 from diswot_mm.datasets import describe_minibatches
 from diswot_mm.registry import HOOKS
 from ..runner.search_loop import TrainingFreeSearchLoop
-from ..runner.search_report import write_search_report
+from .search_report import write_search_report
 
 
 @HOOKS.register_module()

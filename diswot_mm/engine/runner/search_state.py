@@ -171,3 +171,103 @@ def check_work_dir(work_dir: str,
             'there would overwrite its states and outputs. Give another '
             '--work-dir, or delete its search_epoch_*.json if you mean to '
             'replace it.')
+
+
+class SearchStateStore:
+    """The states of one search config in a work_dir: written after every
+    generation, the newest ``max_keep`` of this config kept (another
+    search's files are never deleted), read back on resume.
+
+    Args:
+        work_dir (str): The search's work_dir.
+        config (dict): The search-relevant config (``SearchSettings.
+            search_config``) the states are written with and checked
+            against.
+        max_keep (int): States of this config kept; 0 keeps all.
+    """
+
+    def __init__(self, work_dir: str, config: Dict[str, Any],
+                 max_keep: int) -> None:
+        self.work_dir = work_dir
+        self.config = config
+        self.hash = config_hash(config)
+        self.max_keep = max_keep
+
+    def check(self, resume_from: Optional[str], logger=None) -> None:
+        """:func:`check_work_dir` for this config."""
+        check_work_dir(self.work_dir, self.config, resume_from, logger)
+
+    def own_states(self) -> List[str]:
+        """This config's states in the work_dir, oldest first."""
+        own = []
+        for path in find_states(self.work_dir):
+            try:
+                with open(path) as f:
+                    if json.load(f).get('config_hash') == self.hash:
+                        own.append(path)
+            except (OSError, ValueError, AttributeError):
+                continue  # a torn or foreign file: never ours to delete
+        return own
+
+    def path(self, epoch: int) -> str:
+        """Where the state of generation ``epoch`` is written."""
+        return osp.join(self.work_dir, STATE_PATTERN.format(epoch))
+
+    def save(self, epoch: int, **state) -> None:
+        """Atomically write :meth:`path` of ``epoch`` holding ``state``
+        (``records``, ``infeasible``, ``exhausted``, ``rng_state``), then
+        prune."""
+        path = self.path(epoch)
+        write_state(
+            path,
+            dict(
+                format_version=FORMAT_VERSION,
+                config_hash=self.hash,
+                config=self.config,
+                epoch=epoch,
+                **state))
+        if self.max_keep > 0:
+            for stale in self.own_states()[:-self.max_keep]:
+                os.remove(stale)
+
+    def load(self, resume_from: str,
+             logger) -> Tuple[Optional[str], Optional[dict]]:
+        """(path, state) of ``resume_from`` (``'auto'``: the newest valid
+        state of the work_dir, saying which newer files were skipped and
+        why; (None, None) when there is none).
+
+        Raises:
+            FileNotFoundError: ``resume_from`` does not exist.
+            SearchStateError: it is not a state of this config, naming the
+                newest one that is.
+        """
+        if resume_from == 'auto':
+            path, state, skipped = newest_valid_state(self.work_dir,
+                                                      self.config)
+            for bad, why in skipped:
+                logger.warning(f'--resume: skipped {bad}: {why}.')
+            if path is None:
+                legacy = glob.glob(
+                    osp.join(self.work_dir, 'search_epoch_*.pkl'))
+                logger.info(f'--resume: no search state in {self.work_dir}; '
+                            'starting afresh.' +
+                            (f' ({len(legacy)} search_epoch_N.pkl of an older '
+                             'diswot_mm are not read: pickles can run code.)'
+                             if legacy else ''))
+            return path, state
+        if not osp.isfile(resume_from):
+            raise FileNotFoundError(
+                f'resume_from {resume_from!r} does not exist: give a '
+                'search_epoch_N.json of an earlier search of this '
+                'config, or --resume without a path for the newest.')
+        try:
+            return resume_from, read_state(resume_from, self.config)
+        except SearchStateError as err:
+            newest, _, _ = newest_valid_state(self.work_dir, self.config)
+            hint = (f'The newest valid state in {self.work_dir} is '
+                    f'{newest}: --resume {newest} (or --resume without a '
+                    'path).' if newest else f'{self.work_dir} holds no '
+                    'valid state of this config: run without --resume to '
+                    'start afresh.')
+            raise SearchStateError(
+                f'cannot resume from {resume_from}: {err}. {hint}') from None

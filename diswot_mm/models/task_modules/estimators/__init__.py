@@ -3,6 +3,7 @@ from .active_path_resource_estimator import (ActivePathResourceEstimator,
 from .az_nas import AZNASEstimator
 from .base_training_free import (BaseTrainingFreeEstimator,
                                  TrainingFreeEstimator, fill_minibatch)
+from .builder import build_resource_estimator, build_score_estimator
 from .diswot_estimator import DisWOTEstimator
 from .ensemble_estimator import EnsembleEstimator, combine_scores
 from .meco import MeCoEstimator
@@ -22,5 +23,6 @@ __all__ = [
     'MeCoEstimator', 'NASWOTEstimator', 'ParamsEstimator', 'PlainEstimator',
     'SNIPEstimator', 'SWAPEstimator', 'SynFlowEstimator',
     'TrainingFreeEstimator', 'ZenEstimator', 'ZiCoEstimator',
-    'check_constraints', 'combine_scores', 'fill_minibatch', 'run_eval'
+    'build_resource_estimator', 'build_score_estimator', 'check_constraints',
+    'combine_scores', 'fill_minibatch', 'run_eval'
 ]

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from diswot_mm.utils.forked_tools import run_tool
+from benchmarks.forked_tools import run_tool
 
 
 def test_streams_exit_code_argv_cwd_and_environment(tmp_path):

@@ -12,10 +12,10 @@ from mmengine import fileio
 from mmengine.config import Config
 from mmrazor.structures import convert_fix_subnet, export_fix_subnet
 
-from diswot_mm.analysis import negligible_term_message
 from diswot_mm.datasets.handoff import searched_data, trains_on
 from diswot_mm.models.task_modules.estimators import (DisWOTEstimator,
                                                       EnsembleEstimator)
+from .term_spread import negligible_term_message
 
 COLUMNS = ('arch', 'semantic', 'relation', 'score', 'flops', 'params',
            'generation')
@@ -26,7 +26,7 @@ def write_search_report(loop, best: dict) -> dict:
     what the scores were computed on), the score-vs-FLOPs plot and the
     student config into ``loop.runner.work_dir``; log where they are.
     Warn when one DisWOT term barely varies across the scored candidates
-    (:func:`~diswot_mm.analysis.negligible_term_message`).
+    (:func:`.term_spread.negligible_term_message`).
 
     Args:
         loop (TrainingFreeSearchLoop): The finished search.
@@ -59,7 +59,7 @@ def write_search_report(loop, best: dict) -> dict:
             dict(
                 best=best,
                 score_key=loop.score_key,
-                constraints_range=loop.constraints_range,
+                constraints_range=loop.settings.constraints_range,
                 minibatch=loop.minibatch,
                 candidates=records),
             f,

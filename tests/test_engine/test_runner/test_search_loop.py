@@ -238,8 +238,8 @@ def test_a_config_of_the_older_layout_says_what_to_rename(tmp_path):
 
 
 def test_estimators_are_recognised_by_their_declared_interface():
-    from diswot_mm.engine.runner.search_loop import build_score_estimator
     from diswot_mm.models.task_modules import estimators
+    from diswot_mm.models.task_modules.estimators import build_score_estimator
     with DefaultScope.overwrite_default_scope('diswot_mm'):
         ensemble = build_score_estimator(
             dict(

@@ -27,7 +27,7 @@ import warnings
 from typing import Dict, Optional, Sequence
 
 #: Imported once by the fork server: what every tool imports anyway.
-PRELOAD = ['diswot_mm', 'mmengine.runner', 'diswot_mm.utils.cli']
+PRELOAD = ['diswot_mm', 'mmengine.runner', 'diswot_mm.apis.cli']
 
 
 def run_tool(argv: Sequence[str],

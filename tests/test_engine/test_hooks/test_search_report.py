@@ -7,8 +7,7 @@ import torch.nn.functional as F
 from conftest import REPO
 from mmengine.config import Config
 
-from diswot_mm.engine.runner.search_report import (config_text,
-                                                   distill_overrides)
+from diswot_mm.engine.hooks.search_report import config_text, distill_overrides
 from diswot_mm.models.losses import (ClassGramSimilarityLoss,
                                      ClassSimilarityLoss)
 from diswot_mm.registry import TASK_UTILS

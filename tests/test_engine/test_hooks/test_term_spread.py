@@ -5,7 +5,8 @@ import math
 
 import pytest
 
-from diswot_mm.analysis import negligible_term_message, term_spreads
+from diswot_mm.engine.hooks.term_spread import (negligible_term_message,
+                                                term_spreads)
 
 WEIGHTS = dict(semantic=1.0, relation=1.0)
 
