@@ -1,9 +1,9 @@
 """Helpers shared by the benchmark scripts.
 
-The scripts run as modules from any working directory (``python -m
-benchmarks.NAME``; the editable install maps the package) or as files
-(``python benchmarks/NAME.py``). Repository files (configs, tools) are found
-from this file's folder, never from the working directory.
+The scripts run as modules from the repository root (``python -m
+benchmarks.NAME``; ``benchmarks`` is not an installed package). Repository
+files (configs, tools) are found from this file's folder, never from the
+working directory.
 """
 import json
 import os
