@@ -13,8 +13,6 @@ from mmengine.config import Config
 from mmrazor.structures import convert_fix_subnet, export_fix_subnet
 
 from diswot_mm.datasets.handoff import searched_data, trains_on
-from diswot_mm.models.task_modules.estimators import (DisWOTEstimator,
-                                                      EnsembleEstimator)
 from .term_spread import negligible_term_message
 
 COLUMNS = ('arch', 'semantic', 'relation', 'score', 'flops', 'params',
@@ -72,14 +70,10 @@ def write_search_report(loop, best: dict) -> dict:
                     if k in best)
     latency = (f', latency={best["latency"]:.3f} ms'
                if 'latency' in best else '')
-    if isinstance(loop.estimator, DisWOTEstimator):
-        message = negligible_term_message(
-            records,
-            dict(
-                semantic=loop.estimator.semantic_weight,
-                relation=loop.estimator.relation_weight))
-        if message:
-            loop.runner.logger.warning(message)
+    weights = loop.estimator.term_weights()
+    message = weights and negligible_term_message(records, weights)
+    if message:
+        loop.runner.logger.warning(message)
     loop.runner.logger.info(
         f'Chosen student: {best["arch"]} ({loop.score_key}='
         f'{best["score"]:.6g}{terms}, flops={best["flops"]:.2f} M, '
@@ -133,8 +127,8 @@ def write_student_config(loop, subnet_path: str, path: str) -> List[str]:
     ``fixed_subnet`` of the supernet + the fix_subnet YAML) and, for
     each entry of the config's ``distill_configs``, ``distill_<name>.py``
     inheriting that distillation config with this student and the search's
-    teacher (:func:`distill_overrides`). Both keep the search config's
-    ``custom_imports``.
+    teacher (the estimator's ``distill_overrides``). Both keep the search
+    config's ``custom_imports``.
 
     Returns:
         list: Paths written.
@@ -172,10 +166,6 @@ def write_student_config(loop, subnet_path: str, path: str) -> List[str]:
             **testing,
             **imports))
     written = [path]
-    estimator = loop.estimator
-    if isinstance(estimator, EnsembleEstimator):  # its DisWOT member's
-        estimator = next((m for m in estimator.members.values()
-                          if isinstance(m, DisWOTEstimator)), estimator)
     for name, base in cfg.get('distill_configs', {}).items():
         if not osp.isfile(base):
             raise FileNotFoundError(
@@ -188,8 +178,7 @@ def write_student_config(loop, subnet_path: str, path: str) -> List[str]:
         distill_student['cfg']['head']['loss'] = \
             base_model.architecture.head.loss
         model = dict(architecture=dict(_delete_=True, **distill_student))
-        if isinstance(estimator, DisWOTEstimator):
-            model.update(distill_overrides(estimator, base_model))
+        model.update(loop.estimator.distill_overrides(base_model))
         out = osp.join(osp.dirname(path), f'distill_{name}.py')
         ckpt = ('' if model.get('teacher_ckpt') else
                 ' --cfg-options model.teacher_ckpt=PATH')
@@ -214,60 +203,6 @@ def write_student_config(loop, subnet_path: str, path: str) -> List[str]:
                 **imports))
         written.append(out)
     return written
-
-
-def distill_overrides(estimator: DisWOTEstimator, base_model) -> dict:
-    """What a distillation config's ``model`` takes from the search.
-
-    The teacher the search scored with (its model dict and, when given,
-    checkpoint) replaces the base config's; the teacher recorders of the
-    base's final linear (``head.fc``) follow the teacher's; DisWOT+'s
-    L_Ms (``loss_ms``) follows the search's semantic term: dropped with
-    ``semantic_weight=0``, ``ClassSimilarityLoss`` (the "class" metric, any
-    widths, the same inputs) for ``semantic='class'``,
-    ``ClassGramSimilarityLoss`` (the "cam" metric, any widths) for
-    ``semantic='cam'``, the base's "grad" loss otherwise.
-    """
-    overrides = {}
-    if estimator.teacher_cfg is not None:
-        overrides['teacher'] = dict(_delete_=True, **estimator.teacher_cfg)
-    if estimator.teacher_ckpt:
-        ckpt = estimator.teacher_ckpt
-        overrides['teacher_ckpt'] = osp.abspath(ckpt) if osp.isfile(
-            ckpt) else ckpt
-    distiller = base_model.get('distiller')
-    if distiller is None:
-        return overrides
-    distiller = distiller.to_dict()
-    fc = estimator.teacher_fc_name
-    for recorder in distiller.get('teacher_recorders', {}).values():
-        if recorder.get('source') == 'head.fc':
-            recorder['source'] = fc
-    losses = distiller.get('distill_losses', {})
-    mappings = distiller.get('loss_forward_mappings', {})
-    if losses.get('loss_ms', {}).get('type') == 'SemanticSimilarityLoss':
-        if not estimator.semantic_weight:
-            del losses['loss_ms'], mappings['loss_ms']
-        elif estimator.semantic == 'class':
-            losses['loss_ms']['type'] = 'ClassSimilarityLoss'
-        elif estimator.semantic == 'cam':
-            losses['loss_ms']['type'] = 'ClassGramSimilarityLoss'
-            distiller['student_recorders']['fc_weight'] = dict(
-                type='Parameter', source='head.fc.weight')
-            distiller['teacher_recorders']['fc_weight'] = dict(
-                type='Parameter', source=f'{fc}.weight')
-            mappings['loss_ms'] = {
-                f'{key}_{who}':
-                dict(
-                    from_student=who == 'S',
-                    recorder=recorder,
-                    **(dict(data_idx=-1) if recorder == 'feat' else {}))
-                for who in ('S', 'T')
-                for key, recorder in (('feat', 'feat'), ('weight',
-                                                         'fc_weight'))
-            }
-    overrides['distiller'] = dict(_delete_=True, **distiller)
-    return overrides
 
 
 def write_config(path: str, header: str, content: dict) -> None:

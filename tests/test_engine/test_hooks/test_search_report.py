@@ -7,7 +7,8 @@ import torch.nn.functional as F
 from conftest import REPO
 from mmengine.config import Config
 
-from diswot_mm.engine.hooks.search_report import config_text, distill_overrides
+from diswot_mm.engine.hooks.search_report import config_text
+from diswot_mm.models.functional import SEMANTIC_VARIANTS
 from diswot_mm.models.losses import (ClassGramSimilarityLoss,
                                      ClassSimilarityLoss)
 from diswot_mm.registry import TASK_UTILS
@@ -72,7 +73,7 @@ def test_the_search_teacher_and_checkpoint_replace_the_base_ones(tmp_path):
     ckpt = tmp_path / 'wrn.pth'
     torch.save(dict(state_dict=build_model(WRN).state_dict()), ckpt)
     est = estimator(teacher=WRN, teacher_ckpt=str(ckpt), semantic='cam')
-    out = distill_overrides(est, Config.fromfile(PLUS).model)
+    out = est.distill_overrides(Config.fromfile(PLUS).model)
     assert out['teacher']['backbone']['type'] == 'WideResNetCIFAR'
     assert out['teacher']['_delete_'] is True
     assert out['teacher_ckpt'] == str(ckpt)
@@ -90,11 +91,12 @@ def test_the_search_teacher_and_checkpoint_replace_the_base_ones(tmp_path):
 def test_grad_keeps_the_base_loss_and_weight_zero_drops_it():
     teacher = 'configs/_base_/models/resnet56_cifar.py'
     base = Config.fromfile(PLUS).model
-    grad = distill_overrides(estimator(teacher=teacher), base)['distiller']
+    grad = estimator(teacher=teacher).distill_overrides(base)['distiller']
     assert grad['distill_losses']['loss_ms']['type'] == \
         'SemanticSimilarityLoss'
-    none = distill_overrides(
-        estimator(teacher=teacher, semantic_weight=0), base)['distiller']
+    none = estimator(
+        teacher=teacher,
+        semantic_weight=0).distill_overrides(base)['distiller']
     assert 'loss_ms' not in none['distill_losses']
     assert 'loss_ms' not in none['loss_forward_mappings']
     assert 'loss_mr' in none['distill_losses']
@@ -105,7 +107,7 @@ def test_class_semantic_swaps_in_the_class_similarity_loss():
     L_Ms is ClassSimilarityLoss with the base's weight and the "grad"
     loss's inputs (pooled features, logits, samples)."""
     base = Config.fromfile(PLUS).model
-    out = distill_overrides(estimator(teacher=WRN, semantic='class'), base)
+    out = estimator(teacher=WRN, semantic='class').distill_overrides(base)
     distiller = out['distiller']
     assert distiller['distill_losses']['loss_ms'] == dict(
         type='ClassSimilarityLoss', loss_weight=0.1)
@@ -146,3 +148,26 @@ def test_config_text_reads_back_as_written(tmp_path):
     path.write_text(text)
     expected = dict(content, odd=dict(content['odd'], n=3, f=0.5))
     assert Config.fromfile(str(path)).to_dict() == expected
+
+
+def test_an_ensemble_hands_off_its_diswot_members_teacher_and_losses():
+    """The report asks the estimator (no isinstance on DisWOT): an ensemble
+    answers with its DisWOT member's overrides, a teacher-free estimator
+    with none, and only DisWOT names terms whose spread is checked."""
+    base = Config.fromfile(PLUS).model
+    ensemble = TASK_UTILS.build(
+        dict(
+            type='EnsembleEstimator',
+            estimators=dict(
+                params=dict(type='ParamsEstimator'),
+                diswot=dict(
+                    type='DisWOTEstimator', teacher=WRN, semantic='class')),
+            terms=dict(params='params.score', diswot='diswot.score')))
+    member = ensemble.members['diswot']
+    assert ensemble.distill_overrides(base) == member.distill_overrides(base)
+    assert ensemble.distill_overrides(base)['distiller']['distill_losses'][
+        'loss_ms']['type'] == SEMANTIC_VARIANTS['class'].loss
+    params = ensemble.members['params']
+    assert params.distill_overrides(base) == {}
+    assert params.term_weights() is None and ensemble.term_weights() is None
+    assert member.term_weights() == dict(semantic=1.0, relation=1.0)

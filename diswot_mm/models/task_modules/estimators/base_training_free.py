@@ -51,6 +51,18 @@ class TrainingFreeEstimator(metaclass=ABCMeta):
     def minibatch_info(self) -> Dict[str, dict]:
         """Estimator (or member) name -> :func:`describe_minibatch`."""
 
+    def term_weights(self) -> Optional[Dict[str, float]]:
+        """Weights of the score's teacher-aware terms (their names are
+        :meth:`score` entries), or None: after a search the report warns
+        when one of them barely varies across the candidates."""
+        return None
+
+    def distill_overrides(self, base_model: dict) -> dict:
+        """What a distillation config written after the search takes into
+        its ``model`` from this estimator (a teacher, its losses); ``{}``
+        when nothing."""
+        return {}
+
 
 def fill_minibatch(cfg: dict, **defaults) -> dict:
     """``cfg`` (an estimator config) with each of ``defaults``

@@ -1,17 +1,16 @@
 """DisWOT: score a randomly initialised student by its similarity to a
 teacher on one real minibatch, at the cost of one student forward."""
 import math
+import os.path as osp
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
 
 from diswot_mm.models.builder import build_model, load_model_config
-from diswot_mm.models.functional import (class_gram, class_gram_distance,
-                                         class_similarity,
-                                         class_similarity_distance,
-                                         gradcam_weights, relation_distance,
-                                         relation_matrix, semantic_distance)
+from diswot_mm.models.functional import (SEMANTIC_VARIANTS, class_gram,
+                                         class_similarity, gradcam_weights,
+                                         relation_distance, relation_matrix)
 from diswot_mm.registry import TASK_UTILS
 from diswot_mm.utils.checkpoint import read_model_state
 from .base_training_free import BaseTrainingFreeEstimator
@@ -20,13 +19,6 @@ from .initialization import INIT_SCHEMES, derive_seed, random_init_
 from .introspection import (classifier_forward, final_linear,
                             is_input_independent, spatial_map)
 
-SEMANTIC_VARIANTS = ('grad', 'cam', 'class')
-#: M_s of each variant, from two :meth:`DisWOTEstimator._semantic_target`.
-SEMANTIC_DISTANCES = {
-    'grad': semantic_distance,
-    'cam': class_gram_distance,
-    'class': class_similarity_distance
-}
 TEACHER_INITS = INIT_SCHEMES + ('pretrained', )
 
 
@@ -136,8 +128,9 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
             raise ValueError('teacher_init="pretrained" needs teacher_ckpt '
                              '(the path of the trained teacher).')
         if semantic not in SEMANTIC_VARIANTS:
-            raise ValueError(f'semantic supports {SEMANTIC_VARIANTS}, but '
-                             f'got {semantic!r}.')
+            raise ValueError(
+                f'semantic supports {tuple(SEMANTIC_VARIANTS)}, but '
+                f'got {semantic!r}.')
         if repeats < 1:
             raise ValueError(f'repeats must be >= 1, but got {repeats}.')
         self.teacher_init = teacher_init
@@ -248,7 +241,7 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
         """``semantic``, ``relation`` (distances, lower is more similar) and
         ``diswot`` (higher is better), averaged over the repeats."""
         self._check_student(student)
-        sem_distance = SEMANTIC_DISTANCES[self.semantic]
+        sem_distance = SEMANTIC_VARIANTS[self.semantic].distance
         per_repeat = []  # (M_s, M_r, ignores input), kept on the device
         for repeat, target in enumerate(self._teacher_targets):
             self.init_candidate(student, key, repeat)
@@ -281,3 +274,59 @@ class DisWOTEstimator(BaseTrainingFreeEstimator):
             relation=relation,
             diswot=diswot,
             ignores_input=float(ignores_input))
+
+    def term_weights(self) -> Dict[str, float]:
+        return dict(
+            semantic=self.semantic_weight, relation=self.relation_weight)
+
+    def distill_overrides(self, base_model: dict) -> dict:
+        """What a distillation config's ``model`` takes from the search.
+
+        The teacher the search scored with (its model dict and, when given,
+        checkpoint) replaces the base config's; the teacher recorders of the
+        base's final linear (``head.fc``) follow the teacher's; DisWOT+'s
+        L_Ms (``loss_ms``) is the loss of the search's semantic variant
+        (:data:`SEMANTIC_VARIANTS`: the same function as the metric), with
+        the final linear weights recorded where it reads them, or dropped
+        with ``semantic_weight=0``.
+        """
+        overrides = {}
+        if self.teacher_cfg is not None:
+            overrides['teacher'] = dict(_delete_=True, **self.teacher_cfg)
+        if self.teacher_ckpt:
+            ckpt = self.teacher_ckpt
+            overrides['teacher_ckpt'] = osp.abspath(ckpt) if osp.isfile(
+                ckpt) else ckpt
+        distiller = base_model.get('distiller')
+        if distiller is None:
+            return overrides
+        distiller = distiller.to_dict()
+        fc = self.teacher_fc_name
+        for recorder in distiller.get('teacher_recorders', {}).values():
+            if recorder.get('source') == 'head.fc':
+                recorder['source'] = fc
+        losses = distiller.get('distill_losses', {})
+        mappings = distiller.get('loss_forward_mappings', {})
+        variant = SEMANTIC_VARIANTS[self.semantic]
+        if losses.get('loss_ms', {}).get('type') == 'SemanticSimilarityLoss':
+            if not self.semantic_weight:
+                del losses['loss_ms'], mappings['loss_ms']
+            else:
+                losses['loss_ms']['type'] = variant.loss
+            if self.semantic_weight and variant.needs_fc_weight:
+                distiller['student_recorders']['fc_weight'] = dict(
+                    type='Parameter', source='head.fc.weight')
+                distiller['teacher_recorders']['fc_weight'] = dict(
+                    type='Parameter', source=f'{fc}.weight')
+                mappings['loss_ms'] = {
+                    f'{key}_{who}':
+                    dict(
+                        from_student=who == 'S',
+                        recorder=recorder,
+                        **(dict(data_idx=-1) if recorder == 'feat' else {}))
+                    for who in ('S', 'T')
+                    for key, recorder in (('feat', 'feat'), ('weight',
+                                                             'fc_weight'))
+                }
+        overrides['distiller'] = dict(_delete_=True, **distiller)
+        return overrides

@@ -195,6 +195,15 @@ class EnsembleEstimator(TrainingFreeEstimator):
             for k, v in member.minibatch_info.items()
         }
 
+    def distill_overrides(self, base_model: dict) -> dict:
+        """The first member's that has any (its DisWOT member's teacher
+        and losses)."""
+        for member in self.members.values():
+            overrides = member.distill_overrides(base_model)
+            if overrides:
+                return overrides
+        return {}
+
     def combine(self, results: Sequence[Dict[str, float]]) -> List[float]:
         """Ensemble scores of a population of :meth:`score` results. A
         term of a member that recorded the candidate as infeasible (its
