@@ -9,7 +9,8 @@ import argparse
 
 import diswot_mm  # noqa: F401  (compat fixes, registries)
 from diswot_mm.apis.cli import (add_common_args, finish_distributed,
-                                is_search_config, load_config, run_search)
+                                is_search_config, load_config, run_search,
+                                run_tool)
 
 
 def parse_args():
@@ -38,4 +39,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -15,7 +15,8 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 import diswot_mm  # noqa: F401  (compat fixes, registries)
-from diswot_mm.apis.cli import add_common_args, finish_distributed, load_config
+from diswot_mm.apis.cli import (add_common_args, finish_distributed,
+                                load_config, run_tool)
 from diswot_mm.utils.checkpoint import read_model_state
 
 
@@ -63,4 +64,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -13,7 +13,8 @@ from mmengine.runner import Runner
 
 import diswot_mm  # noqa: F401  (compat fixes, registries)
 from diswot_mm.apis.cli import (add_common_args, finish_distributed,
-                                is_search_config, load_config, run_search)
+                                is_search_config, load_config, run_search,
+                                run_tool)
 from diswot_mm.datasets.handoff import check_searched_on
 from diswot_mm.utils.checkpoint import read_model_state
 
@@ -70,4 +71,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

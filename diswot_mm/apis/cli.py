@@ -4,12 +4,32 @@ import argparse
 import os
 import os.path as osp
 import sys
-from typing import Optional
+from typing import Callable, Optional
 
 import torch
 from mmengine.config import Config, DictAction
 
 from diswot_mm.models.builder import resolve_model_paths
+
+#: What the tools raise for an input the user can fix (a path, a key, a
+#: value, a space that fits no candidate): printed as one line.
+USER_ERRORS = (FileNotFoundError, KeyError, TypeError, ValueError,
+               RuntimeError)
+
+
+def run_tool(main: Callable[[], None]) -> None:
+    """Run a tool's ``main``; one of :data:`USER_ERRORS` ends it with its
+    message as one line on stderr and exit status 1 instead of a traceback
+    (``DISWOT_MM_TRACEBACK=1`` shows the traceback, for a bug report)."""
+    try:
+        main()
+    except USER_ERRORS as err:
+        if os.environ.get('DISWOT_MM_TRACEBACK'):
+            raise
+        message = err.args[0] if isinstance(err, KeyError) and len(
+            err.args) == 1 else err  # a KeyError's str() adds quotes
+        print(f'{type(err).__name__}: {message}', file=sys.stderr)
+        sys.exit(1)
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:

@@ -97,6 +97,7 @@ def test_mistyped_data_root_is_an_error_naming_it(tmp_path):
     last = result.stderr.strip().splitlines()[-1]
     assert f"data_root='{typo}' cannot be loaded" in last
     assert 'train_cfg.estimator.dataloader.dataset' in last
+    assert 'Traceback' not in result.stderr  # one error, not a stack
     assert not (tmp_path / 'work' / 'candidates.json').exists()
 
 

@@ -241,7 +241,7 @@ class TrainingFreeSearchLoop(BaseLoop):
     def _score_one(self, arch: str) -> Dict[str, Any]:
         self.mutator.set_choices(self.choices_of(arch))
         return score_candidate(self.estimator, self.model, arch,
-                               self.score_key, self.runner.logger)
+                               self.score_key)
 
     def score_candidates(self, archs: List[str]) -> None:
         """Score ``archs``; each rank scores its share, results gathered.
@@ -264,7 +264,7 @@ class TrainingFreeSearchLoop(BaseLoop):
             gathered = all_gather_object(results)
             results = {k: v for part in gathered for k, v in part.items()}
         add_records(self.records, archs, results, self.pending_resources,
-                    self.score_key, self._epoch)
+                    self.score_key, self._epoch, self.runner.logger)
         combine_population(self.estimator, self.records, self.score_key)
 
     @property

@@ -90,15 +90,23 @@ def test_search_config_holds_only_what_changes_the_candidates():
     assert base['constraints_range'] == dict(params=[0, 1e9])  # JSON values
 
 
-def test_add_records_and_ranking():
+def test_add_records_and_ranking(caplog):
     records = {}
     results = {
         'x': dict(diswot=-1.0),
         'y': dict(diswot=-0.5),
-        'z': dict(diswot=-math.inf, error='RuntimeError: boom')
+        'z': dict(diswot=-math.inf, error='RuntimeError: boom'),
+        'v': dict(diswot=-math.inf, error='RuntimeError: boom')
     }
     resources = {a: dict(flops=1.0, params=0.1) for a in results}
-    add_records(records, ['x', 'y', 'z'], results, resources, 'diswot', 0)
+    with caplog.at_level(logging.WARNING, logger=LOGGER.name):
+        add_records(records, ['x', 'y', 'z', 'v'], results, resources,
+                    'diswot', 0, LOGGER)
+    # one warning per distinct error, not one per candidate
+    assert [r.getMessage() for r in caplog.records] == [
+        'candidate z and 1 more: scoring failed (RuntimeError: boom); '
+        'recorded as infeasible.'
+    ]
     assert list(records['x']) == [
         'arch', 'diswot', 'score', 'flops', 'params', 'generation'
     ]
@@ -106,7 +114,7 @@ def test_add_records_and_ranking():
     records['w'] = dict(records['x'], arch='w')  # a tie: broken by arch
     assert [r['arch'] for r in ranked(records)] == ['y', 'w', 'x']
     with pytest.raises(RuntimeError, match='every candidate of generation 2'):
-        add_records(records, ['z'], results, resources, 'diswot', 1)
+        add_records(records, ['z'], results, resources, 'diswot', 1, LOGGER)
 
 
 class MeanRank:

@@ -10,10 +10,10 @@ from diswot_mm.models.task_modules.estimators import TrainingFreeEstimator
 
 
 def score_candidate(estimator: TrainingFreeEstimator, model: nn.Module,
-                    arch: str, score_key: str, logger) -> Dict[str, Any]:
+                    arch: str, score_key: str) -> Dict[str, Any]:
     """The estimator's scores (floats) of the candidate whose choices are
     set on ``model``; a candidate whose scoring raises gets ``score_key =
-    -inf`` and ``error`` (its first line), with a warning.
+    -inf`` and ``error`` (its first line; :func:`add_records` reports it).
 
     Raises:
         KeyError: ``score_key`` is not among the estimator's outputs.
@@ -24,8 +24,6 @@ def score_candidate(estimator: TrainingFreeEstimator, model: nn.Module,
         scores = estimator.score(network if sliced else model, key=arch)
     except Exception as err:  # noqa: B902 (one candidate, not the run)
         message = f'{type(err).__name__}: {err}'.splitlines()[0][:500]
-        logger.warning(f'candidate {arch}: scoring failed ({message}); '
-                       'recorded as infeasible.')
         return {score_key: -math.inf, 'error': message}
     if score_key not in scores:
         raise KeyError(f'score_key {score_key!r} is not among the estimator '
@@ -35,16 +33,17 @@ def score_candidate(estimator: TrainingFreeEstimator, model: nn.Module,
 
 def add_records(records: Dict[str, dict], archs: List[str],
                 results: Dict[str, dict], resources: Dict[str, dict],
-                score_key: str, generation: int) -> None:
+                score_key: str, generation: int, logger) -> None:
     """Add a generation's candidates to ``records`` (arch -> record), in
     generation order: the scores, ``score`` (``score_key``, -inf unless
     finite), the checked resources (an estimator output named like a
     resource, as ParamsEstimator's ``params``, is replaced by the checked
-    value) and ``generation``.
+    value) and ``generation``; one warning per distinct error of the
+    candidates that failed to score (recorded as infeasible).
 
     Raises:
         RuntimeError: every candidate failed (quoting the first error): the
-            estimator, not a candidate, is broken.
+            estimator or its settings, not a candidate, are wrong.
     """
     failed = [a for a in archs if 'error' in results[a]]
     if failed and len(failed) == len(archs):
@@ -52,6 +51,13 @@ def add_records(records: Dict[str, dict], archs: List[str],
             f'every candidate of generation {generation + 1} failed to '
             f'score ({len(archs)}); the first, {failed[0]}: '
             f'{results[failed[0]]["error"]}')
+    by_error: Dict[str, List[str]] = {}
+    for arch in failed:
+        by_error.setdefault(results[arch]['error'], []).append(arch)
+    for error, same in by_error.items():
+        logger.warning(f'candidate {same[0]}' + (
+            f' and {len(same) - 1} more' if len(same) > 1 else '') +
+                       f': scoring failed ({error}); recorded as infeasible.')
     for arch in archs:
         score = results[arch][score_key]
         records[arch] = {
