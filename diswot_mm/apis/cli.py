@@ -122,7 +122,8 @@ def _search_runner(cfg: Config):
 
 def run_search(cfg: Config, resume: Optional[str] = None) -> dict:
     """Run a search config with mmengine's Runner (``runner.train()``, as
-    mmrazor's search configs are run) and print the chosen student.
+    mmrazor's search configs are run); the report's log names the chosen
+    student and its outputs, then this prints the distillation commands.
 
     Args:
         cfg (Config): A config whose ``train_cfg`` is a
@@ -133,7 +134,7 @@ def run_search(cfg: Config, resume: Optional[str] = None) -> dict:
     Returns:
         dict: The chosen candidate's record.
     """
-    from diswot_mm.datasets import dataset_cache, describe_minibatches
+    from diswot_mm.datasets import dataset_cache
     for key in EVALUATION_KEYS:
         cfg[key] = None
     cfg.train_cfg.resume_from = resume
@@ -155,15 +156,9 @@ def run_search(cfg: Config, resume: Optional[str] = None) -> dict:
             sys.exit(130)
     best = runner.train_loop.best
     if runner.rank == 0:
-        loop = runner.train_loop
-        print(f'\nChosen student: {best["arch"]}  ({loop.score_key}='
-              f'{best["score"]:.6g}, params={best["params"]:.4f} M, '
-              f'flops={best["flops"]:.2f} M' +
-              (f', latency={best["latency"]:.3f} ms' if 'latency' in
-               best else '') + ')\nScores computed on: '
-              f'{describe_minibatches(loop.minibatch)}\nOutputs in '
-              f'{cfg.work_dir}: best_fix_subnet.yaml, student.py, '
-              'candidates.csv, candidates.json, score_vs_flops.png')
+        # the chosen student and the outputs are in the report's log lines
+        # (SearchReportHook); here what to run next
+        print()
         for name in cfg.get('distill_configs', {}):
             path = osp.join(cfg.work_dir, f'distill_{name}.py')
             written = Config.fromfile(path)
