@@ -36,7 +36,7 @@ train_cfg = dict(
     constraints_range=dict(flops=(0, 330)))  # M FLOPs, SPOS's budget
 
 # The generated distill configs carry this search's teacher (see
-# diswot_mm/engine/runner/search_report.py).
+# diswot_mm/engine/hooks/search_report.py).
 distill_configs = dict(
     diswot='{{ fileDirname }}/distill/kd_resnet34_resnet18_imagenet.py',
     diswot_plus='{{ fileDirname }}/distill/'
