@@ -50,7 +50,6 @@ import time
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config
-from mmengine.runner import load_checkpoint
 from scipy import stats
 
 import diswot_mm  # noqa: F401  (compat fixes before mmrazor)
@@ -58,6 +57,7 @@ from benchmarks.common import FMNIST, REPO, repo_path, train_fmnist_teacher
 from diswot_mm.analysis import kd_residual
 from diswot_mm.datasets import FashionMNIST32
 from diswot_mm.registry import build_in_scope
+from diswot_mm.utils.checkpoint import read_model_state
 from diswot_mm.utils.machine import describe_machine
 from diswot_mm.utils.stats import mean_std
 
@@ -303,7 +303,8 @@ def main():
     cfg = Config.fromfile(repo_path(STUDENT_CFG))
     recipe = kd_recipe(cfg)
     teacher = build_in_scope(cfg.model.teacher.copy())
-    load_checkpoint(teacher, teacher_ckpt, map_location='cpu', strict=False)
+    teacher.load_state_dict(
+        read_model_state(teacher, teacher_ckpt, '--teacher-ckpt'))
 
     train_images, train_labels = to_tensors(
         FashionMNIST32(split='train', num_samples=args.train_samples), recipe)

@@ -150,7 +150,7 @@ def parts(loop, count, reference=True):
     archs = random.Random(0).sample(archs, min(count, len(archs)))
     times = dict(floor=[], score=[], check=[], check_mmrazor=[])
     for arch in track(archs, desc='timing the parts'):
-        choices = loop.choices_of(arch)
+        choices = loop.space.choices_of(arch)
         start = time.perf_counter()
         loop.resource_estimator.check_subnet(model, choices,
                                              loop.settings.constraints_range)

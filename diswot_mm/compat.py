@@ -2,12 +2,27 @@
 
 mmrazor 1.0.0 and mmengine 0.10.7 were written for torch 1.x, numpy 1.x and
 the pre-rename ``mmcls``. On the stack pinned in ``requirements/cpu.txt``
-(torch 2.13, torchvision 0.28, mmpretrain 1.2.0, numpy 2) importing or
-resuming breaks in the ways listed below. :func:`apply` fixes each of them
-and MUST run before anything imports mmpretrain or mmrazor; ``import
-diswot_mm`` does that. Every fix first checks whether the installed stack
-needs it and is a no-op otherwise; the names of the fixes that were applied
-are kept in :data:`APPLIED` (shown by ``tools/search.py`` in its env info).
+(torch 2.13, torchvision 0.28, mmpretrain 1.2.0, numpy 2) importing,
+launching or resuming breaks in the ways listed below. Each fix is applied
+where it is needed, by :func:`apply`:
+
+- the :data:`IMPORT_FIXES`, without which importing mmpretrain or mmrazor
+  fails (or builds placeholders), by ``import diswot_mm``, before anything
+  imports mmpretrain or mmrazor;
+- the :data:`TOOL_FIXES` (distributed launch on the CPU, resume, config
+  printing) by the tools' shared entry point
+  (:func:`diswot_mm.apis.cli.load_config`); ``checkpoint_safe_globals`` also
+  by the checkpoint reader (:mod:`diswot_mm.utils.checkpoint`). A script
+  that builds its own mmengine Runner calls ``compat.apply(TOOL_FIXES)``.
+
+Each fix has a version guard (:data:`GUARDS`: the installed versions it
+was written for; outside them it is not applied, and
+``tests/test_compat.py`` fails for a pin that leaves a guard) and then
+checks whether the installed stack needs it; the names of the fixes that
+were applied are kept in :data:`APPLIED`. mmrazor's ``ResourceEstimator``
+ignoring its ``input_shape`` is not patched here: the registered subclass
+``ActivePathResourceEstimator``, which every search and proxy uses, passes
+it on.
 
 Fixes:
 
@@ -46,19 +61,12 @@ Fixes:
     (the slurm one otherwise unchanged: ranks, master address and port from
     the SLURM_* variables) and ``MMDistributedDataParallel`` drops
     ``device_ids`` (gloo on CPU); with CUDA nothing changes.
-``resource_input_shape``
-    mmrazor 1.0.0's ``ResourceEstimator(input_shape=...)`` ignores its
-    ``input_shape`` unless it is repeated in ``flops_params_cfg``: FLOPs of a
-    CIFAR network come out counted at 224x224 (ResNet20: 2029 instead of 41
-    MFLOPs). The constructor now puts ``input_shape`` into
-    ``flops_params_cfg`` when that does not set one.
 ``checkpoint_safe_globals``
     torch >= 2.6 ``torch.load`` defaults to ``weights_only=True``, and
     mmengine 0.10.7 checkpoints pickle its ``HistoryBuffer`` and numpy
     arrays/scalars in the message hub: resume and ``load_from`` fail with an
     UnpicklingError. Exactly those classes are allow-listed with
     ``torch.serialization.add_safe_globals`` (no process-wide switch).
-
 ``mmcv_lite_warning``
     mmcv-lite (mmcv without compiled ops) warns "Fail to import
     ``MultiScaleDeformableAttention``" whenever mmpretrain imports
@@ -86,7 +94,7 @@ import importlib.machinery
 import importlib.util
 import sys
 import types
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 APPLIED: List[str] = []
 
@@ -218,23 +226,6 @@ def _fix_cpu_dist_launch() -> bool:
     return True
 
 
-def _fix_resource_input_shape() -> bool:
-    from mmrazor.models.task_modules.estimators import ResourceEstimator
-    probe = ResourceEstimator(input_shape=(1, 3, 8, 8))
-    if 'input_shape' in probe.flops_params_cfg or getattr(
-            ResourceEstimator.__init__, '_diswot_compat', False):
-        return False
-    estimator_init = ResourceEstimator.__init__
-
-    def __init__(self, input_shape=(1, 3, 224, 224), *args, **kwargs):
-        estimator_init(self, input_shape, *args, **kwargs)
-        self.flops_params_cfg.setdefault('input_shape', self.input_shape)
-
-    __init__._diswot_compat = True
-    ResourceEstimator.__init__ = __init__
-    return True
-
-
 def checkpoint_safe_globals() -> list:
     """What mmengine 0.10.7 pickles into a checkpoint's message hub.
 
@@ -302,22 +293,83 @@ def _fix_config_format_cache() -> bool:
     return True
 
 
-_FIXES = (
-    ('mmcv_lite_warning', _fix_mmcv_lite_warning),  # before any mmcv import
-    ('torchvision_ops', _fix_torchvision_ops),
-    ('fuser_reverse', _fix_fuser_reverse),
-    ('quant_backend_configs', _fix_quant_backend_configs),
-    ('mmcls_alias', _fix_mmcls_alias),
-    ('cpu_dist_launch', _fix_cpu_dist_launch),
-    ('resource_input_shape', _fix_resource_input_shape),
-    ('checkpoint_safe_globals', _fix_checkpoint_safe_globals),
-    ('config_format_cache', _fix_config_format_cache),
-)
+#: The fixes ``import diswot_mm`` applies, in order (the warning filter
+#: before anything imports mmcv).
+IMPORT_FIXES = ('mmcv_lite_warning', 'torchvision_ops', 'fuser_reverse',
+                'quant_backend_configs', 'mmcls_alias')
+#: The fixes the tools apply (:func:`diswot_mm.apis.cli.load_config`).
+TOOL_FIXES = ('cpu_dist_launch', 'checkpoint_safe_globals',
+              'config_format_cache')
+#: Fix -> the installed versions it was written for (pip specifiers).
+GUARDS: Dict[str, Dict[str, str]] = {
+    'mmcv_lite_warning': {
+        'mmcv-lite': '>=2.0.0rc1,<2.2'
+    },
+    'torchvision_ops': {
+        'torch': '>=2.0'
+    },
+    'fuser_reverse': {
+        'torch': '>=2.0',
+        'mmrazor': '<=1.0.0'
+    },
+    'quant_backend_configs': {
+        'torch': '>=2.0',
+        'mmrazor': '<=1.0.0'
+    },
+    'mmcls_alias': {
+        'mmrazor': '<=1.0.0'
+    },
+    'cpu_dist_launch': {
+        'mmengine': '<0.11'
+    },
+    'checkpoint_safe_globals': {
+        'torch': '>=2.6',
+        'mmengine': '<0.11'
+    },
+    'config_format_cache': {
+        'mmengine': '<0.11'
+    },
+}
+_FIXES = {
+    'mmcv_lite_warning': _fix_mmcv_lite_warning,
+    'torchvision_ops': _fix_torchvision_ops,
+    'fuser_reverse': _fix_fuser_reverse,
+    'quant_backend_configs': _fix_quant_backend_configs,
+    'mmcls_alias': _fix_mmcls_alias,
+    'cpu_dist_launch': _fix_cpu_dist_launch,
+    'checkpoint_safe_globals': _fix_checkpoint_safe_globals,
+    'config_format_cache': _fix_config_format_cache,
+}
 
 
-def apply() -> List[str]:
-    """Apply every fix the installed stack needs; return their names."""
-    for name, fix in _FIXES:
-        if name not in APPLIED and fix():
+def guard_holds(name: str) -> bool:
+    """Whether every package of fix ``name``'s :data:`GUARDS` entry is
+    installed in a version it was written for."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from packaging.specifiers import SpecifierSet
+    for package, spec in GUARDS[name].items():
+        try:
+            installed = version(package)
+        except PackageNotFoundError:
+            return False
+        if not SpecifierSet(spec, prereleases=True).contains(installed):
+            return False
+    return True
+
+
+def apply(names: Sequence[str] = IMPORT_FIXES) -> List[str]:
+    """Apply each fix of ``names`` (default :data:`IMPORT_FIXES`) whose
+    guard holds and that the installed stack needs; return the names of all
+    the fixes applied so far (:data:`APPLIED`).
+
+    Raises:
+        KeyError: a name that is no fix.
+    """
+    unknown = [name for name in names if name not in _FIXES]
+    if unknown:
+        raise KeyError(f'no compat fix {unknown}; the fixes: {list(_FIXES)}')
+    for name in names:
+        if name not in APPLIED and guard_holds(name) and _FIXES[name]():
             APPLIED.append(name)
     return list(APPLIED)

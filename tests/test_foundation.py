@@ -11,6 +11,7 @@ from mmengine.runner import Runner
 
 import diswot_mm
 from diswot_mm.registry import DATASETS, MODELS, build_in_scope
+from diswot_mm.utils.checkpoint import load_checkpoint_file
 
 
 def test_import_registers_components():
@@ -75,7 +76,7 @@ def test_runner_trains_checkpoints_and_resumes(tmp_path):
     ckpt = tmp_path / 'iter_2.pth'
     assert ckpt.is_file()
     # the compat allow-list lets torch's default weights_only load it
-    state = torch.load(ckpt, map_location='cpu')
+    state = load_checkpoint_file(str(ckpt), 'checkpoint')
     assert state['meta']['iter'] == 2
 
     cfg = _train_cfg(tmp_path, max_iters=4)
@@ -84,4 +85,5 @@ def test_runner_trains_checkpoints_and_resumes(tmp_path):
     resumed.train()
     assert resumed.iter == 4
     assert (tmp_path / 'iter_4.pth').is_file()
-    assert torch.load(tmp_path / 'iter_4.pth')['meta']['iter'] == 4
+    assert load_checkpoint_file(str(tmp_path / 'iter_4.pth'),
+                                'checkpoint')['meta']['iter'] == 4

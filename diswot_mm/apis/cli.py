@@ -9,6 +9,7 @@ from typing import Callable, Optional
 import torch
 from mmengine.config import Config, DictAction
 
+from diswot_mm import compat
 from diswot_mm.models.builder import resolve_model_paths
 
 #: What the tools raise for an input the user can fix (a path, a key, a
@@ -54,7 +55,9 @@ def load_config(args: argparse.Namespace) -> Config:
     paths given relative to the config file
     (:func:`~diswot_mm.models.builder.resolve_model_paths`), set the
     launcher, the work_dir (CLI > config > ./work_dirs/<config name>) and,
-    without CUDA, the gloo backend."""
+    without CUDA, the gloo backend. Applies the tools' compat fixes
+    (:data:`~diswot_mm.compat.TOOL_FIXES`)."""
+    compat.apply(compat.TOOL_FIXES)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'config {args.config!r} does not exist.')

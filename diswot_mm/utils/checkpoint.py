@@ -14,6 +14,8 @@ from typing import Dict, Optional, Tuple
 import torch
 from mmengine.runner.checkpoint import _load_checkpoint
 
+from diswot_mm import compat
+
 #: Where a state dict sits in the checkpoint formats read here, in order.
 STATE_DICT_KEYS = ('state_dict', 'model')
 #: Prefixes of a distillation checkpoint (mmrazor's SingleTeacherDistill):
@@ -39,6 +41,7 @@ def load_checkpoint_file(path: str, config_key: str) -> dict:
             f'{config_key}={path!r} does not exist. Give the .pth written by '
             'tools/train.py (e.g. work_dirs/<config>/best_*.pth), by path or '
             'URL (--cfg-options).')
+    compat.apply(['checkpoint_safe_globals'])  # mmengine's message hub
     try:
         return _load_checkpoint(path, map_location='cpu')
     except Exception as err:  # the loaders raise many kinds for bad files

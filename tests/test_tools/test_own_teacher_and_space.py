@@ -17,6 +17,7 @@ import torch
 from conftest import REPO, run_forked
 
 from diswot_mm.models.builder import build_model, load_model_config
+from diswot_mm.utils.checkpoint import load_checkpoint_file
 
 SMALL = [
     'train_cfg.max_epochs=1', 'train_cfg.num_candidates=3',
@@ -220,7 +221,8 @@ def test_search_then_distil_with_the_search_teacher(cell, tmp_path,
         str(train / 'iter_2.pth'), '--out',
         str(student_pth)
     ], tmp_path)
-    student_state = torch.load(student_pth, map_location='cpu')['state_dict']
+    student_state = load_checkpoint_file(str(student_pth),
+                                         'checkpoint')['state_dict']
     distilled = {
         k[len('architecture.'):]: v
         for k, v in trained.items() if k.startswith('architecture.')

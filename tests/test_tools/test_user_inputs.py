@@ -29,7 +29,7 @@ from diswot_mm.engine.runner.search_state import config_hash
 from diswot_mm.models.task_modules.estimators import (ParamsEstimator,
                                                       build_score_estimator)
 from diswot_mm.registry import TASK_UTILS, build_in_scope
-from diswot_mm.utils.checkpoint import read_model_state
+from diswot_mm.utils.checkpoint import load_checkpoint_file, read_model_state
 
 CONFIG = 'configs/diswot_cifar100.py'
 QUICK = [
@@ -265,7 +265,8 @@ def test_test_tool_evaluates_the_trained_student(tmp_path):
         with open(tmp_path / name / 'test_metrics.json') as f:
             metrics[name] = json.load(f)
     assert metrics['student'] == metrics['distill'] == metrics['converted']
-    trained_weights = torch.load(student_pth)['state_dict']
+    trained_weights = load_checkpoint_file(str(student_pth),
+                                           'checkpoint')['state_dict']
     random_init = build(
         Config.fromfile(
             f'{REPO}/tests/data/student_tiny.py').model).state_dict()

@@ -13,13 +13,14 @@ from mmengine.config import Config
 from mmrazor.structures import convert_fix_subnet, export_fix_subnet
 
 from diswot_mm.datasets.handoff import searched_data, trains_on
+from ..runner.utils import CandidateRecord
 from .term_spread import negligible_term_message
 
 COLUMNS = ('arch', 'semantic', 'relation', 'score', 'flops', 'params',
            'generation')
 
 
-def write_search_report(loop, best: dict) -> dict:
+def write_search_report(loop, best: CandidateRecord) -> dict:
     """Write the chosen fix_subnet, the candidate table (CSV + JSON, with
     what the scores were computed on), the score-vs-FLOPs plot and the
     student config into ``loop.runner.work_dir``; log where they are.
@@ -42,7 +43,7 @@ def write_search_report(loop, best: dict) -> dict:
         plot=osp.join(work_dir, 'score_vs_flops.png'),
         subnet=osp.join(work_dir, 'best_fix_subnet.yaml'),
         student=osp.join(work_dir, 'student.py'))
-    loop.mutator.set_choices(loop.choices_of(best['arch']))
+    loop.space.select(best['arch'])
     fix_subnet, _ = export_fix_subnet(loop.model)
     fileio.dump(convert_fix_subnet(fix_subnet), paths['subnet'])
     columns = list(COLUMNS) + sorted({k
@@ -82,8 +83,8 @@ def write_search_report(loop, best: dict) -> dict:
     return paths
 
 
-def plot_score_vs_flops(records: list, best: dict, score_key: str,
-                        path: str) -> None:
+def plot_score_vs_flops(records: List[CandidateRecord], best: CandidateRecord,
+                        score_key: str, path: str) -> None:
     """Scatter of every finite-score candidate against FLOPs (and, beside
     it, against latency when the search measured it), the chosen one
     marked."""

@@ -4,16 +4,18 @@ import math
 import statistics
 from typing import Dict, List, Optional
 
+from ..runner.utils import CandidateRecord
+
 #: Weighted std ratio below which a term counts as negligible.
 NEGLIGIBLE_RATIO = 1e-2
 TERMS = ('semantic', 'relation')
 
 
-def _finite(records: List[dict]) -> List[dict]:
+def _finite(records: List[CandidateRecord]) -> List[CandidateRecord]:
     return [r for r in records if math.isfinite(float(r['score']))]
 
 
-def term_spreads(records: List[dict]) -> Dict[str, dict]:
+def term_spreads(records: List[CandidateRecord]) -> Dict[str, dict]:
     """Spread of M_s (``semantic``) and M_r (``relation``) over the records
     with a finite ``score``.
 
@@ -38,7 +40,7 @@ def term_spreads(records: List[dict]) -> Dict[str, dict]:
     return spreads
 
 
-def negligible_term_message(records: List[dict],
+def negligible_term_message(records: List[CandidateRecord],
                             weights: Dict[str, float],
                             ratio: float = NEGLIGIBLE_RATIO) -> Optional[str]:
     """A warning when one term's weighted std across the scored candidates

@@ -12,19 +12,17 @@ from mmengine.runner.base_loop import BaseLoop
 
 from diswot_mm.datasets import (apply_sample_fallback, dataset_cache,
                                 describe_minibatches)
-from diswot_mm.models.mutables import to_single_path
-from diswot_mm.models.search_spaces import (alias_to_choices, arch_codec,
-                                            choices_to_alias,
-                                            name_unaliased_mutables)
+from diswot_mm.models.search_spaces import SearchSpace
 from diswot_mm.models.task_modules.estimators import (build_resource_estimator,
                                                       build_score_estimator)
 from diswot_mm.registry import LOOPS
 from diswot_mm.utils.progress import Progress
 from .search_state import SearchStateStore
-from .utils import (SearchSettings, add_records, breeding_counts,
-                    combine_population, crossover, generation_summary, mutate,
-                    no_feasible_message, random_choices, ranked,
-                    resolution_warning, score_candidate)
+from .utils import (CandidateRecord, Records, SearchSettings, add_records,
+                    breeding_counts, combine_population, crossover,
+                    generation_summary, mutate, no_feasible_message,
+                    random_choices, ranked, resolution_warning,
+                    score_candidate)
 
 
 @LOOPS.register_module()
@@ -68,15 +66,8 @@ class TrainingFreeSearchLoop(BaseLoop):
         self._epoch = 0
         self.model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        if not (hasattr(self.model, 'mutator')
-                and hasattr(self.model, 'architecture')):
-            raise TypeError('the search needs model = an mmrazor algorithm '
-                            'with a mutator (e.g. type="mmrazor.SPOS"), got '
-                            f'{type(self.model).__name__}.')
-        name_unaliased_mutables(self.model.architecture)  # mmrazor's spaces
-        to_single_path(self.model.architecture)  # DARTS, DSNAS: one path
+        self.space = SearchSpace(self.model)
         self.mutator = self.model.mutator
-        self.codec = arch_codec(self.model.architecture.backbone, self.mutator)
 
         self.resource_estimator = build_resource_estimator(
             cfg.resource_estimator, cfg.constraints_range)
@@ -102,12 +93,12 @@ class TrainingFreeSearchLoop(BaseLoop):
                                       cfg.max_keep_ckpts)
         self.timing = dict(check=0.0, score=0.0)  # seconds, this generation
         self.rng = random.Random(cfg.seed)
-        self.records: Dict[str, dict] = {}  # arch -> scored candidate
+        self.records: Records = {}  # arch -> scored candidate
         self.infeasible: Dict[str, dict] = {}  # arch -> resources
         self.pending_resources: Dict[str, dict] = {}  # this generation's
         self.exhausted = False
         self.last_state: Optional[str] = None  # newest state written
-        self.best: Optional[dict] = None  # set when the search ends
+        self.best: Optional[CandidateRecord] = None  # when the search ends
         self._told_breeding = False
 
     @staticmethod
@@ -146,26 +137,18 @@ class TrainingFreeSearchLoop(BaseLoop):
     def score_key(self) -> str:
         return self.settings.score_key
 
-    # ----- candidate naming -------------------------------------------
-    def arch_of(self, choices: Dict[str, Any]) -> str:
-        """The space's name of a candidate (e.g. ``'557'``)."""
-        return self.codec.encode(choices_to_alias(self.mutator, choices))
-
-    def choices_of(self, arch: str) -> Dict[str, Any]:
-        return alias_to_choices(self.mutator, self.codec.decode(arch))
-
     # ----- generating candidates --------------------------------------
     def _random(self) -> Dict[str, Any]:
         return random_choices(self.mutator.search_groups, self.rng)
 
     def _mutation(self) -> Dict[str, Any]:
-        parent = self.choices_of(self.rng.choice(self.top_k_archs))
+        parent = self.space.choices_of(self.rng.choice(self.top_k_archs))
         return mutate(parent, self.mutator.search_groups, self.rng,
                       self.settings.mutate_prob)
 
     def _crossover(self) -> Dict[str, Any]:
-        first = self.choices_of(self.rng.choice(self.top_k_archs))
-        second = self.choices_of(self.rng.choice(self.top_k_archs))
+        first = self.space.choices_of(self.rng.choice(self.top_k_archs))
+        second = self.space.choices_of(self.rng.choice(self.top_k_archs))
         return crossover(first, second, self.rng, self.settings.crossover_prob)
 
     def _collect(self, make, count: int, archs: List[str]) -> None:
@@ -176,7 +159,7 @@ class TrainingFreeSearchLoop(BaseLoop):
                and tries < self.settings.max_sample_tries * count):
             tries += 1
             choices = make()
-            arch = self.arch_of(choices)
+            arch = self.space.arch_of(choices)
             if arch in self.records or arch in self.infeasible or \
                     arch in archs:
                 continue
@@ -239,8 +222,7 @@ class TrainingFreeSearchLoop(BaseLoop):
 
     # ----- scoring ---------------------------------------------------------
     def _score_one(self, arch: str) -> Dict[str, Any]:
-        self.mutator.set_choices(self.choices_of(arch))
-        return score_candidate(self.estimator, self.model, arch,
+        return score_candidate(self.estimator, self.space, arch,
                                self.score_key)
 
     def score_candidates(self, archs: List[str]) -> None:

@@ -18,6 +18,7 @@ from diswot_mm.datasets import load_minibatch
 from diswot_mm.models.functional import (gradcam_weights, relation_distance,
                                          relation_matrix, semantic_distance)
 from diswot_mm.registry import build_in_scope
+from diswot_mm.utils.checkpoint import load_checkpoint_file
 
 KD = 'configs/distill/kd_resnet110_resnet20_cifar100.py'
 PLUS = 'configs/distill/diswot_plus_resnet110_resnet20_cifar100.py'
@@ -177,7 +178,7 @@ def test_dist_train_resume_and_test(tmp_path):
                        PORT=free_port())
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert 'resumed' in (resumed.stdout + resumed.stderr).lower()
-    state = torch.load(tmp_path / 'iter_4.pth', map_location='cpu')
+    state = load_checkpoint_file(str(tmp_path / 'iter_4.pth'), 'checkpoint')
     assert state['meta']['iter'] == 4
     tested = run_forked([
         'tools/test.py', config,

@@ -22,7 +22,9 @@ def build(path):
 
 def resources(model, size=32):
     estimator = TASK_UTILS.build(
-        dict(type='mmrazor.ResourceEstimator', input_shape=(1, 3, size, size)))
+        dict(
+            type='ActivePathResourceEstimator',
+            input_shape=(1, 3, size, size)))
     return estimator.estimate(model)
 
 

@@ -1,27 +1,42 @@
 """Scoring a search's candidates: one candidate (its failure recorded, not
 raised), the population-relative re-scoring, the ranking."""
 import math
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Tuple, TypedDict
 
-import torch.nn as nn
-
-from diswot_mm.models.search_spaces import subnet_network
+from diswot_mm.models.search_spaces import SearchSpace
 from diswot_mm.models.task_modules.estimators import TrainingFreeEstimator
 
 
-def score_candidate(estimator: TrainingFreeEstimator, model: nn.Module,
+class CandidateRecord(TypedDict, total=False):
+    """One scored candidate, as the loop holds it, its state files save it
+    and ``candidates.json`` writes it, keys in this order: ``arch``; the
+    estimator's outputs (floats, e.g. ``diswot``, ``semantic``,
+    ``relation``); ``score`` (the ``score_key`` output, -inf unless finite);
+    the checked resources (``params`` and ``flops`` in M, ``latency`` in ms
+    where bounded); ``generation`` (from 0); ``error`` only when scoring
+    failed (its first line)."""
+    arch: str
+    score: float
+    generation: int
+    error: str
+
+
+#: arch -> its record, in the order the candidates were scored.
+Records = Dict[str, CandidateRecord]
+
+
+def score_candidate(estimator: TrainingFreeEstimator, space: SearchSpace,
                     arch: str, score_key: str) -> Dict[str, Any]:
-    """The estimator's scores (floats) of the candidate whose choices are
-    set on ``model``; a candidate whose scoring raises gets ``score_key =
-    -inf`` and ``error`` (its first line; :func:`add_records` reports it).
+    """The estimator's scores (floats) of candidate ``arch`` of ``space``
+    (:meth:`SearchSpace.score`); a candidate whose scoring raises gets
+    ``score_key = -inf`` and ``error`` (its first line; :func:`add_records`
+    reports it).
 
     Raises:
         KeyError: ``score_key`` is not among the estimator's outputs.
     """
     try:
-        # a channel supernet's candidate: its sliced static network
-        network, sliced = subnet_network(model)
-        scores = estimator.score(network if sliced else model, key=arch)
+        scores = space.score(estimator, arch)
     except Exception as err:  # noqa: B902 (one candidate, not the run)
         message = f'{type(err).__name__}: {err}'.splitlines()[0][:500]
         return {score_key: -math.inf, 'error': message}
@@ -31,9 +46,9 @@ def score_candidate(estimator: TrainingFreeEstimator, model: nn.Module,
     return {k: float(v) for k, v in scores.items()}
 
 
-def add_records(records: Dict[str, dict], archs: List[str],
-                results: Dict[str, dict], resources: Dict[str, dict],
-                score_key: str, generation: int, logger) -> None:
+def add_records(records: Records, archs: List[str], results: Dict[str, dict],
+                resources: Dict[str, dict], score_key: str, generation: int,
+                logger) -> None:
     """Add a generation's candidates to ``records`` (arch -> record), in
     generation order: the scores, ``score`` (``score_key``, -inf unless
     finite), the checked resources (an estimator output named like a
@@ -68,8 +83,8 @@ def add_records(records: Dict[str, dict], archs: List[str],
         }
 
 
-def combine_population(estimator: TrainingFreeEstimator,
-                       records: Dict[str, dict], score_key: str) -> None:
+def combine_population(estimator: TrainingFreeEstimator, records: Records,
+                       score_key: str) -> None:
     """Re-score every held candidate in place when the estimator's score is
     relative to the population (``combine``, e.g. an EnsembleEstimator's
     mean rank): a new generation can change earlier candidates' ranks. In
@@ -85,15 +100,15 @@ def combine_population(estimator: TrainingFreeEstimator,
         record[score_key] = record['score'] = score
 
 
-def ranked(records: Dict[str, dict]) -> List[dict]:
+def ranked(records: Records) -> List[CandidateRecord]:
     """Finite-score candidates, best first (ties broken by arch)."""
     finite = [r for r in records.values() if math.isfinite(r['score'])]
     return sorted(finite, key=lambda r: (-r['score'], r['arch']))
 
 
-def generation_summary(records: Dict[str, dict], archs: List[str],
-                       infeasible: int, timing: Dict[str, float], wall: float,
-                       epoch: int, max_epochs: int,
+def generation_summary(records: Records, archs: List[str], infeasible: int,
+                       timing: Dict[str, float], wall: float, epoch: int,
+                       max_epochs: int,
                        score_key: str) -> Tuple[Dict[str, float], str]:
     """(scalars for the visualizer, log line) of generation ``epoch`` (from
     0) that scored ``archs`` in ``wall`` seconds, ``timing['check']`` and

@@ -95,7 +95,9 @@ class ActivePathResourceEstimator(ResourceEstimator):
     forward runs (see :mod:`.latency`).
 
     Args:
-        input_shape (tuple): Shape of the counting input, batch included.
+        input_shape (tuple): Shape of the counting input, batch included
+            (FLOPs and params are counted on it, unless ``flops_params_cfg``
+            sets another; mmrazor's ``ResourceEstimator`` ignores it there).
             Defaults to (1, 3, 224, 224).
         latency_cfg (dict, optional): ``num_warmup`` (default 5),
             ``num_runs`` (default 20) and ``timer`` of the timed latency:
@@ -115,6 +117,9 @@ class ActivePathResourceEstimator(ResourceEstimator):
                  latency_lut: Optional[str] = None,
                  **kwargs):
         super().__init__(input_shape=input_shape, **kwargs)
+        # mmrazor 1.0.0 counts FLOPs and params at its own default input
+        # (224 x 224) unless flops_params_cfg repeats input_shape
+        self.flops_params_cfg.setdefault('input_shape', self.input_shape)
         self._hooks: Dict[type, Any] = {}
         self._cache: Dict[str, Dict[str, float]] = {}
         timing = dict(num_warmup=5, num_runs=20, timer='perf_counter')

@@ -90,3 +90,23 @@ def test_params_proxy_uses_it():
     proxy = build_in_scope(dict(type='ParamsEstimator'), TASK_UTILS)
     model.mutator.set_choices(decoded(model, ['333'])[0])
     assert proxy.score(model, key='333')['params'] == pytest.approx(0.278)
+
+
+def test_counts_at_its_input_shape_where_mmrazor_counts_at_224():
+    """mmrazor 1.0.0's ResourceEstimator ignores ``input_shape`` unless
+    ``flops_params_cfg`` repeats it (a CIFAR conv counted at 224 x 224);
+    the registered subclass passes it on."""
+    import torch
+    from mmrazor.models.task_modules.estimators import ResourceEstimator
+
+    from diswot_mm.models.task_modules.estimators import \
+        ActivePathResourceEstimator
+    conv = torch.nn.Conv2d(3, 16, 3, padding=1)
+    ours = ActivePathResourceEstimator(input_shape=(1, 3, 32, 32))
+    theirs = ResourceEstimator(input_shape=(1, 3, 32, 32))
+    # 16 x 3 x 3 x 3 multiply-adds + 16 biases per output pixel, in M
+    per_pixel = (16 * 3 * 3 * 3 + 16) / 1e6
+    assert ours.estimate(conv)['flops'] == pytest.approx(
+        per_pixel * 32**2, abs=1e-3)
+    assert theirs.estimate(conv)['flops'] == pytest.approx(
+        per_pixel * 224**2, abs=1e-2)

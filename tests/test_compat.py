@@ -1,9 +1,11 @@
 """Each compat fix: the breakage it prevents (shown in a fresh interpreter
-without diswot_mm) and that it is gone with ``import diswot_mm``."""
+without diswot_mm) and that it is gone where diswot_mm applies it
+(``import diswot_mm``: the import fixes; the tools: the rest)."""
 import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import REPO, free_port, once_per_session, run_python
@@ -12,14 +14,17 @@ from diswot_mm import compat
 
 pytestmark = pytest.mark.subprocess  # each test starts a fresh interpreter
 
-# compat.py alone, without the package __init__ (which applies every fix)
+# compat.py alone, without the package __init__ (which applies the import
+# fixes)
 ONLY = ('import importlib.util as u\n'
         "spec = u.spec_from_file_location('compat', 'diswot_mm/compat.py')\n"
         'compat = u.module_from_spec(spec); spec.loader.exec_module(compat)\n')
 
 
 def needed(fix: str) -> None:
-    if fix not in compat.APPLIED:
+    """Skip unless the installed stack needs ``fix`` (its guard holds and
+    it applies in the interpreter of :func:`fixed`)."""
+    if not compat.guard_holds(fix) or fix not in APPLIED_IN_FIXED:
         pytest.skip(f'the installed stack does not need {fix}')
 
 
@@ -39,12 +44,6 @@ CHECKPOINT = ('{prelude}import numpy as np, torch\n'
               'torch.save(dict(hub=h, lr=np.float64(0.1), a=np.arange(3)), '
               "r'{path}')\n"
               "print(torch.load(r'{path}')['hub'].mean())")
-CONV_FLOPS = ('{prelude}import torch\n'
-              'from mmrazor.models.task_modules.estimators import '
-              'ResourceEstimator\n'
-              'est = ResourceEstimator(input_shape=(1, 3, 32, 32))\n'
-              'conv = torch.nn.Conv2d(3, 16, 3, padding=1)\n'
-              "print(est.estimate(conv)['flops'])")
 CPU_DDP = ('{prelude}import os, torch\n'
            "os.environ.update(RANK='0', WORLD_SIZE='1', LOCAL_RANK='0', "
            "MASTER_ADDR='127.0.0.1', MASTER_PORT='{port}')\n"
@@ -60,8 +59,6 @@ FIXED = {
     SHUFFLE_BLOCK,
     'checkpoint_safe_globals':
     CHECKPOINT,
-    'resource_input_shape':
-    CONV_FLOPS,
     'cpu_dist_launch':
     CPU_DDP,  # last: it starts a process group
 }
@@ -102,14 +99,27 @@ def shared_snippets(tmp_path_factory, name: str, prelude: str,
     return json.loads((folder / 'out.json').read_text())
 
 
+#: What a tool runs first: ``import diswot_mm``, then its entry point's
+#: fixes (:func:`diswot_mm.apis.cli.load_config`).
+TOOL_PRELUDE = ('import diswot_mm\nfrom diswot_mm import compat\n'
+                'compat.apply(compat.TOOL_FIXES)\n')
+APPLIED_IN_FIXED = []
+
+
 @pytest.fixture(scope='module')
 def fixed(tmp_path_factory) -> dict:
-    """Fix name -> what its FIXED code printed, each run after ``import
-    diswot_mm`` in one fresh interpreter whose torch does not autoload
-    backends (so that diswot_mm's own torchvision fix is what works, not its
-    torch.backends entry point)."""
-    return shared_snippets(tmp_path_factory, 'compat_fixed',
-                           NO_AUTOLOAD + 'import diswot_mm\n', FIXED)
+    """Fix name -> what its FIXED code printed, each run after a tool's
+    prelude in one fresh interpreter whose torch does not autoload backends
+    (so that diswot_mm's own torchvision fix is what works, not its
+    torch.backends entry point); ``'applied'``: the fixes applied there."""
+    out = shared_snippets(
+        tmp_path_factory, 'compat_fixed', NO_AUTOLOAD + TOOL_PRELUDE, {
+            'applied':
+            'from diswot_mm import compat; print(" ".join(compat.APPLIED))',
+            **FIXED
+        })
+    APPLIED_IN_FIXED[:] = out['applied'].split()
+    return out
 
 
 @pytest.fixture(scope='module')
@@ -136,7 +146,7 @@ def test_torchvision_ops(fixed, broken):
     assert fixed['torchvision_ops'] == 'Normalize'
 
 
-def test_torchvision_ops_when_mmpretrain_is_imported_first():
+def test_torchvision_ops_when_mmpretrain_is_imported_first(fixed):
     """Issue 21: a user's script importing mmpretrain before diswot_mm
     died with ``operator torchvision::nms does not exist``; torch's
     ``torch.backends`` entry point of diswot_mm now defines the schemas."""
@@ -153,14 +163,14 @@ def test_torchvision_ops_when_mmpretrain_is_imported_first():
     assert first.stdout.strip() == 'Normalize'
 
 
-def test_fuser_reverse(broken):
+def test_fuser_reverse(fixed, broken):
     needed('fuser_reverse')
     assert 'ImportError' in broken['fuser_reverse']
     from torch.ao.quantization.fuser_method_mappings import reverse2
     assert reverse2(lambda is_qat, a, b: (a, b))(False, 1, 2) == (2, 1)
 
 
-def test_quant_backend_configs():
+def test_quant_backend_configs(fixed):
     needed('quant_backend_configs')
     prelude = (
         ONLY + 'compat._fix_torchvision_ops(); '
@@ -193,34 +203,34 @@ def test_checkpoint_safe_globals(fixed, broken):
     assert float(fixed['checkpoint_safe_globals']) == 1.5
 
 
-def test_each_fix_run_again_changes_nothing():
+def test_each_fix_run_again_changes_nothing(fixed):
     """In a fresh interpreter, after apply(): every fix called again
     directly (past apply's APPLIED guard) leaves the import hooks, warning
     filters, safe globals and every patched function as they were."""
     code = ONLY + (
-        'applied = compat.apply()\n'
+        'applied = compat.apply(compat.IMPORT_FIXES + compat.TOOL_FIXES)\n'
         'import sys, warnings, torch\n'
         'from torch.ao.quantization import fuser_method_mappings as fmm\n'
         'from mmengine.dist import utils as dist_utils\n'
         'from mmengine.model import MMDistributedDataParallel as DDP\n'
-        'from mmrazor.models.task_modules.estimators import '
-        'ResourceEstimator\n'
         'def state():\n'
         '    return (len(sys.meta_path), len(warnings.filters),\n'
         '            len(torch.serialization.get_safe_globals()),\n'
         '            sys.modules.get(compat._QUANT_MAPPING), fmm.reverse2,\n'
         '            dist_utils._init_dist_pytorch,\n'
         '            dist_utils._init_dist_slurm, DDP.__init__,\n'
-        '            ResourceEstimator.__init__,\n'
         '            sys.modules["mmengine.config.config"].FormatCode)\n'
         'before = state()\n'
-        'for name, fix in compat._FIXES:\n'
+        'for name, fix in compat._FIXES.items():\n'
         '    fix()\n'
         '    assert state() == before, name\n'
-        'print(len(applied), compat.apply() == applied)\n')
+        'print(" ".join(applied))\n'
+        'print(compat.apply(compat.IMPORT_FIXES + compat.TOOL_FIXES) == '
+        'applied)\n')
     result = run_python(code)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.split() == [str(len(compat.APPLIED)), 'True']
+    applied, again = result.stdout.splitlines()[-2:]
+    assert applied.split() == APPLIED_IN_FIXED and again == 'True'
 
 
 def test_cpu_dist_launch(fixed, broken):
@@ -229,26 +239,11 @@ def test_cpu_dist_launch(fixed, broken):
     assert fixed['cpu_dist_launch'] == '2'
 
 
-def test_resource_input_shape(fixed):
-    needed('resource_input_shape')
-    # without the fix: every other fix mmrazor needs to import
-    prelude = ONLY + ''.join(
-        f'compat._fix_{name}()\n'
-        for name in ('torchvision_ops', 'fuser_reverse',
-                     'quant_backend_configs', 'mmcls_alias'))
-    broken = run_python(CONV_FLOPS.format(prelude=prelude))
-    assert broken.returncode == 0, broken.stderr
-    # 16 x 3 x 3 x 3 multiply-adds (+ bias) per output pixel of 32 x 32
-    assert float(fixed['resource_input_shape']) == pytest.approx(
-        0.459, abs=1e-3)
-    assert float(broken.stdout) == pytest.approx(
-        float(fixed['resource_input_shape']) * 224**2 / 32**2, rel=1e-3)
-
-
-def test_config_format_cache(monkeypatch):
+def test_config_format_cache(fixed, monkeypatch):
     """A config is formatted by yapf once, however often its text is
     shown, and the text is yapf's own."""
     needed('config_format_cache')
+    compat.apply(['config_format_cache'])  # as the tools do
     import mmengine.config.config as config_module
     from mmengine.config import Config
     from yapf.yapflib.yapf_api import FormatCode
@@ -262,7 +257,7 @@ def test_config_format_cache(monkeypatch):
     assert cfg.pretty_text == first
 
 
-def test_mmcv_lite_warning_and_a_quiet_import():
+def test_mmcv_lite_warning_and_a_quiet_import(fixed):
     """Python's default warning filters, as a user's shell has them."""
     needed('mmcv_lite_warning')
 
@@ -275,8 +270,8 @@ def test_mmcv_lite_warning_and_a_quiet_import():
                               timeout=300,
                               env=env)
 
-    others = ('compat._FIXES = tuple(f for f in compat._FIXES '
-              "if f[0] != 'mmcv_lite_warning'); compat.apply()\n")
+    others = ('compat.apply([n for n in compat.IMPORT_FIXES '
+              "if n != 'mmcv_lite_warning'])\n")
     broken = python(ONLY + others + 'import mmpretrain.models')
     assert 'Fail to import ``MultiScaleDeformableAttention``' in \
         broken.stderr
@@ -290,3 +285,66 @@ def test_mmcv_lite_warning_and_a_quiet_import():
     at_import, after = quiet.stderr.split('imported\n')
     assert at_import == ''
     assert 'UserWarning: another' in after
+
+
+def test_import_applies_only_the_import_fixes(fixed):
+    """``import diswot_mm`` leaves mmengine's launchers, DDP, config
+    printing and torch's unpickler as they are; a tool's entry point
+    applies the rest."""
+    code = ('import torch, diswot_mm\n'
+            'from diswot_mm import compat\n'
+            'from mmengine.dist import utils as dist_utils\n'
+            'from mmengine.model import MMDistributedDataParallel as DDP\n'
+            'import mmengine.config.config as config_module\n'
+            'from mmengine.logging.history_buffer import HistoryBuffer\n'
+            'def patched():\n'
+            '    return [hasattr(dist_utils._init_dist_pytorch, '
+            '"_diswot_compat"), DDP.__init__.__module__ == '
+            '"diswot_mm.compat", hasattr('
+            'config_module.FormatCode, "_diswot_compat"), HistoryBuffer in '
+            'torch.serialization.get_safe_globals()]\n'
+            'print(" ".join(compat.APPLIED)); print(patched())\n'
+            'from diswot_mm.apis.cli import load_config\n'
+            'import argparse\n'
+            "load_config(argparse.Namespace(config='configs/"
+            "diswot_cifar100.py', cfg_options=None, launcher='none', "
+            'local_rank=0, work_dir=None))\n'
+            'print(" ".join(compat.APPLIED)); print(patched())\n')
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr[-3000:]
+    at_import, before, after_tool, after = result.stdout.splitlines()[-4:]
+    assert set(at_import.split()) <= set(compat.IMPORT_FIXES)
+    assert before == str([False] * 4)
+    tool_fixes = [n for n in compat.TOOL_FIXES if n in APPLIED_IN_FIXED]
+    assert after_tool.split() == at_import.split() + tool_fixes
+    expected = [
+        name in tool_fixes
+        for name in ('cpu_dist_launch', 'cpu_dist_launch',
+                     'config_format_cache', 'checkpoint_safe_globals')
+    ]
+    assert after == str(expected)
+
+
+def test_each_guard_admits_the_pinned_versions_and_only_them(monkeypatch):
+    """Every fix is guarded; the versions pinned in requirements/cpu.txt
+    pass each guard (a new pin that leaves one fails here: re-check the
+    fix), and a guard the stack is outside of keeps its fix off."""
+    from packaging.specifiers import SpecifierSet
+    pins = dict(
+        line.split('==') for line in Path(REPO, 'requirements',
+                                          'cpu.txt').read_text().split('\n')
+        if '==' in line and not line.startswith('#'))
+    pins = {k.strip().lower(): v.split()[0] for k, v in pins.items()}
+    assert set(compat.GUARDS) == set(compat.IMPORT_FIXES + compat.TOOL_FIXES)
+    for name, guard in compat.GUARDS.items():
+        for package, spec in guard.items():
+            assert SpecifierSet(spec).contains(
+                pins[package], prereleases=True), (name, package, spec)
+        assert compat.guard_holds(name), name
+    monkeypatch.setitem(compat.GUARDS, 'fuser_reverse', {'torch': '<2.0'})
+    assert not compat.guard_holds('fuser_reverse')
+    monkeypatch.setitem(compat.GUARDS, 'fuser_reverse',
+                        {'no-such-package': '>=0'})
+    assert not compat.guard_holds('fuser_reverse')
+    with pytest.raises(KeyError, match='no compat fix'):
+        compat.apply(['resource_input_shape'])
