@@ -12,8 +12,6 @@ from conftest import REPO, free_port, once_per_session, run_python
 
 from diswot_mm import compat
 
-pytestmark = pytest.mark.subprocess  # each test starts a fresh interpreter
-
 # compat.py alone, without the package __init__ (which applies the import
 # fixes)
 ONLY = ('import importlib.util as u\n'
@@ -140,12 +138,14 @@ def broken(tmp_path_factory) -> dict:
         })
 
 
+@pytest.mark.subprocess
 def test_torchvision_ops(fixed, broken):
     needed('torchvision_ops')
     assert 'torchvision::nms does not exist' in broken['torchvision_ops']
     assert fixed['torchvision_ops'] == 'Normalize'
 
 
+@pytest.mark.subprocess
 def test_torchvision_ops_when_mmpretrain_is_imported_first(fixed):
     """Issue 21: a user's script importing mmpretrain before diswot_mm
     died with ``operator torchvision::nms does not exist``; torch's
@@ -163,6 +163,7 @@ def test_torchvision_ops_when_mmpretrain_is_imported_first(fixed):
     assert first.stdout.strip() == 'Normalize'
 
 
+@pytest.mark.subprocess
 def test_fuser_reverse(fixed, broken):
     needed('fuser_reverse')
     assert 'ImportError' in broken['fuser_reverse']
@@ -170,6 +171,7 @@ def test_fuser_reverse(fixed, broken):
     assert reverse2(lambda is_qat, a, b: (a, b))(False, 1, 2) == (2, 1)
 
 
+@pytest.mark.subprocess
 def test_quant_backend_configs(fixed):
     needed('quant_backend_configs')
     prelude = (
@@ -183,6 +185,7 @@ def test_quant_backend_configs(fixed):
     from mmrazor.models import NasMutator, SingleTeacherDistill  # noqa: F401
 
 
+@pytest.mark.subprocess
 def test_mmcls_alias(fixed):
     needed('mmcls_alias')
     prelude = (
@@ -197,12 +200,14 @@ def test_mmcls_alias(fixed):
     assert ClsDataSample is DataSample
 
 
+@pytest.mark.subprocess
 def test_checkpoint_safe_globals(fixed, broken):
     needed('checkpoint_safe_globals')
     assert 'Weights only load failed' in broken['checkpoint_safe_globals']
     assert float(fixed['checkpoint_safe_globals']) == 1.5
 
 
+@pytest.mark.subprocess
 def test_each_fix_run_again_changes_nothing(fixed):
     """In a fresh interpreter, after apply(): every fix called again
     directly (past apply's APPLIED guard) leaves the import hooks, warning
@@ -233,12 +238,14 @@ def test_each_fix_run_again_changes_nothing(fixed):
     assert applied.split() == APPLIED_IN_FIXED and again == 'True'
 
 
+@pytest.mark.subprocess
 def test_cpu_dist_launch(fixed, broken):
     needed('cpu_dist_launch')
     assert '_cuda_setDevice' in broken['cpu_dist_launch']
     assert fixed['cpu_dist_launch'] == '2'
 
 
+@pytest.mark.subprocess
 def test_config_format_cache(fixed, monkeypatch):
     """A config is formatted by yapf once, however often its text is
     shown, and the text is yapf's own."""
@@ -257,6 +264,7 @@ def test_config_format_cache(fixed, monkeypatch):
     assert cfg.pretty_text == first
 
 
+@pytest.mark.subprocess
 def test_mmcv_lite_warning_and_a_quiet_import(fixed):
     """Python's default warning filters, as a user's shell has them."""
     needed('mmcv_lite_warning')
@@ -287,6 +295,7 @@ def test_mmcv_lite_warning_and_a_quiet_import(fixed):
     assert 'UserWarning: another' in after
 
 
+@pytest.mark.subprocess
 def test_import_applies_only_the_import_fixes(fixed):
     """``import diswot_mm`` leaves mmengine's launchers, DDP, config
     printing and torch's unpickler as they are; a tool's entry point

@@ -62,6 +62,7 @@ def test_ground_truth_reader_names_the_file_and_header(tmp_path):
     assert "'arch'" in message and "'top1'" in message
 
 
+@pytest.mark.subprocess
 def test_rank_tool_reports_teacher_awareness(tmp_path):
     result = run_forked([
         'tools/analysis/rank_correlation.py', 'tests/data/rank_toy.py',
@@ -107,6 +108,7 @@ def test_rank_tool_reports_teacher_awareness(tmp_path):
     assert 'Scores computed on: params:' in table
 
 
+@pytest.mark.subprocess
 def test_rank_tool_refuses_a_vanilla_ground_truth_of_other_archs(tmp_path):
     result = run_forked([
         'tools/analysis/rank_correlation.py', 'tests/data/rank_toy.py',
@@ -120,6 +122,7 @@ def test_rank_tool_refuses_a_vanilla_ground_truth_of_other_archs(tmp_path):
     assert '--vanilla-ground-truth none' in result.stderr  # the way out
 
 
+@pytest.mark.subprocess
 def test_rank_tool_reranks_saved_scores_without_scoring(tmp_path):
     """--scores: an earlier run's scores against another ground truth
     (taus by hand), against the same one (the same table), and one clear

@@ -9,6 +9,7 @@ import pytest
 from benchmarks.forked_tools import run_tool
 
 
+@pytest.mark.subprocess
 def test_streams_exit_code_argv_cwd_and_environment(tmp_path):
     script = tmp_path / 'tool.py'
     script.write_text(
@@ -24,6 +25,7 @@ def test_streams_exit_code_argv_cwd_and_environment(tmp_path):
     assert result.stderr == 'err __main__\n'
 
 
+@pytest.mark.subprocess
 def test_an_uncaught_exception_is_exit_1_with_its_traceback(tmp_path):
     result = run_tool(['-c', 'raise ValueError("no such thing")'],
                       cwd=str(tmp_path))
@@ -32,6 +34,7 @@ def test_an_uncaught_exception_is_exit_1_with_its_traceback(tmp_path):
     assert result.stderr.strip().endswith('ValueError: no such thing')
 
 
+@pytest.mark.subprocess
 def test_a_message_exit_and_a_signal(tmp_path):
     message = run_tool(['-c', 'import sys; sys.exit("bad input")'],
                        cwd=str(tmp_path))
@@ -42,6 +45,7 @@ def test_a_message_exit_and_a_signal(tmp_path):
     assert killed.returncode == -9
 
 
+@pytest.mark.subprocess
 def test_module_form_log_file_and_timeout(tmp_path):
     log = tmp_path / 'tool.log'
     result = run_tool(['-m', 'json.tool', '--help'],

@@ -65,6 +65,7 @@ def check_report(out, shape, n_params):
     return report
 
 
+@pytest.mark.subprocess
 def test_s1_resnet20_candidate_exports(tmp_path):
     """The S1 search config with the fix_subnet of ResNet20 (3-3-3
     blocks): the graph has ResNet20's parameters."""
@@ -82,6 +83,7 @@ def test_s1_resnet20_candidate_exports(tmp_path):
     assert 'top-1 agreement 100%' in result.stdout
 
 
+@pytest.mark.subprocess
 def test_nb201_cell_exports_with_a_dynamic_batch(tmp_path):
     subnet = tmp_path / 'cell.yaml'
     rng = random.Random(0)
@@ -105,6 +107,7 @@ def test_nb201_cell_exports_with_a_dynamic_batch(tmp_path):
     assert logits.shape == (20, 100)
 
 
+@pytest.mark.subprocess
 def test_spos_shufflenet_candidate_exports_at_224(tmp_path):
     subnet = tmp_path / 'spos.yaml'
     rng = random.Random(1)
@@ -140,6 +143,7 @@ def distilled(tmp_path):
     return path, model
 
 
+@pytest.mark.subprocess
 def test_a_distilled_student_exports_with_its_weights(tmp_path, distilled):
     ckpt, model = distilled
     out = tmp_path / 'deploy' / 'student.onnx'
@@ -178,6 +182,7 @@ def test_a_distilled_student_exports_with_its_weights(tmp_path, distilled):
         'no weights', 'search config', 'fix_subnet of a student',
         'missing checkpoint', 'gray'
     ])
+@pytest.mark.subprocess
 def test_wrong_inputs_are_one_clear_error(tmp_path, args, message):
     result = run(*args, '--out', tmp_path / 'x.onnx')
     assert result.returncode != 0
@@ -187,6 +192,7 @@ def test_wrong_inputs_are_one_clear_error(tmp_path, args, message):
     assert not (tmp_path / 'x.onnx').exists()
 
 
+@pytest.mark.subprocess
 def test_a_checkpoint_of_another_student_is_refused(tmp_path, distilled):
     ckpt, _ = distilled
     result = run('configs/students/resnet20_cifar100.py', ckpt, '--out',

@@ -142,6 +142,7 @@ def top1_of(config: str, state: dict) -> float:
 @pytest.mark.parametrize(
     'cell',
     [wrn_cifar100, resnet110_docs_space, mobilenet_v2_spos, deit_tiny_s1])
+@pytest.mark.subprocess
 def test_search_then_distil_with_the_search_teacher(cell, tmp_path,
                                                     monkeypatch):
     config, options = cell(tmp_path)

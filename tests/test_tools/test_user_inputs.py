@@ -541,6 +541,7 @@ def test_sample_fallback_keeps_a_smaller_batch_size(batch_size, images):
             else f'fewer than your batch_size={batch_size}') in messages[0]
 
 
+@pytest.mark.subprocess
 def test_dist_launch_without_torch_names_the_interpreter_and_the_fix():
     """bash tools/dist_search.sh outside the venv: 'No module named torch'
     before, the PYTHON variable never mentioned."""

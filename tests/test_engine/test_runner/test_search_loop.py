@@ -14,8 +14,6 @@ from mmengine.registry import DefaultScope
 
 from diswot_mm.registry import build_in_scope
 
-pytestmark = pytest.mark.subprocess  # each test starts tools/*.py
-
 CONFIG = 'configs/diswot_cifar100.py'
 # 8 per generation over S1 (64 candidates, 45 within 0.5 M params): several
 # generations before the space is exhausted.
@@ -62,6 +60,7 @@ def uninterrupted(tmp_path_factory):
                       (work_dir / 'stderr.txt').read_text())
 
 
+@pytest.mark.subprocess
 def test_search_writes_outputs_within_constraints(uninterrupted):
     work_dir, (stdout, stderr) = uninterrupted
     out = records(work_dir)
@@ -105,6 +104,7 @@ def test_search_writes_outputs_within_constraints(uninterrupted):
         assert student_cfg[key] == distill[key]
 
 
+@pytest.mark.subprocess
 def test_a_term_without_spread_is_a_warning_once(tmp_path):
     """The relation term at weight 1e-9 ranks nothing: the search says so
     once, after its candidates are scored."""
@@ -118,6 +118,7 @@ def test_a_term_without_spread_is_a_warning_once(tmp_path):
     assert 'effectively the semantic term alone' in log
 
 
+@pytest.mark.subprocess
 def test_two_process_gloo_equals_single_process(uninterrupted, tmp_path):
     reference = records(uninterrupted[0])['candidates']
     env = dict(
@@ -149,6 +150,7 @@ def test_two_process_gloo_equals_single_process(uninterrupted, tmp_path):
             }, rel=1e-6)
 
 
+@pytest.mark.subprocess
 def test_slurm_two_tasks_equal_single_process(uninterrupted, tmp_path):
     """tools/slurm_search.sh with stand-ins for srun / scontrol that start
     2 local tasks with the SLURM_* variables of a job step."""
@@ -183,6 +185,7 @@ def test_slurm_two_tasks_equal_single_process(uninterrupted, tmp_path):
             }, rel=1e-6)
 
 
+@pytest.mark.subprocess
 def test_impossible_constraint_is_a_clear_error(tmp_path):
     result = run(
         search_cmd(tmp_path, 'train_cfg.constraints_range.params=[0,0.01]'))
@@ -191,6 +194,7 @@ def test_impossible_constraint_is_a_clear_error(tmp_path):
     assert 'smallest subnet' in result.stderr and 'Widen' in result.stderr
 
 
+@pytest.mark.subprocess
 def test_unknown_estimator_lists_registered_ones(tmp_path):
     result = run(
         search_cmd(tmp_path, 'train_cfg.estimator.type=NoSuchEstimator'))
@@ -198,6 +202,7 @@ def test_unknown_estimator_lists_registered_ones(tmp_path):
     assert 'DisWOTEstimator' in result.stderr
 
 
+@pytest.mark.subprocess
 def test_unknown_search_space_lists_registered_ones(tmp_path):
     result = run(
         search_cmd(tmp_path, 'model.architecture.backbone.type=NoSuchSpace'))
@@ -208,6 +213,7 @@ def test_unknown_search_space_lists_registered_ones(tmp_path):
         assert space in result.stderr
 
 
+@pytest.mark.subprocess
 def test_train_tool_runs_a_search_config_as_the_runner_loop(
         uninterrupted, tmp_path):
     """tools/train.py CONFIG runs the search (train_cfg is the loop, as in
@@ -223,6 +229,7 @@ def test_train_tool_runs_a_search_config_as_the_runner_loop(
         uninterrupted[0] / 'best_fix_subnet.yaml').read_text()
 
 
+@pytest.mark.subprocess
 def test_a_config_of_the_older_layout_says_what_to_rename(tmp_path):
     old = tmp_path / 'old_search.py'
     old.write_text(f"_base_ = ['{REPO}/configs/_base_/models/"

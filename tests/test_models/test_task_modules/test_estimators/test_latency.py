@@ -218,6 +218,7 @@ def test_latency_constraint_needs_the_active_path_estimator():
                 latency_cfg=dict(timer='wall')))
 
 
+@pytest.mark.subprocess
 def test_lut_tool_writes_a_lut_and_never_overwrites(tmp_path):
     out = tmp_path / 'lut.json'
     cmd = [
