@@ -97,10 +97,31 @@ def shared_snippets(tmp_path_factory, name: str, prelude: str,
     return json.loads((folder / 'out.json').read_text())
 
 
-#: What a tool runs first: ``import diswot_mm``, then its entry point's
-#: fixes (:func:`diswot_mm.apis.cli.load_config`).
-TOOL_PRELUDE = ('import diswot_mm\nfrom diswot_mm import compat\n'
-                'compat.apply(compat.TOOL_FIXES)\n')
+#: The fixes applied and whether mmengine's launcher, DDP, config printing
+#: and torch's unpickler are patched, in the interpreter running it.
+COMPAT_STATE = (
+    'def compat_state():\n'
+    '    import torch\n'
+    '    from diswot_mm import compat\n'
+    '    from mmengine.dist import utils as dist_utils\n'
+    '    from mmengine.model import MMDistributedDataParallel as DDP\n'
+    '    import mmengine.config.config as config_module\n'
+    '    from mmengine.logging.history_buffer import HistoryBuffer\n'
+    '    return [compat.APPLIED[:], [\n'
+    '        hasattr(dist_utils._init_dist_pytorch, "_diswot_compat"),\n'
+    '        DDP.__init__.__module__ == "diswot_mm.compat",\n'
+    '        hasattr(config_module.FormatCode, "_diswot_compat"),\n'
+    '        HistoryBuffer in torch.serialization.get_safe_globals()]]\n')
+#: What a tool runs first: ``import diswot_mm``, then its entry point
+#: (:func:`diswot_mm.apis.cli.load_config`), the compat state kept after
+#: each.
+TOOL_PRELUDE = (
+    'import argparse, __main__, diswot_mm\n' + COMPAT_STATE +
+    '__main__.AT_IMPORT = compat_state()\n'
+    'from diswot_mm.apis.cli import load_config\n'
+    "load_config(argparse.Namespace(config='configs/diswot_cifar100.py', "
+    "cfg_options=None, launcher='none', local_rank=0, work_dir=None))\n"
+    '__main__.AFTER_TOOL = compat_state()\n')
 APPLIED_IN_FIXED = []
 
 
@@ -109,14 +130,15 @@ def fixed(tmp_path_factory) -> dict:
     """Fix name -> what its FIXED code printed, each run after a tool's
     prelude in one fresh interpreter whose torch does not autoload backends
     (so that diswot_mm's own torchvision fix is what works, not its
-    torch.backends entry point); ``'applied'``: the fixes applied there."""
+    torch.backends entry point); ``'states'``: the compat state after the
+    import and after the tool's entry point (:data:`COMPAT_STATE`)."""
     out = shared_snippets(
         tmp_path_factory, 'compat_fixed', NO_AUTOLOAD + TOOL_PRELUDE, {
-            'applied':
-            'from diswot_mm import compat; print(" ".join(compat.APPLIED))',
+            'states': 'import __main__, json\n'
+            'print(json.dumps([__main__.AT_IMPORT, __main__.AFTER_TOOL]))',
             **FIXED
         })
-    APPLIED_IN_FIXED[:] = out['applied'].split()
+    APPLIED_IN_FIXED[:] = json.loads(out['states'])[1][0]
     return out
 
 
@@ -300,38 +322,16 @@ def test_import_applies_only_the_import_fixes(fixed):
     """``import diswot_mm`` leaves mmengine's launchers, DDP, config
     printing and torch's unpickler as they are; a tool's entry point
     applies the rest."""
-    code = ('import torch, diswot_mm\n'
-            'from diswot_mm import compat\n'
-            'from mmengine.dist import utils as dist_utils\n'
-            'from mmengine.model import MMDistributedDataParallel as DDP\n'
-            'import mmengine.config.config as config_module\n'
-            'from mmengine.logging.history_buffer import HistoryBuffer\n'
-            'def patched():\n'
-            '    return [hasattr(dist_utils._init_dist_pytorch, '
-            '"_diswot_compat"), DDP.__init__.__module__ == '
-            '"diswot_mm.compat", hasattr('
-            'config_module.FormatCode, "_diswot_compat"), HistoryBuffer in '
-            'torch.serialization.get_safe_globals()]\n'
-            'print(" ".join(compat.APPLIED)); print(patched())\n'
-            'from diswot_mm.apis.cli import load_config\n'
-            'import argparse\n'
-            "load_config(argparse.Namespace(config='configs/"
-            "diswot_cifar100.py', cfg_options=None, launcher='none', "
-            'local_rank=0, work_dir=None))\n'
-            'print(" ".join(compat.APPLIED)); print(patched())\n')
-    result = run_python(code)
-    assert result.returncode == 0, result.stderr[-3000:]
-    at_import, before, after_tool, after = result.stdout.splitlines()[-4:]
-    assert set(at_import.split()) <= set(compat.IMPORT_FIXES)
-    assert before == str([False] * 4)
-    tool_fixes = [n for n in compat.TOOL_FIXES if n in APPLIED_IN_FIXED]
-    assert after_tool.split() == at_import.split() + tool_fixes
-    expected = [
+    (at_import, before), (after_tool, after) = json.loads(fixed['states'])
+    assert set(at_import) <= set(compat.IMPORT_FIXES)
+    assert before == [False] * 4
+    tool_fixes = [n for n in compat.TOOL_FIXES if n in after_tool]
+    assert after_tool == at_import + tool_fixes
+    assert after == [
         name in tool_fixes
         for name in ('cpu_dist_launch', 'cpu_dist_launch',
                      'config_format_cache', 'checkpoint_safe_globals')
     ]
-    assert after == str(expected)
 
 
 def test_each_guard_admits_the_pinned_versions_and_only_them(monkeypatch):

@@ -21,7 +21,7 @@ CONFIGS = {
 @pytest.fixture(scope='module')
 def batch(sample_batch):
     inputs, labels = sample_batch
-    return F.interpolate(inputs[:8], size=224, mode='bilinear'), labels[:8]
+    return F.interpolate(inputs[:4], size=224, mode='bilinear'), labels[:4]
 
 
 def few_steps(cfg, batch, steps=3):
