@@ -96,6 +96,12 @@ def load_vanilla(path: Optional[str],
     return [plain[a] for a in sorted(truth)]
 
 
+def _cell(mean_and_std: Tuple[float, float], digits: int) -> str:
+    """``'mean (std)'`` with ``digits`` decimals."""
+    mean, std = mean_and_std
+    return f'{mean:.{digits}f} ({std:.{digits}f})'
+
+
 def markdown(rank_cfg, table: dict, regrets: dict, n_archs: int,
              minibatches: Dict[str, dict]) -> str:
     """The tables of :func:`rank_table` as markdown, best tau first."""
@@ -116,12 +122,9 @@ def markdown(rank_cfg, table: dict, regrets: dict, n_archs: int,
     for name, row in sorted(
             table.items(), key=lambda kv: -kv[1]['kendall'][0]):
         cells = [
-            f'{row[k][0]:.3f} ({row[k][1]:.3f})'
+            _cell(row[k], 3)
             for k in ('kendall', 'spearman', 'pearson', 'top10_precision')
-        ] + [
-            f'{row[k][0]:.2f} ({row[k][1]:.2f})'
-            for k in ('regret_mean', 'regret_max')
-        ]
+        ] + [_cell(row[k], 2) for k in ('regret_mean', 'regret_max')]
         lines.append(f'| {name} | ' + ' | '.join(cells) +
                      f' | {row["seconds"][0]:.1f} |')
     lines += [
@@ -146,10 +149,7 @@ def markdown(rank_cfg, table: dict, regrets: dict, n_archs: int,
         ]
         for name, row in sorted(
                 table.items(), key=lambda kv: -kv[1]['tau_kd_residual'][0]):
-            cells = [
-                f'{row[k][0]:.3f} ({row[k][1]:.3f})'
-                for k in ('kendall', ) + AWARENESS
-            ]
+            cells = [_cell(row[k], 3) for k in ('kendall', ) + AWARENESS]
             seeds = ', '.join(f'{v:.3f}'
                               for v in row['seeds']['tau_kd_residual'])
             lines.append(f'| {name} | ' + ' | '.join(cells) + f' | {seeds} |')

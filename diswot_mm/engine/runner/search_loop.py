@@ -67,7 +67,7 @@ class TrainingFreeSearchLoop(BaseLoop):
         self.model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         self.space = SearchSpace(self.model)
-        self.mutator = self.model.mutator
+        self.mutator = self.space.mutator
 
         self.resource_estimator = build_resource_estimator(
             cfg.resource_estimator, cfg.constraints_range)

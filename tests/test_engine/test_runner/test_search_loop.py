@@ -45,6 +45,20 @@ def records(work_dir):
         return json.load(f)
 
 
+def assert_same_candidates(got: dict, reference: dict) -> None:
+    """Two finished searches' ``candidates.json``: the same best, the same
+    candidates in the same order with the same keys, scores equal up to
+    the float reduction order of 1 vs 2 BLAS threads per process."""
+    assert got['best']['arch'] == reference['best']['arch']
+    assert [c['arch'] for c in got['candidates']
+            ] == [c['arch'] for c in reference['candidates']]
+    for mine, ref in zip(got['candidates'], reference['candidates']):
+        assert mine.keys() == ref.keys()
+        assert {k: v for k, v in mine.items() if k != 'arch'} == \
+            pytest.approx({k: v for k, v in ref.items() if k != 'arch'},
+                          rel=1e-6)
+
+
 def small_search(work_dir):
     result = run(search_cmd(work_dir))
     assert result.returncode == 0, result.stderr[-3000:]
@@ -120,7 +134,6 @@ def test_a_term_without_spread_is_a_warning_once(tmp_path):
 
 @pytest.mark.subprocess
 def test_two_process_gloo_equals_single_process(uninterrupted, tmp_path):
-    reference = records(uninterrupted[0])['candidates']
     env = dict(
         os.environ,
         PYTHON=sys.executable,
@@ -134,27 +147,13 @@ def test_two_process_gloo_equals_single_process(uninterrupted, tmp_path):
     result = subprocess.run(
         cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
-    distributed = records(tmp_path)
-    assert distributed['best']['arch'] == records(
-        uninterrupted[0])['best']['arch']
-    # same candidates in the same order; scores equal up to the float
-    # reduction order of 1 vs 2 BLAS threads per process
-    assert len(distributed['candidates']) == len(reference)
-    for got, ref in zip(distributed['candidates'], reference):
-        assert got.keys() == ref.keys()
-        assert got.pop('arch') == ref['arch']
-        assert got == pytest.approx(
-            {
-                k: v
-                for k, v in ref.items() if k != 'arch'
-            }, rel=1e-6)
+    assert_same_candidates(records(tmp_path), records(uninterrupted[0]))
 
 
 @pytest.mark.subprocess
 def test_slurm_two_tasks_equal_single_process(uninterrupted, tmp_path):
     """tools/slurm_search.sh with stand-ins for srun / scontrol that start
     2 local tasks with the SLURM_* variables of a job step."""
-    reference = records(uninterrupted[0])
     fake = os.path.join(REPO, 'tests', 'data', 'fake_slurm')
     env = dict(
         os.environ,
@@ -172,17 +171,7 @@ def test_slurm_two_tasks_equal_single_process(uninterrupted, tmp_path):
         cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     assert '--launcher slurm' in result.stderr  # set -x shows the command
-    slurm = records(tmp_path)
-    assert slurm['best']['arch'] == reference['best']['arch']
-    assert [c['arch'] for c in slurm['candidates']
-            ] == [c['arch'] for c in reference['candidates']]
-    for got, ref in zip(slurm['candidates'], reference['candidates']):
-        assert got.pop('arch') == ref['arch']
-        assert got == pytest.approx(
-            {
-                k: v
-                for k, v in ref.items() if k != 'arch'
-            }, rel=1e-6)
+    assert_same_candidates(records(tmp_path), records(uninterrupted[0]))
 
 
 @pytest.mark.subprocess
