@@ -148,7 +148,10 @@ class BaseTrainingFreeEstimator(BaseEstimator, TrainingFreeEstimator):
             a warning) when not finite.
         """
         key = candidate_key(model) if key is None else key
-        result = {k: float(v) for k, v in self._score(model, key).items()}
+        result = {
+            k: float(v.detach() if torch.is_tensor(v) else v)
+            for k, v in self._score(model, key).items()
+        }
         if not math.isfinite(result[self.score_name]):
             warnings.warn(f'{type(self).__name__} score of candidate {key} '
                           f'is not finite ({result}); it is recorded as '
