@@ -226,11 +226,13 @@ def describe_minibatch(dataloader: Optional[dict],
 def describe_minibatches(info: Dict[str, dict]) -> str:
     """One line per estimator (or member) of what it scores on; ``'no
     images'`` for resource counts alone."""
-    return '; '.join(f'{name}: {m["images"]} images of {m["dataset"]} at '
-                     f'{m["data_root"]!r}, input {tuple(m["input_shape"])}' +
-                     (' (THE EMBEDDED SAMPLE, not your data set)'
-                      if m['embedded_sample'] else '')
-                     for name, m in info.items()) or 'no images'
+    return '; '.join(
+        f'{name}: {m["images"]} images of {m["dataset"]}' +
+        ('' if m['data_root'] is None else f' at {m["data_root"]!r}') +
+        f', input {tuple(m["input_shape"])}' +
+        (' (THE EMBEDDED SAMPLE, not your data set)'
+         if m['embedded_sample'] else '')
+        for name, m in info.items()) or 'no images'
 
 
 def apply_sample_fallback(estimator: dict,

@@ -84,6 +84,11 @@ class AZNASEstimator(BaseTrainingFreeEstimator):
         block_types (Sequence[str]): Class names of the blocks. Defaults to
             :data:`BLOCK_TYPES`.
         init (str): Defaults to ``'kaiming_fan_in'``, the authors'.
+        noise_inputs (bool): Score on a seeded N(0, 1) batch of the
+            minibatch's shape (B, C, H, W) instead of its images, as the
+            authors' NAS-Bench-201 code does (``torch.randn(64, 3, 32,
+            32)``: AZ-NAS is not among its real-input proxies); the same
+            batch for every candidate. Defaults to False (the images).
         **kwargs: Those of :class:`BaseTrainingFreeEstimator`.
 
     Raises:
@@ -96,9 +101,20 @@ class AZNASEstimator(BaseTrainingFreeEstimator):
     def __init__(self,
                  block_types: Sequence[str] = BLOCK_TYPES,
                  init: str = 'kaiming_fan_in',
+                 noise_inputs: bool = False,
                  **kwargs):
         super().__init__(init=init, **kwargs)
         self.block_types = tuple(block_types)
+        if noise_inputs:
+            generator = torch.Generator().manual_seed(
+                derive_seed(self.seed, 'az_nas-inputs') % 2**63)
+            self.inputs = torch.randn(
+                self.inputs.shape, generator=generator).to(self.device)
+            data = self._minibatch_info['dataset']
+            self._minibatch_info.update(
+                dataset=f"N(0, 1) noise (the shape of {data}'s images)",
+                data_root=None,
+                embedded_sample=False)
         self.counter = ActivePathResourceEstimator(
             input_shape=(1, ) + tuple(self.inputs.shape[1:]))
 

@@ -11,6 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from test_zero_cost_proxies import TwoLayerMLP, mlp_gradients
 
+from diswot_mm.datasets import describe_minibatches
 from diswot_mm.models.task_modules.estimators import (ParamsEstimator,
                                                       combine_scores)
 from diswot_mm.models.task_modules.estimators.az_nas import (
@@ -282,6 +283,33 @@ def test_az_nas_terms_and_log_rank_aggregation():
         proxy(
             'AZNASEstimator', block_types=['NoSuchBlock']).score(
                 net, key='net')
+
+
+def test_az_nas_noise_inputs_are_the_authors_gaussian_batch():
+    """noise_inputs: a seeded N(0, 1) batch of the minibatch's shape in
+    place of its images (the authors' NB201 code), said where scores say
+    what they were computed on; the features are taken on it."""
+    images = proxy('AZNASEstimator', block_types=['Block'])
+    noise = proxy('AZNASEstimator', block_types=['Block'], noise_inputs=True)
+    assert noise.inputs.shape == images.inputs.shape == (20, 3, 32, 32)
+    assert not torch.equal(noise.inputs, images.inputs)
+    assert abs(float(noise.inputs.mean())) < 0.02
+    assert float(noise.inputs.std()) == pytest.approx(1, abs=0.02)
+    same = proxy('AZNASEstimator', block_types=['Block'], noise_inputs=True)
+    other = proxy(
+        'AZNASEstimator', block_types=['Block'], noise_inputs=True, seed=1)
+    assert torch.equal(same.inputs, noise.inputs)
+    assert not torch.equal(other.inputs, noise.inputs)
+    info = describe_minibatches(noise.minibatch_info)
+    assert info == ('AZNASEstimator: 20 images of N(0, 1) noise (the shape '
+                    "of CIFARSamples's images), input (20, 3, 32, 32)")
+    net = ConvNet()
+    result = noise.score(net, key='net')
+    with torch.no_grad():
+        f0 = net.relu(net.stem(noise.inputs))
+        f1 = net.block(f0)
+    assert result['expressivity'] == pytest.approx(
+        float(feature_entropy(f0)) + float(feature_entropy(f1)), rel=1e-6)
 
 
 def test_log_rank_mode_by_hand():
