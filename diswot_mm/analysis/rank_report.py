@@ -102,16 +102,15 @@ def _cell(mean_and_std: Tuple[float, float], digits: int) -> str:
     return f'{mean:.{digits}f} ({std:.{digits}f})'
 
 
-def markdown(rank_cfg, table: dict, regrets: dict, n_archs: int,
+def markdown(rank_cfg, table: dict, regrets: dict, n_archs: int, n_seeds: int,
              minibatches: Dict[str, dict]) -> str:
     """The tables of :func:`rank_table` as markdown, best tau first."""
-    seeds = len(rank_cfg.get('seeds', [0]))
     budgets = rank_cfg.budgets
     lines = [
         'Scores computed on: ' +
         '; '.join(f'{name}: {describe_minibatches(info)}'
                   for name, info in minibatches.items()) + '.', '',
-        f'{n_archs} architectures, {seeds} seed(s): mean (std). '
+        f'{n_archs} architectures, {n_seeds} seed(s): mean (std). '
         'Regret: best affordable accuracy minus the pick\'s, mean and '
         f'worst over the params budgets {min(budgets)} ... '
         f'{max(budgets)} M ({len(budgets)} budgets).', '',
@@ -162,7 +161,10 @@ def write_outputs(work_dir: str, rank_cfg, table: dict, regrets: dict,
                   minibatches: Dict[str, dict]) -> None:
     """Print the markdown; save rank_correlation.md / .json, scores.csv
     and the scatter plots in ``work_dir``."""
-    text = markdown(rank_cfg, table, regrets, len(archs), minibatches)
+    # the seeds scored (or read back: --scores), not those of rank_cfg
+    text = markdown(rank_cfg, table, regrets, len(archs),
+                    len({r['seed']
+                         for r in rows}), minibatches)
     print(text)
     with open(osp.join(work_dir, 'rank_correlation.md'), 'w') as f:
         f.write(text)

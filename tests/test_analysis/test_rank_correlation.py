@@ -157,12 +157,19 @@ def test_rank_tool_reranks_saved_scores_without_scoring(tmp_path):
                 kendall_tau_b([float(r['score']) for r in mine],
                               [truth[r['arch']] for r in mine])), 0.0
         ]
-    result = run_forked(
-        command + ['--work-dir', str(again), '--scores', scores], env=env)
+    result = run_forked(  # the config's seeds: not those of the scores
+        command + [
+            '--work-dir',
+            str(again), '--scores', scores, '--cfg-options',
+            'rank_cfg.seeds=[0,1,2]'
+        ],
+        env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     before, after = (
         json.load(open(d / 'rank_correlation.json')) for d in (first, again))
     assert after == before
+    assert ' architectures, 1 seed(s)' in (again /
+                                           'rank_correlation.md').read_text()
     unscored = tmp_path / 'unscored.csv'  # 777: not in the toy scores
     unscored.write_text('arch,top1\n111,60.0\n113,63.0\n777,70.0\n')
     result = run_forked(
