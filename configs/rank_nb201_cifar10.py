@@ -33,5 +33,9 @@ rank_cfg = dict(
         data_preprocessor=preprocessor),
     estimators=dict(
         diswot=diswot,
-        az_diswot=dict(estimators=dict(diswot=diswot)),
-        az_diswot_params=dict(estimators=dict(diswot=diswot))))
+        **{
+            name: dict(estimators=dict(diswot=diswot))
+            for name in ('az_diswot', 'az_diswot_params', 'ens_diswot_params',
+                         'ens_diswot_params_z', 'ens_diswot_snip',
+                         'ens_diswot_zico', 'ens_diswot_params_snip')
+        }))

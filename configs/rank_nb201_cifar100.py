@@ -58,6 +58,25 @@ rank_cfg = dict(
         jacob_cov=dict(type='JacobCovEstimator'),
         zen=dict(type='ZenEstimator'),
         zico=dict(type='ZiCoEstimator'),
+        # the S1 table's DisWOT ensembles (equal weights, a priori)
+        ens_diswot_params=dict(
+            type='EnsembleEstimator',
+            estimators=dict(diswot=diswot, params=params)),
+        ens_diswot_params_z=dict(
+            type='EnsembleEstimator',
+            mode='zscore',
+            estimators=dict(diswot=diswot, params=params)),
+        ens_diswot_snip=dict(
+            type='EnsembleEstimator',
+            estimators=dict(diswot=diswot, snip=dict(type='SNIPEstimator'))),
+        ens_diswot_zico=dict(
+            type='EnsembleEstimator',
+            estimators=dict(diswot=diswot, zico=dict(type='ZiCoEstimator'))),
+        ens_diswot_params_snip=dict(
+            type='EnsembleEstimator',
+            estimators=dict(
+                diswot=diswot, params=params,
+                snip=dict(type='SNIPEstimator'))),
         # NASLib's NAS-Bench-Suite-Zero proxies we lacked, and the newer ones
         **_base_.newer_proxies,
         # SWAP's size regulariser centred on the search's budget (1.6 M),

@@ -23,6 +23,8 @@ trained = dict(teacher_ckpt='{{ fileDirname }}/../data/benchmarks/'
 # this trained teacher; on the same 64 training images (minibatch below)
 diswot_t91 = dict(_base_.diswot_trained, **trained)
 az_nas = dict(type='AZNASEstimator')
+params = dict(type='ParamsEstimator')
+snip = dict(type='SNIPEstimator')
 az_diswot = dict(
     type='EnsembleEstimator',
     mode='log_rank',
@@ -44,6 +46,20 @@ rank_cfg = dict(
         ens_diswot_trained_zico=dict(estimators=dict(diswot=trained)),
         flops=dict(type='FlopsEstimator'),
         synflow=dict(type='SynFlowEstimator'),
+        grad_norm=dict(type='GradNormEstimator'),
+        jacob_cov=dict(type='JacobCovEstimator'),
+        zen=dict(type='ZenEstimator'),
+        # the S1 table's other DisWOT ensembles (equal weights, a priori)
+        ens_diswot_trained_params_z=dict(
+            type='EnsembleEstimator',
+            mode='zscore',
+            estimators=dict(diswot=diswot_t91, params=params)),
+        ens_diswot_trained_snip=dict(
+            type='EnsembleEstimator',
+            estimators=dict(diswot=diswot_t91, snip=snip)),
+        ens_diswot_trained_params_snip=dict(
+            type='EnsembleEstimator',
+            estimators=dict(diswot=diswot_t91, params=params, snip=snip)),
         **_base_.newer_proxies,
         # centred on ResNet20's 0.27 M, the ground truth's budget
         swap_reg=dict(type='SWAPEstimator', mu=270, sigma=135**2),
@@ -53,8 +69,5 @@ rank_cfg = dict(
         az_diswot=az_diswot,
         az_diswot_params=dict(
             az_diswot,
-            estimators=dict(
-                diswot=diswot_t91,
-                az=az_nas,
-                params=dict(type='ParamsEstimator')),
+            estimators=dict(diswot=diswot_t91, az=az_nas, params=params),
             terms=dict(az_diswot['terms'], params='params.score'))))

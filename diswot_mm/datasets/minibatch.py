@@ -258,7 +258,16 @@ def apply_sample_fallback(estimator: dict,
         FileNotFoundError: a data set that cannot be loaded and has no
             fallback (naming ``<key>.dataloader.dataset`` and its root).
         ValueError: a dataloader setting :func:`check_dataloader` refuses.
+        TypeError: ``estimator`` (or a member) is no config dict with a
+            ``type`` (e.g. a whole dict given after ``=`` in
+            ``--cfg-options``, which mmengine reads as a list).
     """
+    if not (isinstance(estimator, dict) and 'type' in estimator):
+        raise TypeError(
+            f'{key} must be an estimator config dict(type=..., ...), got '
+            f'{estimator!r}. On the command line set its keys one by one '
+            f'(--cfg-options {key}.type=NAME {key}.ARG=VALUE): a dict '
+            'written after "=" is read as a list.')
     for name, member in estimator.get('estimators', {}).items():
         apply_sample_fallback(member, fallback, logger,
                               f'{key}.estimators.{name}')

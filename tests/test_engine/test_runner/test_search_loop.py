@@ -192,6 +192,19 @@ def test_unknown_estimator_lists_registered_ones(tmp_path):
 
 
 @pytest.mark.subprocess
+def test_a_whole_estimator_dict_on_the_command_line_is_a_clear_error(tmp_path):
+    """mmengine reads a dict after '=' in --cfg-options as a list."""
+    result = run(
+        search_cmd(
+            tmp_path, "train_cfg.estimator={'type':'AZNASEstimator',"
+            "'noise_inputs':True}"))
+    assert result.returncode == 1
+    assert ('train_cfg.estimator must be an estimator config' in result.stderr)
+    assert '--cfg-options train_cfg.estimator.type=NAME' in result.stderr
+    assert 'Traceback' not in result.stderr
+
+
+@pytest.mark.subprocess
 def test_unknown_search_space_lists_registered_ones(tmp_path):
     result = run(
         search_cmd(tmp_path, 'model.architecture.backbone.type=NoSuchSpace'))
