@@ -483,6 +483,21 @@ def test_a_setting_given_to_an_ensemble_names_the_member_path():
     assert 'train_cfg.estimator.estimators.diswot.repeats' in str(err.value)
 
 
+def test_settings_left_from_a_base_estimator_are_named():
+    """Changing only the type of the base config's DisWOT estimator: its
+    teacher and repeats are no settings of AZ-NAS (taken through
+    ``**kwargs`` up to BaseTrainingFreeEstimator)."""
+    cfg = Config.fromfile(f'{REPO}/configs/diswot_cifar100.py')
+    estimator = dict(cfg.train_cfg.estimator.to_dict(), type='AZNASEstimator')
+    with pytest.raises(KeyError) as err:
+        build_score_estimator(estimator)
+    message = str(err.value)
+    assert "AZNASEstimator has no setting ['relation_weight', 'repeats'" in \
+        message and "'teacher'" in message
+    assert "'noise_inputs'" in message and "'seed'" in message  # own, base
+    assert '_delete_=True' in message
+
+
 # ----- issue 35: dataloader settings the minibatch would not honour --------
 @pytest.mark.parametrize(
     'change, message',

@@ -2,7 +2,7 @@
 to set."""
 import copy
 import inspect
-from typing import Any, Dict
+from typing import Any, Dict, Optional, Set
 
 from diswot_mm.registry import TASK_UTILS
 from .active_path_resource_estimator import (ActivePathResourceEstimator,
@@ -30,18 +30,38 @@ def build_score_estimator(cfg: dict) -> TrainingFreeEstimator:
     if not (isinstance(cls, type) and issubclass(cls, TrainingFreeEstimator)):
         raise TypeError(f'{cls.__name__} is not a training-free estimator '
                         f'(registered ones: {known}).')
-    params = inspect.signature(cls.__init__).parameters
-    if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
-        unknown = sorted(set(cfg) - set(params) - {'type', '_scope_'})
-        if unknown:
-            hint = ''.join(
-                f' Set it on a member instead, e.g. '
-                f'train_cfg.estimator.estimators.{name}.{unknown[0]}'
-                for name in list(cfg.get('estimators', {}))[:1])
-            raise KeyError(
-                f'{cls.__name__} has no setting {unknown}; it takes '
-                f'{sorted(set(params) - {"self"})}.{hint}')
+    takes = settings_of(cls)
+    unknown = [] if takes is None else sorted(
+        set(cfg) - takes - {'type', '_scope_'})
+    if unknown:
+        hint = ''.join(
+            f' Set it on a member instead, e.g. '
+            f'train_cfg.estimator.estimators.{name}.{unknown[0]}'
+            for name in list(cfg.get('estimators', {}))[:1]) or (
+                ' If it comes from a base config\'s estimator, replace '
+                'that estimator whole: dict(_delete_=True, type=...).')
+        raise KeyError(f'{cls.__name__} has no setting {unknown}; it takes '
+                       f'{sorted(takes)}.{hint}')
     return TASK_UTILS.build(copy.deepcopy(cfg))
+
+
+def settings_of(cls: type) -> Optional[Set[str]]:
+    """The keyword arguments ``cls(...)`` takes: its ``__init__``'s and,
+    where that passes ``**kwargs`` on, its bases' up to one without; None
+    when every one takes ``**kwargs`` (anything goes)."""
+    names: Set[str] = set()
+    for klass in cls.__mro__:
+        if '__init__' not in vars(klass):
+            continue
+        params = inspect.signature(klass.__init__).parameters.values()
+        names |= {
+            p.name
+            for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD,
+                                          p.KEYWORD_ONLY) and p.name != 'self'
+        }
+        if not any(p.kind == p.VAR_KEYWORD for p in params):
+            return names
+    return None
 
 
 def build_resource_estimator(
