@@ -12,7 +12,8 @@
 #       --work-dir work_dirs/rank_nb201_imagenet16
 _base_ = [
     './diswot_nb201_cifar100.py', './_base_/estimators/az_diswot_terms.py',
-    './_base_/estimators/newer_proxies.py'
+    './_base_/estimators/newer_proxies.py',
+    './_base_/estimators/diswot_ensembles.py'
 ]
 
 # as the search's, on the minibatch below
@@ -59,24 +60,11 @@ rank_cfg = dict(
         zen=dict(type='ZenEstimator'),
         zico=dict(type='ZiCoEstimator'),
         # the S1 table's DisWOT ensembles (equal weights, a priori)
-        ens_diswot_params=dict(
-            type='EnsembleEstimator',
-            estimators=dict(diswot=diswot, params=params)),
-        ens_diswot_params_z=dict(
-            type='EnsembleEstimator',
-            mode='zscore',
-            estimators=dict(diswot=diswot, params=params)),
-        ens_diswot_snip=dict(
-            type='EnsembleEstimator',
-            estimators=dict(diswot=diswot, snip=dict(type='SNIPEstimator'))),
-        ens_diswot_zico=dict(
-            type='EnsembleEstimator',
-            estimators=dict(diswot=diswot, zico=dict(type='ZiCoEstimator'))),
-        ens_diswot_params_snip=dict(
-            type='EnsembleEstimator',
-            estimators=dict(
-                diswot=diswot, params=params,
-                snip=dict(type='SNIPEstimator'))),
+        **{
+            name:
+            dict(ens, estimators=dict(diswot=diswot, **ens['estimators']))
+            for name, ens in _base_.diswot_ensembles.items()
+        },
         # NASLib's NAS-Bench-Suite-Zero proxies we lacked, and the newer ones
         **_base_.newer_proxies,
         # SWAP's size regulariser centred on the search's budget (1.6 M),

@@ -5,7 +5,8 @@
 #   python tools/analysis/rank_correlation.py configs/rank_s1_cifar100.py
 _base_ = [
     './diswot_cifar100.py', './_base_/estimators/az_diswot_terms.py',
-    './_base_/estimators/newer_proxies.py'
+    './_base_/estimators/newer_proxies.py',
+    './_base_/estimators/diswot_ensembles.py'
 ]
 
 diswot = {{_base_.train_cfg.estimator}}
@@ -52,22 +53,11 @@ rank_cfg = dict(
         zen=dict(type='ZenEstimator'),
         zico=zico,
         # ensembles: fixed equal weights, never fitted on this table
-        ens_diswot_params=dict(
-            type='EnsembleEstimator',
-            estimators=dict(diswot=diswot, params=params)),
-        ens_diswot_params_z=dict(
-            type='EnsembleEstimator',
-            mode='zscore',
-            estimators=dict(diswot=diswot, params=params)),
-        ens_diswot_snip=dict(
-            type='EnsembleEstimator',
-            estimators=dict(diswot=diswot, snip=snip)),
-        ens_diswot_zico=dict(
-            type='EnsembleEstimator',
-            estimators=dict(diswot=diswot, zico=zico)),
-        ens_diswot_params_snip=dict(
-            type='EnsembleEstimator',
-            estimators=dict(diswot=diswot, params=params, snip=snip)),
+        **{
+            name:
+            dict(ens, estimators=dict(diswot=diswot, **ens['estimators']))
+            for name, ens in _base_.diswot_ensembles.items()
+        },
         # issue 34: the proxies NASLib's NAS-Bench-Suite-Zero has and we
         # lacked, the newer ones, and the teacher-aware aggregate
         **_base_.newer_proxies,

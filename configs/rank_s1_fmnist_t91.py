@@ -12,7 +12,8 @@
 #   python tools/analysis/rank_correlation.py configs/rank_s1_fmnist_t91.py
 _base_ = [
     './rank_s1_fmnist.py', './_base_/estimators/az_diswot_terms.py',
-    './_base_/estimators/newer_proxies.py'
+    './_base_/estimators/newer_proxies.py',
+    './_base_/estimators/diswot_ensembles.py'
 ]
 
 # the ground truth's teacher (90.64 %), its weights committed beside it
@@ -50,16 +51,13 @@ rank_cfg = dict(
         jacob_cov=dict(type='JacobCovEstimator'),
         zen=dict(type='ZenEstimator'),
         # the S1 table's other DisWOT ensembles (equal weights, a priori)
-        ens_diswot_trained_params_z=dict(
-            type='EnsembleEstimator',
-            mode='zscore',
-            estimators=dict(diswot=diswot_t91, params=params)),
-        ens_diswot_trained_snip=dict(
-            type='EnsembleEstimator',
-            estimators=dict(diswot=diswot_t91, snip=snip)),
-        ens_diswot_trained_params_snip=dict(
-            type='EnsembleEstimator',
-            estimators=dict(diswot=diswot_t91, params=params, snip=snip)),
+        **{
+            name.replace('diswot', 'diswot_trained'):
+            dict(ens, estimators=dict(diswot=diswot_t91, **ens['estimators']))
+            for name, ens in _base_.diswot_ensembles.items()
+            if name in ('ens_diswot_params_z', 'ens_diswot_snip',
+                        'ens_diswot_params_snip')
+        },
         **_base_.newer_proxies,
         # centred on ResNet20's 0.27 M, the ground truth's budget
         swap_reg=dict(type='SWAPEstimator', mu=270, sigma=135**2),
