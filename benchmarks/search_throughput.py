@@ -123,6 +123,10 @@ def search(cfg, dataloader, overrides, estimator_overrides=None):
     cfg.distill_configs = {}
     with tempfile.TemporaryDirectory() as work_dir:
         cfg.work_dir = work_dir
+        # mmengine's visualizer is a singleton per experiment name, which is
+        # the start second for a config without a file: a second search in
+        # the same second would write into the first's (deleted) work_dir
+        cfg.experiment_name = osp.basename(work_dir)
         cfg.log_level = 'WARNING'
         runner = Runner.from_cfg(cfg)
         synchronize()
