@@ -33,9 +33,9 @@ rank_cfg = dict(
         data_preprocessor=preprocessor),
     estimators=dict(
         diswot=diswot,
+        # every ensemble with a DisWOT member: this teacher
         **{
             name: dict(estimators=dict(diswot=diswot))
-            for name in ('az_diswot', 'az_diswot_params', 'ens_diswot_params',
-                         'ens_diswot_params_z', 'ens_diswot_snip',
-                         'ens_diswot_zico', 'ens_diswot_params_snip')
+            for name, est in _base_.rank_cfg.estimators.items()
+            if 'diswot' in est.get('estimators', {})
         }))

@@ -71,8 +71,6 @@ rank_cfg = dict(
         # e^-1 at half of it: mu, sigma in K params, a priori
         swap_reg=dict(type='SWAPEstimator', mu=1600, sigma=800**2),
         az_nas=az_nas,
-        # as the authors' NB201 code: on N(0, 1) noise of the images' shape
-        az_nas_noise=dict(az_nas, noise_inputs=True),
         # the teacher-aware aggregate: AZ-NAS's log-rank aggregation over
         # its four terms and DisWOT's two (docs/benchmarks.md)
         az_diswot=az_diswot,

@@ -65,8 +65,6 @@ rank_cfg = dict(
         # e^-1 at half of it: mu, sigma in K params, a priori
         swap_reg=dict(type='SWAPEstimator', mu=500, sigma=250**2),
         az_nas=az_nas,
-        # as the authors' NB201 code: on N(0, 1) noise of the images' shape
-        az_nas_noise=dict(az_nas, noise_inputs=True),
         az_diswot=az_diswot,
         az_diswot_params=dict(
             az_diswot,

@@ -25,7 +25,6 @@ trained = dict(teacher_ckpt='{{ fileDirname }}/../data/benchmarks/'
 diswot_t91 = dict(_base_.diswot_trained, **trained)
 az_nas = dict(type='AZNASEstimator')
 params = dict(type='ParamsEstimator')
-snip = dict(type='SNIPEstimator')
 az_diswot = dict(
     type='EnsembleEstimator',
     mode='log_rank',
@@ -62,8 +61,6 @@ rank_cfg = dict(
         # centred on ResNet20's 0.27 M, the ground truth's budget
         swap_reg=dict(type='SWAPEstimator', mu=270, sigma=135**2),
         az_nas=az_nas,
-        # as the authors' NB201 code: on N(0, 1) noise of the images' shape
-        az_nas_noise=dict(az_nas, noise_inputs=True),
         az_diswot=az_diswot,
         az_diswot_params=dict(
             az_diswot,
